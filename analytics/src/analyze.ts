@@ -1,0 +1,108 @@
+import { Counter, Histogram } from 'prom-client';
+import {
+  createKafka,
+  createPool,
+  createRegistry,
+  runPartitionWorker,
+  startMetricsServer,
+  waitForTopics,
+  type Logger,
+  type MetricsServer,
+} from '@sales-pipeline/platform';
+import { applyChanges } from './apply-changes.ts';
+import type { AnalyticsConfig } from './config.ts';
+
+/**
+ * The analytics worker: applies Debezium's change events of the sales and stores tables to the
+ * aggregate tables, incrementally and exactly once, until `stop` aborts.
+ */
+export async function analyze(
+  config: AnalyticsConfig,
+  logger: Logger,
+  stop: AbortSignal,
+  hooks: { afterBatch?: (changes: number, durationMs: number) => void } = {},
+): Promise<void> {
+  const log = logger.child({ module: 'analytics' });
+  const salesTopic = `${config.CDC_TOPIC_PREFIX}.public.sales`;
+  const storesTopic = `${config.CDC_TOPIC_PREFIX}.public.stores`;
+  const pool = createPool(config.DATABASE_URL, log, { max: 3, applicationName: 'sales-pipeline-analytics' });
+  const kafka = createKafka({
+    clientId: 'sales-pipeline-analytics',
+    brokers: config.KAFKA_BROKERS,
+    logger: log,
+  });
+  const registry = createRegistry('analytics');
+  const changes = new Counter({
+    name: 'analytics_changes_total',
+    help: 'Change events by outcome: applied, replay (already applied), undecodable',
+    labelNames: ['table', 'outcome'],
+    registers: [registry],
+  });
+  const commitToAggregate = new Histogram({
+    name: 'analytics_commit_to_aggregate_seconds',
+    help: 'From the change committed in PostgreSQL (Debezium source.ts_ms) to its aggregate delta committed',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  let metricsServer: MetricsServer | undefined;
+  try {
+    // Debezium creates its topics on the first change: wait for them rather than fail.
+    const admin = kafka.admin();
+    await admin.connect();
+    await waitForTopics(
+      admin,
+      [salesTopic, storesTopic],
+      (missing) =>
+        log.info({ missing }, 'waiting for the change topics (Debezium creates them on the first change)'),
+      stop,
+    ).finally(() => admin.disconnect());
+    if (config.METRICS_PORT !== undefined) {
+      metricsServer = await startMetricsServer(registry, {
+        port: config.METRICS_PORT,
+        host: config.METRICS_HOST,
+      });
+    }
+    await runPartitionWorker({
+      kafka,
+      pool,
+      logger: log,
+      group: config.ANALYTICS_GROUP,
+      topics: [storesTopic, salesTopic],
+      sessionTimeoutMs: config.ANALYTICS_SESSION_TIMEOUT_MS,
+      maxWaitTimeInMs: 100,
+      stop,
+      handleBatch: async (batch) => {
+        const kind = batch.topic === salesTopic ? 'sales' : 'stores';
+        const started = performance.now();
+        const result = await applyChanges(pool, {
+          group: config.ANALYTICS_GROUP,
+          kind,
+          topic: batch.topic,
+          partition: batch.partition,
+          messages: batch.messages,
+          signal: stop,
+          onRetry: (error) => log.warn({ err: error }, 'database unavailable; retrying the batch'),
+        });
+        hooks.afterBatch?.(result.applied + result.replays, performance.now() - started);
+        changes.inc({ table: kind, outcome: 'applied' }, result.applied);
+        changes.inc({ table: kind, outcome: 'replay' }, result.replays);
+        changes.inc({ table: kind, outcome: 'undecodable' }, result.undecodable);
+        const now = Date.now();
+        for (const message of batch.messages) {
+          const committedAt = sourceTimestamp(message.value);
+          if (committedAt) commitToAggregate.observe(Math.max(0, now - committedAt) / 1000);
+        }
+        return BigInt(batch.lastOffset()) + 1n;
+      },
+    });
+  } finally {
+    await metricsServer?.close();
+    await pool.end();
+  }
+}
+
+function sourceTimestamp(value: Buffer | null): number | undefined {
+  if (!value) return undefined;
+  const match = /"ts_ms":(\d+)/.exec(value.subarray(value.indexOf('"source"')).toString('utf8', 0, 600));
+  return match ? Number(match[1]) : undefined;
+}

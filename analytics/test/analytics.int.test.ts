@@ -1,0 +1,249 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readReport, reconcile, type Report } from '@sales-pipeline/analytics';
+import { loadStackConfig, nativeRestartPostgres } from '@sales-pipeline/stack';
+import {
+  consumerEnv,
+  eventually,
+  query,
+  startWorker,
+  stopWorker,
+  type Worker,
+} from '../../consumer/test/consumer-harness.ts';
+import {
+  CLIENT_DATA,
+  isolatedTopics,
+  produceOnce,
+  producerEnv,
+  tempDir,
+} from '../../producer/test/producer-harness.ts';
+
+const { secrets, endpoints } = inject('stack');
+const group = `analytics-test-${Date.now()}`;
+const analyticsEnv = (extra: Record<string, string> = {}) => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  KAFKA_BROKERS: endpoints.kafkaBrokers,
+  DATABASE_URL: secrets.databaseUrl,
+  LOG_LEVEL: 'warn',
+  ANALYTICS_GROUP: group,
+  ANALYTICS_SESSION_TIMEOUT_MS: '6000',
+  ...extra,
+});
+const caughtUp = () =>
+  eventually(
+    () => reconcile(secrets.readerDatabaseUrl),
+    (drifts) => drifts.length === 0,
+    90_000,
+  );
+const unique = (name: string) => `${name}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+const totalOf = async () => (await readReport(secrets.readerDatabaseUrl)).revenue_total;
+
+function cents(decimal: string): number {
+  const [u = '0', c = '0'] = decimal.split('.');
+  return Number(u) * 100 + Number(c.padEnd(2, '0')) * (decimal.startsWith('-') ? -1 : 1);
+}
+function deltaOf(before: Report, after: Report) {
+  const find = <T extends { revenue: string; units: number }>(rows: T[], pick: (r: T) => boolean) =>
+    rows.find(pick);
+  return {
+    total: cents(after.revenue_total.revenue) - cents(before.revenue_total.revenue),
+    units: after.revenue_total.units - before.revenue_total.units,
+    product: (id: string) =>
+      cents(find(after.by_product, (r) => r.product_id === id)?.revenue ?? '0') -
+      cents(find(before.by_product, (r) => r.product_id === id)?.revenue ?? '0'),
+    city: (city: string) =>
+      cents(find(after.by_city, (r) => r.city === city)?.revenue ?? '0') -
+      cents(find(before.by_city, (r) => r.city === city)?.revenue ?? '0'),
+    region: (region: string) =>
+      cents(find(after.by_region, (r) => r.region === region)?.revenue ?? '0') -
+      cents(find(before.by_region, (r) => r.region === region)?.revenue ?? '0'),
+  };
+}
+
+/** Inserts complete sales straight into the table (as the application role), as the consumer would. */
+async function insertSales(feed: string, count: number, storeId = '3', productId = 'REF004'): Promise<void> {
+  await query(
+    `INSERT INTO sales (sale_id, sold_on, product_id, store_id, quantity, unit_price, amount, status, feed, line_number)
+     SELECT $1 || '/0/' || i, DATE '2024-02-01' + (i % 5), $3, $2, 1 + i % 4, 10.01, 10.01 * (1 + i % 4), 'complete', $1, i
+       FROM generate_series(2, $4::int + 1) i`,
+    [feed, storeId, productId, count],
+  );
+}
+
+let worker: Worker;
+beforeAll(async () => {
+  worker = startWorker(['analytics'], analyticsEnv());
+  await caughtUp();
+});
+afterAll(async () => {
+  await stopWorker(worker);
+});
+
+describe('analytics: aggregates from the change stream', () => {
+  it('adds the client files: 5,268.78 € in total, Produit D 1,679.79 €, Lyon (Auvergne-Rhône-Alpes) 1,059.79 €', async () => {
+    const before = await readReport(secrets.readerDatabaseUrl);
+    const topics = isolatedTopics('analytics');
+    const dir = tempDir();
+    const feed = unique('ventes');
+    fs.copyFileSync(path.join(CLIENT_DATA, 'ventes.csv'), path.join(dir, `${feed}.csv`));
+    await produceOnce(
+      [
+        '--sales',
+        path.join(dir, `${feed}.csv`),
+        '--products',
+        path.join(CLIENT_DATA, 'produits.csv'),
+        '--stores',
+        path.join(CLIENT_DATA, 'magasins.csv'),
+      ],
+      producerEnv(topics),
+    );
+    const consumer = startWorker(['consume'], consumerEnv(topics));
+    try {
+      await eventually(
+        () =>
+          query<{ n: string }>(`SELECT count(*) AS n FROM sales WHERE feed = $1 AND status = 'complete'`, [
+            feed,
+          ]),
+        (r) => r[0]?.n === '30',
+      );
+    } finally {
+      await stopWorker(consumer);
+    }
+    await eventually(
+      totalOf,
+      (t) => cents(t.revenue) - cents(before.revenue_total.revenue) === 526_878,
+      90_000,
+    );
+    await caughtUp();
+    const after = await readReport(secrets.readerDatabaseUrl);
+    const delta = deltaOf(before, after);
+    expect(delta.total).toBe(526_878);
+    expect(delta.units).toBe(122);
+    expect(delta.product('REF004')).toBe(167_979);
+    expect(delta.city('Lyon')).toBe(105_979);
+    expect(delta.region('Auvergne-Rhône-Alpes')).toBe(105_979);
+    expect(after.by_product.find((r) => r.product_id === 'REF004')?.name).toBe('Produit D');
+    expect(after.by_city.find((r) => r.city === 'Lyon')?.region).toBe('Auvergne-Rhône-Alpes');
+    expect(after.revenue_total.revenue).toMatch(/^\d+\.\d{2}$/);
+    // Every breakdown is ordered by revenue, highest first, as numbers (not as text).
+    for (const rows of [after.by_product, after.by_region, after.by_city, after.by_store]) {
+      const revenues = rows.map((r) => cents(r.revenue));
+      expect(revenues).toEqual([...revenues].sort((a, b) => b - a));
+    }
+  });
+
+  it('follows a corrected quantity, a deleted sale, and leaves past revenue alone when a price changes', async () => {
+    const feed = unique('fix');
+    await insertSales(feed, 3);
+    await caughtUp();
+    const before = await readReport(secrets.readerDatabaseUrl);
+    await query(`UPDATE sales SET quantity = 10, amount = 100.10 WHERE sale_id = $1`, [`${feed}/0/2`]); // was 3 units, 30.03
+    await query(`DELETE FROM sales WHERE sale_id = $1`, [`${feed}/0/3`]); // was 4 units, 40.04
+    await query(`UPDATE products SET unit_price = unit_price + 1 WHERE product_id = 'REF004'`);
+    await eventually(
+      totalOf,
+      (t) => cents(t.revenue) - cents(before.revenue_total.revenue) === 10_010 - 3_003 - 4_004,
+      60_000,
+    );
+    await caughtUp();
+    const after = await readReport(secrets.readerDatabaseUrl);
+    expect(deltaOf(before, after).units).toBe(10 - 3 - 4);
+    expect(after.revenue_total.sales - before.revenue_total.sales).toBe(-1);
+    expect(deltaOf(before, after).product('REF004')).toBe(3_003);
+  });
+
+  it('applies nothing twice after a kill -9 and a replay', async () => {
+    const feed = unique('replay');
+    await caughtUp();
+    const before = await totalOf();
+    await stopWorker(worker);
+    await insertSales(feed, 2000);
+    const victim = startWorker(['analytics'], analyticsEnv());
+    await eventually(totalOf, (t) => t.sales > before.sales, 60_000);
+    victim.kill('SIGKILL');
+    await victim.exited;
+    worker = startWorker(['analytics'], analyticsEnv());
+    await caughtUp();
+    const after = await totalOf();
+    expect(after.sales - before.sales).toBe(2000);
+    expect(after.units - before.units).toBe((1000 * (1 + 2 + 3 + 4)) / 2);
+  });
+
+  it('ends with zero drift after a random workload of inserts, updates and deletes', async () => {
+    const feed = unique('random');
+    await insertSales(feed, 200, '5', 'REF002');
+    let seed = 42;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (let step = 0; step < 150; step++) {
+      const line = 2 + Math.floor(random() * 200);
+      const id = `${feed}/0/${line}`;
+      const roll = random();
+      if (roll < 0.4) {
+        const quantity = 1 + Math.floor(random() * 9);
+        await query(`UPDATE sales SET quantity = $2::int, amount = unit_price * $2::int WHERE sale_id = $1`, [
+          id,
+          quantity,
+        ]);
+      } else if (roll < 0.6) {
+        await query(`DELETE FROM sales WHERE sale_id = $1`, [id]);
+      } else if (roll < 0.8) {
+        await query(`UPDATE sales SET store_id = $2 WHERE sale_id = $1`, [
+          id,
+          String(1 + Math.floor(random() * 7)),
+        ]);
+      } else {
+        await insertSales(
+          `${feed}-${step}`,
+          1 + Math.floor(random() * 3),
+          String(1 + Math.floor(random() * 7)),
+          'REF001',
+        );
+      }
+    }
+    expect(await caughtUp()).toEqual([]);
+  });
+});
+
+describe('analytics: change-data safety', () => {
+  it('loses nothing across a connector restart and a PostgreSQL restart', async () => {
+    const feed = unique('cdcsafe');
+    await caughtUp();
+    const before = await totalOf();
+    await insertSales(`${feed}-a`, 300);
+    const restart = await fetch(
+      `${endpoints.connectUrl}/connectors/sales-postgres-cdc/restart?includeTasks=true`,
+      { method: 'POST' },
+    );
+    expect(restart.ok).toBe(true);
+    await insertSales(`${feed}-b`, 300);
+    await nativeRestartPostgres(
+      loadStackConfig({ ...process.env, SALES_PIPELINE_HOME: inject('stack').home }),
+    );
+    await eventually(
+      () => query('SELECT 1 AS ok').catch(() => []),
+      (rows) => rows.length === 1,
+    );
+    await insertSales(`${feed}-c`, 300);
+    await eventually(totalOf, (t) => t.sales - before.sales === 900, 120_000);
+    expect(await caughtUp()).toEqual([]);
+  });
+
+  it('reconcile reports an aggregate that drifted', async () => {
+    await caughtUp();
+    await query(
+      `UPDATE analytics.by_region SET revenue = revenue + 0.01 WHERE region = 'Auvergne-Rhône-Alpes'`,
+    );
+    try {
+      const drifts = await reconcile(secrets.readerDatabaseUrl);
+      expect(drifts).toEqual([
+        expect.objectContaining({ aggregate: 'by_region', key: 'Auvergne-Rhône-Alpes' }),
+      ]);
+    } finally {
+      await query(
+        `UPDATE analytics.by_region SET revenue = revenue - 0.01 WHERE region = 'Auvergne-Rhône-Alpes'`,
+      );
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import { analyze, formatReport, loadAnalyticsConfig, readReport, reconcile } from '@sales-pipeline/analytics';
+import { createLogger, databaseUrlSchema, parseConfig } from '@sales-pipeline/platform';
+import { envWithStackDefaults } from '../config.ts';
+import { stopOnSignals } from '../run-until-signal.ts';
+
+/** The reporting role's URL: DATABASE_READER_URL (filled from a running native stack). */
+async function readerUrl(): Promise<string> {
+  const env = await envWithStackDefaults();
+  return parseConfig(z.object({ DATABASE_READER_URL: databaseUrlSchema }), env).DATABASE_READER_URL;
+}
+
+/** `sales-pipeline analytics`: keep the aggregates fresh from the change stream, until stopped. */
+export function analyticsCommand(): Command {
+  return new Command('analytics')
+    .description(
+      'apply Debezium change events to the aggregate tables, incrementally and exactly once (runs until stopped)',
+    )
+    .action(async () => {
+      const config = loadAnalyticsConfig(await envWithStackDefaults());
+      const logger = createLogger('analytics', config.LOG_LEVEL);
+      const stop = stopOnSignals();
+      try {
+        await analyze(config, logger, stop.signal);
+      } finally {
+        stop.dispose();
+      }
+    });
+}
+
+/** `sales-pipeline report [--json]`. */
+export function reportCommand(): Command {
+  return new Command('report')
+    .description('total revenue, sales by product and by region, then by city, store and day')
+    .option('--json', 'print one JSON object (money as exact decimal strings)')
+    .action(async (options: { json?: boolean }) => {
+      const report = await readReport(await readerUrl());
+      process.stdout.write(
+        options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`,
+      );
+    });
+}
+
+/** `sales-pipeline reconcile`: exits 1 when the incremental aggregates drifted from the base tables. */
+export function reconcileCommand(): Command {
+  return new Command('reconcile')
+    .description('recompute every aggregate from the base tables and compare; exit code 1 on any difference')
+    .action(async () => {
+      const drifts = await reconcile(await readerUrl());
+      if (drifts.length === 0) {
+        process.stdout.write(
+          'reconcile: no drift — every aggregate equals its recomputation from the base tables\n',
+        );
+        return;
+      }
+      for (const d of drifts) {
+        process.stdout.write(
+          `${d.aggregate} ${d.key}: expected units ${d.expected.units}, revenue ${d.expected.revenue}, sales ${d.expected.sales}; ` +
+            `found units ${d.actual.units}, revenue ${d.actual.revenue}, sales ${d.actual.sales}\n`,
+        );
+      }
+      process.stdout.write(`reconcile: ${drifts.length} difference(s)\n`);
+      process.exitCode = 1;
+    });
+}

@@ -1,0 +1,34 @@
+import { Command } from 'commander';
+import { createLogger, StackError } from '@sales-pipeline/platform';
+import { loadStackConfig, nativeSecrets, runMigrations, setRolePasswords } from '@sales-pipeline/stack';
+import { loadCliConfig } from '../config.ts';
+
+/** `sales-pipeline migrate`: apply pending migrations, then give the roles their passwords when provided. */
+export function migrateCommand(): Command {
+  return new Command('migrate')
+    .description('apply the database migrations (db/migrations) and set role passwords from the environment')
+    .action(async () => {
+      const config = loadCliConfig();
+      const logger = createLogger('migrate', config.LOG_LEVEL);
+      const adminUrl = config.DATABASE_ADMIN_URL ?? nativeSecrets(loadStackConfig())?.adminDatabaseUrl;
+      if (!adminUrl) {
+        throw new StackError('no database to migrate', {
+          hint: 'Set DATABASE_ADMIN_URL, or start the native stack first: npx sales-pipeline stack up',
+        });
+      }
+      const applied = await runMigrations({ connectionString: adminUrl }, logger);
+      await setRolePasswords(
+        { connectionString: adminUrl },
+        {
+          app: config.SALES_APP_PASSWORD,
+          reader: config.SALES_READER_PASSWORD,
+          cdc: config.SALES_CDC_PASSWORD,
+        },
+      );
+      process.stdout.write(
+        applied.length
+          ? `applied ${applied.length} migration(s): ${applied.join(', ')}\n`
+          : 'database is up to date\n',
+      );
+    });
+}

@@ -1,0 +1,172 @@
+import type { KafkaMessage } from 'kafkajs';
+import {
+  LINE_SEEN_AT_HEADER,
+  applyExactlyOnce,
+  isRetriableDbError,
+  type Pool,
+  type PoolClient,
+} from '@sales-pipeline/platform';
+import { decodeMessage, lastByKey, type Decoded, type TopicKinds } from './decode-message.ts';
+import {
+  insertRejections,
+  insertSales,
+  rejectionFromDeadLetter,
+  upsertProducts,
+  upsertStores,
+  type Rejection,
+} from './pg-writer.ts';
+
+export interface AppliedCounts {
+  salesInserted: number;
+  referencesUpserted: number;
+  pendingCompleted: number;
+  rejected: number;
+  /** Messages already applied before (a replay), skipped by the stored offset. */
+  skipped: number;
+}
+
+export interface BatchResult extends AppliedCounts {
+  /** Offset to resume from, when the batch moved it. */
+  nextOffset: bigint | undefined;
+  /** `line-seen-at` of each sale inserted, for the line → row latency. */
+  seenAt: number[];
+}
+
+const empty = (): AppliedCounts => ({
+  salesInserted: 0,
+  referencesUpserted: 0,
+  pendingCompleted: 0,
+  rejected: 0,
+  skipped: 0,
+});
+
+async function applyDecoded(
+  client: PoolClient,
+  decoded: Decoded[],
+  topic: string,
+  partition: number,
+): Promise<AppliedCounts> {
+  const counts = empty();
+  const sales = decoded.flatMap((d) => (d.kind === 'sale' ? [d] : []));
+  const products = lastByKey(
+    decoded.flatMap((d) => (d.kind === 'product' ? [d.value] : [])),
+    (p) => p.product_id,
+  );
+  const stores = lastByKey(
+    decoded.flatMap((d) => (d.kind === 'store' ? [d.value] : [])),
+    (s) => s.store_id,
+  );
+  const rejections: Rejection[] = decoded.flatMap((d): Rejection[] => {
+    if (d.kind === 'dead-letter') return [rejectionFromDeadLetter(d.value, topic, partition, d.offset)];
+    if (d.kind === 'rejected') {
+      return [
+        {
+          stage: 'consumer',
+          feed: null,
+          line: null,
+          raw: d.raw,
+          reason: d.reason,
+          topic,
+          partition,
+          offset: d.offset,
+        },
+      ];
+    }
+    return [];
+  });
+  counts.salesInserted = await insertSales(client, sales);
+  for (const result of [await upsertProducts(client, products), await upsertStores(client, stores)]) {
+    counts.referencesUpserted += result.upserted;
+    counts.pendingCompleted += result.completed;
+  }
+  counts.rejected = await insertRejections(client, rejections);
+  return counts;
+}
+
+/**
+ * Applies messages one at a time, each in a savepoint, after the batch as a whole was refused by the
+ * database: the message it cannot take is recorded as rejected with the database's reason, the others
+ * are applied. A poison message never stops the stream.
+ */
+async function applyOneByOne(
+  client: PoolClient,
+  decoded: Decoded[],
+  topic: string,
+  partition: number,
+): Promise<AppliedCounts> {
+  const counts = empty();
+  for (const item of decoded) {
+    await client.query('SAVEPOINT one');
+    try {
+      const applied = await applyDecoded(client, [item], topic, partition);
+      await client.query('RELEASE SAVEPOINT one');
+      counts.salesInserted += applied.salesInserted;
+      counts.referencesUpserted += applied.referencesUpserted;
+      counts.pendingCompleted += applied.pendingCompleted;
+      counts.rejected += applied.rejected;
+    } catch (error) {
+      if (isRetriableDbError(error)) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT one');
+      const { code, message } = error as { code?: string; message?: string };
+      counts.rejected += await insertRejections(client, [
+        {
+          stage: 'consumer',
+          feed: item.kind === 'sale' ? item.value.feed : null,
+          line: item.kind === 'sale' ? item.value.line : null,
+          raw: item.kind === 'rejected' ? item.raw : JSON.stringify(item.value),
+          reason: `database refused the record: ${code ?? ''} ${message ?? String(error)}`.trim(),
+          topic,
+          partition,
+          offset: item.offset,
+        },
+      ]);
+    }
+  }
+  return counts;
+}
+
+/**
+ * Applies one partition's batch exactly once (see applyExactlyOnce): decodes the fresh messages and
+ * applies them as a whole, or one by one when the database refuses the whole.
+ */
+export async function applyBatch(
+  pool: Pool,
+  options: {
+    group: string;
+    topics: TopicKinds;
+    topic: string;
+    partition: number;
+    messages: KafkaMessage[];
+    signal?: AbortSignal;
+    onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  },
+): Promise<BatchResult> {
+  const { group, topics, topic, partition, messages } = options;
+  const outcome = await applyExactlyOnce(
+    pool,
+    { group, topic, partition },
+    messages,
+    async (client, fresh) => {
+      const decoded = fresh.map((m) => decodeMessage(topics, topic, m, LINE_SEEN_AT_HEADER));
+      await client.query('SAVEPOINT batch');
+      let counts: AppliedCounts;
+      try {
+        counts = await applyDecoded(client, decoded, topic, partition);
+        await client.query('RELEASE SAVEPOINT batch');
+      } catch (error) {
+        if (isRetriableDbError(error)) throw error;
+        await client.query('ROLLBACK TO SAVEPOINT batch');
+        counts = await applyOneByOne(client, decoded, topic, partition);
+      }
+      const seenAt = decoded.flatMap((d) => (d.kind === 'sale' && d.seenAt !== undefined ? [d.seenAt] : []));
+      return { counts, seenAt };
+    },
+    { signal: options.signal, onRetry: options.onRetry },
+  );
+  return {
+    ...(outcome.result?.counts ?? empty()),
+    skipped: outcome.skipped,
+    nextOffset: outcome.nextOffset,
+    seenAt: outcome.result?.seenAt ?? [],
+  };
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import {
+  DEFAULT_TOPICS,
+  databaseUrlSchema,
+  kafkaBrokersSchema,
+  logLevelSchema,
+  parseConfig,
+  positiveIntSchema,
+  type Env,
+  metricsEnvShape,
+} from '@sales-pipeline/platform';
+
+const schema = z.object({
+  /** KAFKA_BROKERS: comma-separated host:port list. */
+  KAFKA_BROKERS: kafkaBrokersSchema,
+  /** DATABASE_URL: the application role's connection URL (sales_app). */
+  DATABASE_URL: databaseUrlSchema,
+  LOG_LEVEL: logLevelSchema,
+  /** CONSUMER_GROUP: Kafka consumer group, also the key of the offsets stored in PostgreSQL. */
+  CONSUMER_GROUP: z.string().min(1).default('sales-pipeline.consumer'),
+  SALES_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.sales),
+  PRODUCTS_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.products),
+  STORES_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.stores),
+  DEADLETTER_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.deadLetter),
+  /** CONSUMER_MAX_BYTES_PER_PARTITION: largest fetch per partition, bytes; bounds a batch. Default 4 MiB. */
+  CONSUMER_MAX_BYTES_PER_PARTITION: positiveIntSchema(4 * 1024 * 1024),
+  /** CONSUMER_MAX_WAIT_MS: how long a fetch waits for data, ms. Default 100. */
+  CONSUMER_MAX_WAIT_MS: positiveIntSchema(100),
+  /**
+   * CONSUMER_SESSION_TIMEOUT_MS: how long the group waits for a silent member before moving its
+   * partitions (a crashed consumer's partitions resume elsewhere after this). Default 30000; min 6000.
+   */
+  CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+  /**
+   * CONSUMER_CONCURRENCY: partitions applied at the same time, each batch in its own transaction (the
+   * database works on one while the next is decoded). Default 3; DATABASE_POOL_SIZE must be at least this.
+   */
+  CONSUMER_CONCURRENCY: positiveIntSchema(3),
+  /** DATABASE_POOL_SIZE: connections to PostgreSQL. Default 3. */
+  DATABASE_POOL_SIZE: positiveIntSchema(3),
+  /**
+   * CONSUMER_FAILPOINT: test-only fault injection. `crash-after-commit:N` kills the process (SIGKILL)
+   * right after the Nth batch's database commit, before anything else happens. Never set in production.
+   */
+  CONSUMER_FAILPOINT: z
+    .string()
+    .regex(/^crash-after-commit:\d+$/, 'must be crash-after-commit:<N>')
+    .optional(),
+  ...metricsEnvShape,
+});
+
+export type ConsumerConfig = z.infer<typeof schema>;
+
+/** The consumer's configuration, validated once at start. */
+export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
+  return parseConfig(schema, env);
+}

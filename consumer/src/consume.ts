@@ -1,0 +1,137 @@
+import {
+  createKafka,
+  createPool,
+  createRegistry,
+  ensureTopics,
+  pipelineTopicSpecs,
+  runPartitionWorker,
+  startMetricsServer,
+  type Logger,
+  type MetricsServer,
+} from '@sales-pipeline/platform';
+import { applyBatch } from './apply-batch.ts';
+import type { ConsumerConfig } from './config.ts';
+import { ConsumerMetrics } from './consumer-metrics.ts';
+
+/** Totals since start, for the command's summary. */
+export interface ConsumeTotals {
+  sales: number;
+  references: number;
+  pendingCompleted: number;
+  rejected: number;
+  skipped: number;
+  batches: number;
+}
+
+/**
+ * The consumer: applies the sales, products, stores and dead-letter topics to PostgreSQL exactly once,
+ * until `stop` aborts. Each batch's transaction stores the partition's offset with the rows.
+ */
+export async function consume(
+  config: ConsumerConfig,
+  logger: Logger,
+  stop: AbortSignal,
+): Promise<ConsumeTotals> {
+  const log = logger.child({ module: 'consumer' });
+  const topics = {
+    sales: config.SALES_TOPIC,
+    products: config.PRODUCTS_TOPIC,
+    stores: config.STORES_TOPIC,
+    deadLetter: config.DEADLETTER_TOPIC,
+  };
+  const totals: ConsumeTotals = {
+    sales: 0,
+    references: 0,
+    pendingCompleted: 0,
+    rejected: 0,
+    skipped: 0,
+    batches: 0,
+  };
+  const pool = createPool(config.DATABASE_URL, log, {
+    // One connection per partition in flight, and one for the seek on assignment.
+    max: Math.max(config.DATABASE_POOL_SIZE, config.CONSUMER_CONCURRENCY + 1),
+    applicationName: 'sales-pipeline-consumer',
+  });
+  const kafka = createKafka({
+    clientId: 'sales-pipeline-consumer',
+    brokers: config.KAFKA_BROKERS,
+    logger: log,
+  });
+  const registry = createRegistry('consumer');
+  const metrics = new ConsumerMetrics(registry);
+  const crashAfterCommit = config.CONSUMER_FAILPOINT
+    ? Number(config.CONSUMER_FAILPOINT.split(':')[1])
+    : undefined;
+  let commits = 0;
+  let metricsServer: MetricsServer | undefined;
+  try {
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, pipelineTopicSpecs(topics, 3)).finally(() => admin.disconnect());
+    if (config.METRICS_PORT !== undefined) {
+      metricsServer = await startMetricsServer(registry, {
+        port: config.METRICS_PORT,
+        host: config.METRICS_HOST,
+      });
+      log.info({ port: metricsServer.port }, 'metrics served on /metrics');
+    }
+    await runPartitionWorker({
+      kafka,
+      pool,
+      logger: log,
+      group: config.CONSUMER_GROUP,
+      topics: [topics.products, topics.stores, topics.sales, topics.deadLetter],
+      sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
+      maxBytesPerPartition: config.CONSUMER_MAX_BYTES_PER_PARTITION,
+      maxWaitTimeInMs: config.CONSUMER_MAX_WAIT_MS,
+      partitionsConsumedConcurrently: config.CONSUMER_CONCURRENCY,
+      stop,
+      handleBatch: async (batch) => {
+        const started = process.hrtime.bigint();
+        const result = await applyBatch(pool, {
+          group: config.CONSUMER_GROUP,
+          topics,
+          topic: batch.topic,
+          partition: batch.partition,
+          messages: batch.messages,
+          signal: stop,
+          onRetry: (error, attempt, delayMs) => {
+            metrics.retries.inc();
+            log.warn(
+              { err: error, attempt, delayMs, topic: batch.topic, partition: batch.partition },
+              'database unavailable; retrying the batch',
+            );
+          },
+        });
+        if (crashAfterCommit !== undefined && ++commits >= crashAfterCommit)
+          process.kill(process.pid, 'SIGKILL');
+        const now = Date.now();
+        for (const seenAt of result.seenAt)
+          metrics.lineToRowSeconds.observe(Math.max(0, now - seenAt) / 1000);
+        metrics.batchSize.observe(batch.messages.length);
+        metrics.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        metrics.rowsApplied.inc({ kind: 'sale' }, result.salesInserted);
+        metrics.rowsApplied.inc({ kind: 'reference' }, result.referencesUpserted);
+        metrics.rowsApplied.inc({ kind: 'pending_completed' }, result.pendingCompleted);
+        metrics.rowsApplied.inc({ kind: 'rejected' }, result.rejected);
+        metrics.rowsApplied.inc({ kind: 'skipped' }, result.skipped);
+        totals.sales += result.salesInserted;
+        totals.references += result.referencesUpserted;
+        totals.pendingCompleted += result.pendingCompleted;
+        totals.rejected += result.rejected;
+        totals.skipped += result.skipped;
+        totals.batches++;
+        return result.nextOffset;
+      },
+      afterBatch: (batch, next) =>
+        metrics.lag.set(
+          { topic: batch.topic, partition: String(batch.partition) },
+          Math.max(0, Number(BigInt(batch.highWatermark) - next)),
+        ),
+    });
+    return totals;
+  } finally {
+    await metricsServer?.close();
+    await pool.end();
+  }
+}

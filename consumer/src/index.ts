@@ -1,0 +1,2 @@
+export { consume, type ConsumeTotals } from './consume.ts';
+export { loadConsumerConfig, type ConsumerConfig } from './config.ts';

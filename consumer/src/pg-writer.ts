@@ -1,0 +1,197 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { DeadLetter, ProductMessage, SaleMessage, StoreMessage } from '@sales-pipeline/platform';
+import { copyText, pgSafeText } from './decode-message.ts';
+
+/**
+ * Serializes reference changes against sale inserts: a sale batch holds it shared, a reference batch
+ * exclusively. Without it, a sale inserted as pending while its product commits in another transaction
+ * could be missed by the completion step and stay pending.
+ */
+const REFERENCE_LOCK = 0x53414c45; // 'SALE'
+
+const stagedClients = new WeakSet<PoolClient>();
+
+/**
+ * Inserts sales: COPY into a session-local staging table, then one INSERT … SELECT that prices each sale
+ * from the current products (the unit price is fixed at ingest), marks it pending when its product or
+ * store is not known yet, keeps one row per sale id, and ignores sale ids already stored. Returns the
+ * number of rows inserted.
+ */
+export async function insertSales(
+  client: PoolClient,
+  sales: Array<{ value: SaleMessage; offset: bigint }>,
+): Promise<number> {
+  if (sales.length === 0) return 0;
+  await client.query('SELECT pg_advisory_xact_lock_shared($1)', [REFERENCE_LOCK]);
+  if (!stagedClients.has(client)) {
+    await client.query(
+      `CREATE TEMP TABLE IF NOT EXISTS sales_staging (
+         sale_id text, sold_on date, product_id text, store_id text, quantity integer,
+         feed text, line_number bigint, kafka_offset bigint
+       ) ON COMMIT DELETE ROWS`,
+    );
+    stagedClients.add(client);
+  }
+  const lines = sales.map(
+    ({ value: s, offset }) =>
+      `${copyText(s.sale_id)}\t${s.sold_on}\t${copyText(s.product_id)}\t${copyText(s.store_id)}\t${s.quantity}\t${copyText(s.feed)}\t${s.line}\t${offset}\n`,
+  );
+  await pipeline(
+    Readable.from([lines.join('')]),
+    client.query(
+      copyFrom(
+        'COPY sales_staging (sale_id, sold_on, product_id, store_id, quantity, feed, line_number, kafka_offset) FROM STDIN',
+      ),
+    ),
+  );
+  const result = await client.query(
+    `INSERT INTO sales (sale_id, sold_on, product_id, store_id, quantity, unit_price, amount, status, feed, line_number)
+     SELECT b.sale_id, b.sold_on, b.product_id, b.store_id, b.quantity,
+            CASE WHEN st.store_id IS NOT NULL THEN p.unit_price END,
+            CASE WHEN st.store_id IS NOT NULL THEN p.unit_price * b.quantity END,
+            CASE WHEN p.product_id IS NOT NULL AND st.store_id IS NOT NULL THEN 'complete' ELSE 'pending' END,
+            b.feed, b.line_number
+       FROM (SELECT DISTINCT ON (sale_id) * FROM sales_staging ORDER BY sale_id, kafka_offset) b
+       LEFT JOIN products p ON p.product_id = b.product_id
+       LEFT JOIN stores st ON st.store_id = b.store_id
+     ON CONFLICT (sale_id) DO NOTHING`,
+  );
+  await client.query('TRUNCATE sales_staging');
+  return result.rowCount ?? 0;
+}
+
+/** Upserts products (last version of each id) and completes the pending sales they unblock. */
+export async function upsertProducts(
+  client: PoolClient,
+  products: ProductMessage[],
+): Promise<{ upserted: number; completed: number }> {
+  if (products.length === 0) return { upserted: 0, completed: 0 };
+  await client.query('SELECT pg_advisory_xact_lock($1)', [REFERENCE_LOCK]);
+  const result = await client.query(
+    `INSERT INTO products (product_id, name, unit_price, stock, updated_at)
+     SELECT u.product_id, u.name, u.unit_price, u.stock, now()
+       FROM unnest($1::text[], $2::text[], $3::numeric[], $4::integer[]) AS u(product_id, name, unit_price, stock)
+     ON CONFLICT (product_id) DO UPDATE
+       SET name = EXCLUDED.name, unit_price = EXCLUDED.unit_price, stock = EXCLUDED.stock, updated_at = now()
+       WHERE (products.name, products.unit_price, products.stock)
+             IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.unit_price, EXCLUDED.stock)`,
+    [
+      products.map((p) => p.product_id),
+      products.map((p) => pgSafeText(p.name)),
+      products.map((p) => p.unit_price),
+      products.map((p) => p.stock),
+    ],
+  );
+  const completed = await completePending(
+    client,
+    products.map((p) => p.product_id),
+    [],
+  );
+  return { upserted: result.rowCount ?? 0, completed };
+}
+
+/** Upserts stores with their region from the city reference ('Inconnue' when the city is not in it). */
+export async function upsertStores(
+  client: PoolClient,
+  stores: Array<StoreMessage & { cityKey: string }>,
+): Promise<{ upserted: number; completed: number }> {
+  if (stores.length === 0) return { upserted: 0, completed: 0 };
+  await client.query('SELECT pg_advisory_xact_lock($1)', [REFERENCE_LOCK]);
+  const result = await client.query(
+    `INSERT INTO stores (store_id, city, region, employees, updated_at)
+     SELECT u.store_id, u.city, COALESCE(cr.region, 'Inconnue'), u.employees, now()
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[]) AS u(store_id, city, city_key, employees)
+       LEFT JOIN city_regions cr ON cr.city_key = u.city_key
+     ON CONFLICT (store_id) DO UPDATE
+       SET city = EXCLUDED.city, region = EXCLUDED.region, employees = EXCLUDED.employees, updated_at = now()
+       WHERE (stores.city, stores.region, stores.employees)
+             IS DISTINCT FROM (EXCLUDED.city, EXCLUDED.region, EXCLUDED.employees)`,
+    [
+      stores.map((s) => s.store_id),
+      stores.map((s) => pgSafeText(s.city)),
+      stores.map((s) => s.cityKey),
+      stores.map((s) => s.employees),
+    ],
+  );
+  const completed = await completePending(
+    client,
+    [],
+    stores.map((s) => s.store_id),
+  );
+  return { upserted: result.rowCount ?? 0, completed };
+}
+
+/**
+ * Completes pending sales whose product and store are now both known, at the product's current price.
+ * This is the late-reference rule: a pending sale takes the price in force when it becomes complete.
+ */
+async function completePending(
+  client: PoolClient,
+  productIds: string[],
+  storeIds: string[],
+): Promise<number> {
+  const result = await client.query(
+    `UPDATE sales s
+        SET unit_price = p.unit_price, amount = p.unit_price * s.quantity, status = 'complete'
+       FROM products p, stores st
+      WHERE s.status = 'pending'
+        AND p.product_id = s.product_id AND st.store_id = s.store_id
+        AND (s.product_id = ANY($1::text[]) OR s.store_id = ANY($2::text[]))`,
+    [productIds, storeIds],
+  );
+  return result.rowCount ?? 0;
+}
+
+/** A row that did not become a record: a producer dead letter, or a message refused here. */
+export interface Rejection {
+  stage: 'producer' | 'consumer';
+  feed: string | null;
+  line: number | null;
+  raw: string;
+  reason: string;
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+export function rejectionFromDeadLetter(
+  letter: DeadLetter,
+  topic: string,
+  partition: number,
+  offset: bigint,
+): Rejection {
+  return {
+    stage: letter.stage,
+    feed: letter.feed,
+    line: letter.line,
+    raw: letter.raw,
+    reason: letter.reason,
+    topic,
+    partition,
+    offset,
+  };
+}
+
+/** Records rejections; (topic, partition, offset) makes a replay insert nothing twice. */
+export async function insertRejections(client: PoolClient, rejections: Rejection[]): Promise<number> {
+  if (rejections.length === 0) return 0;
+  const result = await client.query(
+    `INSERT INTO rejected_rows (stage, feed, line_number, raw_line, reason, topic, kafka_partition, kafka_offset)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::bigint[])
+     ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING`,
+    [
+      rejections.map((r) => r.stage),
+      rejections.map((r) => (r.feed === null ? null : pgSafeText(r.feed))),
+      rejections.map((r) => r.line),
+      rejections.map((r) => pgSafeText(r.raw)),
+      rejections.map((r) => pgSafeText(r.reason)),
+      rejections.map((r) => r.topic),
+      rejections.map((r) => r.partition),
+      rejections.map((r) => r.offset.toString()),
+    ],
+  );
+  return result.rowCount ?? 0;
+}

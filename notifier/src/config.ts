@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import {
+  databaseUrlSchema,
+  kafkaBrokersSchema,
+  logLevelSchema,
+  parseConfig,
+  type Env,
+  metricsEnvShape,
+} from '@sales-pipeline/platform';
+
+/** The milestone rules; a rules file (JSON) overrides any of them. */
+export const rulesSchema = z.object({
+  /** Cumulative revenue crossing every multiple of this many euros (0 disables). */
+  revenueStepEuros: z.number().int().min(0).default(1000),
+  /** A product's cumulative units crossing every multiple of this (0 disables). */
+  productUnitsStep: z.number().int().min(0).default(25),
+  /** A single sale of at least this many euros (0 disables). */
+  bigSaleEuros: z.number().min(0).default(500),
+  /** A store's new daily revenue record, after its first day. */
+  storeBestDay: z.boolean().default(true),
+});
+export type MilestoneRules = z.infer<typeof rulesSchema>;
+
+const schema = z
+  .object({
+    KAFKA_BROKERS: kafkaBrokersSchema,
+    DATABASE_URL: databaseUrlSchema,
+    LOG_LEVEL: logLevelSchema,
+    /** SLACK_BOT_TOKEN: bot token (xoxb-…). Unset: dry run, messages go to the log. */
+    SLACK_BOT_TOKEN: z
+      .string()
+      .trim()
+      .transform((v) => v || undefined)
+      .optional(),
+    /** SLACK_CHANNEL: channel id or name to post to. Required with a token. */
+    SLACK_CHANNEL: z
+      .string()
+      .trim()
+      .transform((v) => v || undefined)
+      .optional(),
+    /** SLACK_API_URL: base URL of the Slack Web API. Default https://slack.com/api/. */
+    SLACK_API_URL: z
+      .string()
+      .trim()
+      .transform((v) => v || undefined)
+      .pipe(z.url().optional())
+      .optional(),
+    /** NOTIFIER_LANGUAGE: `fr` (default) or `en`. */
+    NOTIFIER_LANGUAGE: z.enum(['fr', 'en']).default('fr'),
+    /** MILESTONE_RULES_FILE: JSON file overriding the default rules. */
+    MILESTONE_RULES_FILE: z.string().min(1).optional(),
+    /** NOTIFIER_GROUP: consumer group (offsets in PostgreSQL). */
+    NOTIFIER_GROUP: z.string().min(1).default('sales-pipeline.notifier'),
+    CDC_TOPIC_PREFIX: z.string().min(1).default('cdc'),
+    /** SLACK_MIN_INTERVAL_MS: least time between two posts to the channel (Slack allows ~1/s). Default 1100. */
+    SLACK_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(1100),
+    /** NOTIFIER_SESSION_TIMEOUT_MS: see CONSUMER_SESSION_TIMEOUT_MS. */
+    NOTIFIER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+    ...metricsEnvShape,
+  })
+  .refine((c) => !c.SLACK_BOT_TOKEN || c.SLACK_CHANNEL, {
+    path: ['SLACK_CHANNEL'],
+    message: 'is required when SLACK_BOT_TOKEN is set',
+  });
+
+export type NotifierConfig = z.infer<typeof schema> & { rules: MilestoneRules };
+
+/** The notifier's configuration and rules, validated once at start. */
+export function loadNotifierConfig(env: Env = process.env): NotifierConfig {
+  const config = parseConfig(schema, env);
+  let rules: unknown = {};
+  if (config.MILESTONE_RULES_FILE) {
+    rules = JSON.parse(fs.readFileSync(config.MILESTONE_RULES_FILE, 'utf8'));
+  }
+  return { ...config, rules: parseConfig(rulesSchema, rules as Env) };
+}

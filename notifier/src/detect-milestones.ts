@@ -1,0 +1,113 @@
+import type { MilestoneRules } from './config.ts';
+
+/** A milestone found in the change stream; unique per rule, subject and step. */
+export interface Milestone {
+  rule: 'revenue_total' | 'product_units' | 'big_sale' | 'store_best_day';
+  subject: string;
+  /** The step crossed (euros, units), the threshold, or the day as YYYYMMDD. */
+  step: string;
+  payload: Record<string, string | number | null>;
+}
+
+/** A candidate the database must confirm (a store's record needs its other days). */
+export interface BestDayCandidate {
+  storeId: string;
+  day: string;
+  revenue: string;
+}
+
+interface Envelope {
+  op: 'c' | 'u' | 'd' | 'r' | 't';
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  source: { table: string; schema: string };
+}
+
+const decimal = (value: unknown): number => Number(value ?? 0);
+
+/** Each multiple of `step` in (before, after]: every step crossed by one change is its own milestone. */
+export function stepsCrossed(before: number, after: number, step: number): number[] {
+  if (step <= 0 || after <= before) return [];
+  const steps: number[] = [];
+  for (let k = Math.floor(before / step) + 1; k * step <= after; k++) steps.push(k * step);
+  return steps;
+}
+
+/**
+ * The milestones a change event brings, by its table. Pure. A snapshot or re-snapshot event (no before
+ * image) reports every step up to the current value; milestones are unique, so nothing is posted twice.
+ */
+export function detectMilestones(
+  value: string | null,
+  rules: MilestoneRules,
+): { milestones: Milestone[]; bestDay?: BestDayCandidate } {
+  if (!value) return { milestones: [] };
+  const event = JSON.parse(value) as Envelope;
+  const { before, after } = event;
+  if (!after || event.op === 'd' || event.op === 't') return { milestones: [] };
+  const table = `${event.source.schema}.${event.source.table}`;
+  if (table === 'analytics.revenue_total') {
+    return {
+      milestones: stepsCrossed(decimal(before?.revenue), decimal(after.revenue), rules.revenueStepEuros).map(
+        (step) => ({
+          rule: 'revenue_total',
+          subject: 'total',
+          step: String(step),
+          payload: { revenue: String(after.revenue) },
+        }),
+      ),
+    };
+  }
+  if (table === 'analytics.by_product') {
+    const productId = String(after.product_id);
+    return {
+      milestones: stepsCrossed(decimal(before?.units), decimal(after.units), rules.productUnitsStep).map(
+        (step) => ({
+          rule: 'product_units',
+          subject: productId,
+          step: String(step),
+          payload: { product_id: productId, units: Number(after.units) },
+        }),
+      ),
+    };
+  }
+  if (table === 'public.sales') {
+    const big = (row: Record<string, unknown> | null) =>
+      !!row &&
+      row.status === 'complete' &&
+      rules.bigSaleEuros > 0 &&
+      decimal(row.amount) >= rules.bigSaleEuros;
+    if (!big(after) || big(before)) return { milestones: [] };
+    return {
+      milestones: [
+        {
+          rule: 'big_sale',
+          subject: String(after.sale_id),
+          step: String(rules.bigSaleEuros),
+          payload: {
+            sale_id: String(after.sale_id),
+            amount: String(after.amount),
+            product_id: String(after.product_id),
+            store_id: String(after.store_id),
+            quantity: Number(after.quantity),
+          },
+        },
+      ],
+    };
+  }
+  if (
+    table === 'analytics.by_store_day' &&
+    rules.storeBestDay &&
+    decimal(after.revenue) > decimal(before?.revenue)
+  ) {
+    const day =
+      typeof after.day === 'number'
+        ? new Date(after.day * 86_400_000).toISOString().slice(0, 10)
+        : String(after.day);
+    return {
+      milestones: [],
+      bestDay: { storeId: String(after.store_id), day, revenue: String(after.revenue) },
+    };
+  }
+  return { milestones: [] };
+}

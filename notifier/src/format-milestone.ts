@@ -1,0 +1,66 @@
+import type { Milestone } from './detect-milestones.ts';
+
+/** A milestone ready for Slack: the fallback text and the Block Kit blocks. */
+export interface SlackMessage {
+  text: string;
+  blocks: Array<{ type: 'section'; text: { type: 'plain_text'; text: string; emoji: boolean } }>;
+}
+
+export type Language = 'fr' | 'en';
+
+/** Names and places for the message, read when the milestone was detected. */
+export interface MilestoneContext {
+  productName?: string | null;
+  city?: string | null;
+}
+
+function euros(value: string | number, language: Language): string {
+  const amount = typeof value === 'number' ? value.toFixed(2) : value;
+  const [units = '0', cents = '00'] = amount.split('.');
+  const whole = cents.replace(/0+$/, '') === '';
+  if (language === 'en') return `€${units.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${whole ? '' : `.${cents}`}`;
+  return `${units.replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f')}${whole ? '' : `,${cents.padEnd(2, '0')}`} €`;
+}
+
+/**
+ * Escapes the three characters Slack's text syntax gives meaning to (`&`, `<`, `>`), so that
+ * `<!channel>` or `<https://x|y>` cannot become a mention or a link in the fallback text.
+ */
+export function escapeSlackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The sentence of a milestone. User data (names, cities) is inserted as is: the caller renders it literally. */
+export function milestoneSentence(m: Milestone, context: MilestoneContext, language: Language): string {
+  const p = m.payload;
+  const product = context.productName ?? String(p.product_id ?? m.subject);
+  const fr = language === 'fr';
+  switch (m.rule) {
+    case 'revenue_total':
+      return fr
+        ? `🎉 Le chiffre d'affaires total vient de dépasser ${euros(m.step, language)}`
+        : `🎉 Total revenue just passed ${euros(m.step, language)}`;
+    case 'product_units':
+      return fr ? `📦 ${product} : ${m.step} unités vendues` : `📦 ${product}: ${m.step} units sold`;
+    case 'big_sale':
+      return fr
+        ? `💰 Grosse vente : ${euros(String(p.amount), language)} (${p.quantity} × ${product}${context.city ? `, ${context.city}` : ''})`
+        : `💰 Big sale: ${euros(String(p.amount), language)} (${p.quantity} × ${product}${context.city ? `, ${context.city}` : ''})`;
+    case 'store_best_day':
+      return fr
+        ? `🏆 Record du magasin ${m.subject}${context.city ? ` (${context.city})` : ''} : ${euros(String(p.revenue), language)} le ${String(p.day)}`
+        : `🏆 Store ${m.subject}${context.city ? ` (${context.city})` : ''} best day ever: ${euros(String(p.revenue), language)} on ${String(p.day)}`;
+  }
+}
+
+/**
+ * Block Kit with a plain-text fallback. The block's text is `plain_text`, which Slack renders literally:
+ * no mention, no link, no bold; the fallback is escaped and posted with `mrkdwn: false`.
+ */
+export function formatMilestone(m: Milestone, context: MilestoneContext, language: Language): SlackMessage {
+  const sentence = milestoneSentence(m, context, language);
+  return {
+    text: escapeSlackText(sentence),
+    blocks: [{ type: 'section', text: { type: 'plain_text', text: sentence, emoji: true } }],
+  };
+}

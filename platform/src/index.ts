@@ -1,0 +1,37 @@
+export { PipelineError, ConfigError, MissingPrerequisiteError, StackError, describeError } from './errors.ts';
+export { createLogger, type Logger } from './logger.ts';
+export { redactUrl } from './redact.ts';
+export {
+  type Env,
+  parseConfig,
+  logLevelSchema,
+  databaseUrlSchema,
+  kafkaBrokersSchema,
+  httpUrlSchema,
+  positiveIntSchema,
+  metricsEnvShape,
+} from './config.ts';
+export {
+  DEFAULT_TOPICS,
+  LINE_SEEN_AT_HEADER,
+  type SaleMessage,
+  type ProductMessage,
+  type StoreMessage,
+  type DeadLetter,
+} from './messages.ts';
+export { createKafka } from './kafka.ts';
+export { createRegistry, startMetricsServer, type MetricsServer } from './metrics-server.ts';
+export {
+  createPool,
+  withClient,
+  withTransaction,
+  isRetriableDbError,
+  type Pool,
+  type PoolClient,
+} from './db.ts';
+export { retry, RETRY_POLICIES, type RetryPolicy } from './retry.ts';
+export { cityKey, UNKNOWN_REGION } from './city-key.ts';
+export { ensureTopics, pipelineTopicSpecs, waitForTopics, type TopicSpec } from './kafka-topics.ts';
+export { lockOffset, storeOffset, storedOffsets } from './pg-offsets.ts';
+export { runPartitionWorker, type PartitionWorkerOptions } from './partition-worker.ts';
+export { applyExactlyOnce, type ExactlyOnceOutcome } from './apply-exactly-once.ts';

@@ -1,0 +1,55 @@
+import type { Admin } from 'kafkajs';
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  compacted: boolean;
+}
+
+/**
+ * Creates the topics the producer writes to when they do not exist (brokers here never auto-create),
+ * waiting for their leaders. Existing topics are left as they are.
+ */
+export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((spec) => !existing.has(spec.topic));
+  if (missing.length === 0) return;
+  // Another worker may create the same topics at the same moment: that is fine.
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: missing.map((spec) => ({
+      topic: spec.topic,
+      numPartitions: spec.partitions,
+      configEntries: spec.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+    })),
+  });
+}
+
+/** The pipeline's own topics: sales (partitioned), products and stores (compacted), dead letters. */
+export function pipelineTopicSpecs(
+  topics: { sales: string; products: string; stores: string; deadLetter: string },
+  salesPartitions: number,
+): TopicSpec[] {
+  return [
+    { topic: topics.sales, partitions: salesPartitions, compacted: false },
+    { topic: topics.products, partitions: 1, compacted: true },
+    { topic: topics.stores, partitions: 1, compacted: true },
+    { topic: topics.deadLetter, partitions: 1, compacted: false },
+  ];
+}
+
+/** Waits until every topic exists (Debezium creates its topics on the first change), or `stop` aborts. */
+export async function waitForTopics(
+  admin: Admin,
+  topics: string[],
+  onWait: (missing: string[]) => void,
+  stop: AbortSignal,
+): Promise<void> {
+  while (!stop.aborted) {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic));
+    if (missing.length === 0) return;
+    onWait(missing);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}

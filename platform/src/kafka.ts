@@ -1,0 +1,36 @@
+import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import type { Logger } from './logger.ts';
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** Routes kafkajs's own log lines into our pino logger, as structured fields. */
+function pinoLogCreator(logger: Logger): logCreator {
+  return () =>
+    ({ namespace, level, log }: LogEntry) => {
+      const { message, timestamp: _timestamp, logger: _logger, ...fields } = log;
+      // kafkajs logs every error response of a connection, retried or not: the caller sees real failures.
+      // Retried operations (retryCount set) are not failures either.
+      const target =
+        namespace === 'Connection' || fields.retryCount !== undefined ? 'debug' : (LEVELS[level] ?? 'info');
+      logger[target]({ kafkajs: namespace, ...fields }, message);
+    };
+}
+
+/**
+ * The Kafka client of a worker. kafkajs retries on its own; its logs go to our logger at WARN and above
+ * (its INFO lines are per-connection noise).
+ */
+export function createKafka(options: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.WARN,
+    logCreator: pinoLogCreator(options.logger),
+    retry: { initialRetryTime: 200, retries: 10 },
+  });
+}

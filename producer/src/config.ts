@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import {
+  DEFAULT_TOPICS,
+  kafkaBrokersSchema,
+  logLevelSchema,
+  parseConfig,
+  positiveIntSchema,
+  type Env,
+  metricsEnvShape,
+} from '@sales-pipeline/platform';
+
+const schema = z.object({
+  /** KAFKA_BROKERS: comma-separated host:port list. Required (the CLI fills it from a running native stack). */
+  KAFKA_BROKERS: kafkaBrokersSchema,
+  /** LOG_LEVEL: default `info`. */
+  LOG_LEVEL: logLevelSchema,
+  /** SALES_TOPIC / PRODUCTS_TOPIC / STORES_TOPIC / DEADLETTER_TOPIC: topic names. */
+  SALES_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.sales),
+  PRODUCTS_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.products),
+  STORES_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.stores),
+  DEADLETTER_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.deadLetter),
+  /** SALES_TOPIC_PARTITIONS: partitions of the sales topic when the producer creates it. Default 3. */
+  SALES_TOPIC_PARTITIONS: positiveIntSchema(3),
+  /** FILE_POLL_INTERVAL_MS: how often a followed file is checked for new bytes. Default 50. */
+  FILE_POLL_INTERVAL_MS: positiveIntSchema(50),
+  /** URL_POLL_INTERVAL_MS: how often a URL feed is polled (conditional GET). Default 2000. */
+  URL_POLL_INTERVAL_MS: positiveIntSchema(2000),
+  /**
+   * LAST_LINE_IDLE_MS: with --follow, an unterminated last line that parses as a complete row is taken
+   * once the file has not changed for this long. Default 1000.
+   */
+  LAST_LINE_IDLE_MS: positiveIntSchema(1000),
+  /** ROTATION_SETTLE_MS: after a truncation or a replaced file, wait this long before comparing contents. Default 300. */
+  ROTATION_SETTLE_MS: positiveIntSchema(300),
+  /** MAX_LINE_BYTES: longer lines are dead-lettered. Default 65536. */
+  MAX_LINE_BYTES: positiveIntSchema(65_536),
+  /** PRODUCER_READ_BYTES: bytes read per step; each step is one Kafka transaction. Default 262144. */
+  PRODUCER_READ_BYTES: positiveIntSchema(262_144),
+  ...metricsEnvShape,
+});
+
+export type ProducerConfig = z.infer<typeof schema>;
+
+/** The producer's configuration, validated once at start. */
+export function loadProducerConfig(env: Env = process.env): ProducerConfig {
+  return parseConfig(schema, env);
+}

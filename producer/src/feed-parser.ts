@@ -1,0 +1,240 @@
+import type { DeadLetter } from '@sales-pipeline/platform';
+import { parseFields } from './csv-fields.ts';
+import { detectDelimiter, matchHeader, type ColumnMap, type FeedKind } from './header.ts';
+import { parseRow, type ParsedRow } from './parse-row.ts';
+import { RecordSplitter, type RawRecord } from './record-splitter.ts';
+
+/** Where a feed has been read up to. Stored in the checkpoint, so it must be plain data. */
+export interface FeedCursor {
+  /** Incremented when the feed is replaced by a different file (rotation, truncation). */
+  generation: number;
+  /** Bytes of the current generation accounted for (records and their terminators). */
+  offset: number;
+  /** Line number the next record starts on. */
+  line: number;
+  /**
+   * The last record was taken without its line terminator (the client's export ends that way): the next
+   * bytes must start with one.
+   */
+  openLine: boolean;
+}
+
+export const START_CURSOR: FeedCursor = { generation: 0, offset: 0, line: 1, openLine: false };
+
+/** What one record became. `end` is the cursor offset just after it. */
+export type FeedOutput =
+  | { type: 'row'; row: ParsedRow; line: number; end: number }
+  | { type: 'dead'; letter: DeadLetter; end: number }
+  | { type: 'header'; line: number; end: number };
+
+interface Header {
+  columns: ColumnMap;
+  width: number;
+  delimiter: string;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const lossy = new TextDecoder('utf-8');
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Turns a feed's bytes into rows and dead letters, record by record, tracking the cursor. Pure: the
+ * caller does the reading and the publishing. Every record ends up as exactly one output: the header,
+ * a row, or a dead letter with the raw line and the reason.
+ */
+export class FeedParser {
+  private splitter: RecordSplitter;
+  private header: Header | { error: string } | undefined;
+  private state: FeedCursor;
+  private heldTerminator: Buffer = Buffer.alloc(0);
+  private continuationOf: number | undefined;
+
+  constructor(
+    private readonly kind: FeedKind,
+    private readonly feed: string,
+    cursor: FeedCursor,
+    private readonly options: { maxRecordBytes: number; now?: () => Date },
+  ) {
+    this.state = { ...cursor };
+    this.splitter = new RecordSplitter(cursor.offset, cursor.line, options.maxRecordBytes);
+  }
+
+  /** The cursor after everything returned so far. */
+  get cursor(): FeedCursor {
+    return { ...this.state };
+  }
+
+  /** Bytes of an incomplete trailing record not yet returned. */
+  get heldBytes(): number {
+    return this.splitter.heldBytes + this.heldTerminator.length;
+  }
+
+  /**
+   * On a resume in the middle of a generation: reads the header from the first bytes of the feed.
+   * Returns false when those bytes hold no complete first record.
+   */
+  useHeaderFrom(firstBytes: Buffer): boolean {
+    const splitter = new RecordSplitter(0, 1, this.options.maxRecordBytes);
+    const [record] = splitter.push(firstBytes);
+    const first = record ?? splitter.flush();
+    if (!first) return false;
+    this.readHeader(first);
+    return true;
+  }
+
+  /** Feeds the bytes that follow the cursor; returns the outputs of the records they complete. */
+  push(chunk: Buffer): FeedOutput[] {
+    if (this.state.openLine) {
+      chunk = this.consumeTerminatorOfOpenLine(chunk);
+      if (this.state.openLine) return [];
+    }
+    return this.splitter.push(chunk).map((record) => this.output(record));
+  }
+
+  /** Takes the held trailing record as complete: the source is a finished snapshot, or went quiet. */
+  flush(): FeedOutput[] {
+    if (this.state.openLine) return [];
+    const record = this.splitter.flush();
+    if (!record) return [];
+    const output = this.output(record);
+    this.state.openLine = true;
+    return [output];
+  }
+
+  /**
+   * Whether the held trailing record, taken now, would be a valid row: the rule for a followed file's
+   * unterminated last line (an incomplete line usually lacks fields or has a cut value).
+   */
+  trailingIsCompleteRow(): boolean {
+    if (this.state.openLine || this.continuationOf !== undefined) return false;
+    const record = this.splitter.peek();
+    if (!record || record.start === 0) return false;
+    return this.classify(record).type === 'row';
+  }
+
+  private consumeTerminatorOfOpenLine(chunk: Buffer): Buffer {
+    const bytes = this.heldTerminator.length ? Buffer.concat([this.heldTerminator, chunk]) : chunk;
+    this.heldTerminator = Buffer.alloc(0);
+    if (bytes.length === 0) return bytes;
+    let skip = 0;
+    if (bytes[0] === LF) skip = 1;
+    else if (bytes[0] === CR && bytes.length === 1) {
+      this.heldTerminator = bytes;
+      return Buffer.alloc(0);
+    } else if (bytes[0] === CR && bytes[1] === LF) skip = 2;
+    this.state.openLine = false;
+    if (skip === 0) {
+      // The line taken as complete was not: what follows is the rest of it, reported, never merged.
+      this.state.line -= 1;
+      this.continuationOf = this.state.line;
+      this.resetSplitter();
+      return bytes;
+    }
+    this.state.offset += skip;
+    this.resetSplitter();
+    return bytes.subarray(skip);
+  }
+
+  private resetSplitter(): void {
+    const delimiter = this.splitter.delimiter;
+    this.splitter = new RecordSplitter(this.state.offset, this.state.line, this.options.maxRecordBytes);
+    this.splitter.delimiter = delimiter;
+  }
+
+  private readHeader(record: RawRecord): void {
+    let text: string;
+    try {
+      text = utf8.decode(record.bytes).replace(/^\uFEFF/, '');
+    } catch {
+      this.header = { error: 'the header line is not valid UTF-8' };
+      return;
+    }
+    const delimiter = detectDelimiter(text);
+    const fields = parseFields(text, delimiter);
+    const match = fields.ok ? matchHeader(this.kind, fields.fields) : fields;
+    if (!match.ok) {
+      this.header = { error: match.reason };
+      return;
+    }
+    this.header = { columns: match.columns, width: match.width, delimiter };
+    this.splitter.delimiter = delimiter.charCodeAt(0);
+  }
+
+  private output(record: RawRecord): FeedOutput {
+    this.state.offset = record.end;
+    this.state.line = record.line + record.lines;
+    if (this.continuationOf !== undefined) {
+      const line = this.continuationOf;
+      this.continuationOf = undefined;
+      return {
+        type: 'dead',
+        letter: this.deadLetter(
+          record,
+          `continues line ${line}, which had been taken as complete and published; this remainder is not merged into it`,
+        ),
+        end: record.end,
+      };
+    }
+    if (record.start === 0 && record.line === 1) {
+      this.readHeader(record);
+      if (this.header && 'error' in this.header) {
+        return {
+          type: 'dead',
+          letter: this.deadLetter(record, `invalid header: ${this.header.error}`),
+          end: record.end,
+        };
+      }
+      return { type: 'header', line: record.line, end: record.end };
+    }
+    return this.classify(record);
+  }
+
+  /** What a data record becomes. No state change. */
+  private classify(record: RawRecord): FeedOutput {
+    const dead = (reason: string): FeedOutput => ({
+      type: 'dead',
+      letter: this.deadLetter(record, reason),
+      end: record.end,
+    });
+
+    if (!this.header) return dead('the feed has no header line');
+    if ('error' in this.header) return dead(`the feed's header is invalid (${this.header.error})`);
+    if (record.tooLong)
+      return dead(`line longer than ${this.options.maxRecordBytes} bytes (${record.length} bytes)`);
+    let text: string;
+    try {
+      text = utf8.decode(record.bytes);
+    } catch {
+      return dead('invalid UTF-8');
+    }
+    if (text.trim() === '') return dead('empty line');
+    const fields = parseFields(text, this.header.delimiter);
+    if (!fields.ok) return dead(fields.reason);
+    const parsed = parseRow(this.kind, fields.fields, this.header.columns, this.header.width, {
+      feed: this.feed,
+      generation: this.state.generation,
+      line: record.line,
+    });
+    if (!parsed.ok) return dead(parsed.reason);
+    return { type: 'row', row: parsed.row, line: record.line, end: record.end };
+  }
+
+  private deadLetter(record: RawRecord, reason: string): DeadLetter {
+    let valid = true;
+    try {
+      utf8.decode(record.bytes);
+    } catch {
+      valid = false;
+    }
+    return {
+      stage: 'producer',
+      feed: this.feed,
+      line: record.line,
+      raw: lossy.decode(record.bytes),
+      raw_base64: valid && !record.tooLong ? null : record.bytes.toString('base64'),
+      reason,
+      detected_at: (this.options.now?.() ?? new Date()).toISOString(),
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export { produce, type ProduceOptions, type FeedResult } from './produce.ts';
+export { loadProducerConfig, type ProducerConfig } from './config.ts';

@@ -1,0 +1,107 @@
+import type { ProductMessage, SaleMessage, StoreMessage } from '@sales-pipeline/platform';
+import type { ColumnMap, FeedKind } from './header.ts';
+import {
+  isFormulaLike,
+  parseIdentifier,
+  parseLabel,
+  parseOptionalCount,
+  parsePrice,
+  parseQuantity,
+  parseSaleDate,
+  type Parsed,
+} from './validate-values.ts';
+
+/** Where a row comes from: gives the sale its deterministic id. */
+export interface RowOrigin {
+  feed: string;
+  generation: number;
+  line: number;
+}
+
+export type ParsedRow =
+  | { kind: 'sales'; key: string; value: SaleMessage }
+  | { kind: 'products'; key: string; value: ProductMessage }
+  | { kind: 'stores'; key: string; value: StoreMessage };
+
+/** The sale id of a line: the same line of the same feed generation always gets the same id. */
+export function saleId(origin: RowOrigin): string {
+  return `${origin.feed}/${origin.generation}/${origin.line}`;
+}
+
+/** Collects the first failure of several parses, in column order. */
+function all<T extends Record<string, Parsed<unknown>>>(
+  parsed: T,
+):
+  | { ok: true; values: { [K in keyof T]: T[K] extends Parsed<infer V> ? V : never } }
+  | { ok: false; reason: string } {
+  const values: Record<string, unknown> = {};
+  for (const [key, result] of Object.entries(parsed)) {
+    if (!result.ok) return { ok: false, reason: result.reason };
+    values[key] = result.value;
+  }
+  return { ok: true, values: values as never };
+}
+
+/**
+ * Turns the fields of one data row into the message of its kind, or the reason it is refused.
+ * Pure: no I/O, the same input always gives the same output.
+ */
+export function parseRow(
+  kind: FeedKind,
+  fields: string[],
+  columns: ColumnMap,
+  width: number,
+  origin: RowOrigin,
+): { ok: true; row: ParsedRow } | { ok: false; reason: string } {
+  if (fields.length !== width)
+    return { ok: false, reason: `expected ${width} fields, found ${fields.length}` };
+  const field = (column: string) => {
+    const index = columns[column];
+    return index === undefined ? '' : (fields[index] ?? '');
+  };
+  const formula = fields.find((value) => isFormulaLike(value) && !/^-\s*\d+([.,]\d+)?$/.test(value.trim()));
+  if (formula !== undefined)
+    return { ok: false, reason: `formula-like value ${JSON.stringify(formula.slice(0, 40))}` };
+
+  if (kind === 'sales') {
+    const parsed = all({
+      sold_on: parseSaleDate(field('date')),
+      product_id: parseIdentifier(field('product_id'), 'product id'),
+      quantity: parseQuantity(field('quantity')),
+      store_id: parseIdentifier(field('store_id'), 'store id'),
+    });
+    if (!parsed.ok) return parsed;
+    const id = saleId(origin);
+    return {
+      ok: true,
+      row: {
+        kind,
+        key: id,
+        value: {
+          sale_id: id,
+          feed: origin.feed,
+          generation: origin.generation,
+          line: origin.line,
+          ...parsed.values,
+        },
+      },
+    };
+  }
+  if (kind === 'products') {
+    const parsed = all({
+      product_id: parseIdentifier(field('product_id'), 'product id'),
+      name: parseLabel(field('name'), 'product name'),
+      unit_price: parsePrice(field('price')),
+      stock: parseOptionalCount(field('stock'), 'stock'),
+    });
+    if (!parsed.ok) return parsed;
+    return { ok: true, row: { kind, key: parsed.values.product_id, value: parsed.values } };
+  }
+  const parsed = all({
+    store_id: parseIdentifier(field('store_id'), 'store id'),
+    city: parseLabel(field('city'), 'city'),
+    employees: parseOptionalCount(field('employees'), 'number of employees'),
+  });
+  if (!parsed.ok) return parsed;
+  return { ok: true, row: { kind, key: parsed.values.store_id, value: parsed.values } };
+}

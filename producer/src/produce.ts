@@ -1,0 +1,115 @@
+import {
+  createKafka,
+  createRegistry,
+  ensureTopics,
+  pipelineTopicSpecs,
+  startMetricsServer,
+  type Logger,
+  type MetricsServer,
+} from '@sales-pipeline/platform';
+import type { ProducerConfig } from './config.ts';
+import { defaultFeedId, parseLocation } from './feed-identity.ts';
+import { FeedRunner } from './feed-runner.ts';
+import type { FeedKind } from './header.ts';
+import { FeedPublisher } from './kafka-publisher.ts';
+import { ProducerMetrics } from './producer-metrics.ts';
+import { Progress, type FeedCounts } from './progress.ts';
+
+export interface ProduceOptions {
+  /** Sales feed: a file path or an http(s) URL. */
+  sales?: string | undefined;
+  products?: string | undefined;
+  stores?: string | undefined;
+  /** Keep following the feeds; without it, publish what is there and return. */
+  follow: boolean;
+  /** Identity of the sales feed (part of every sale id). Default: the file name without extension. */
+  salesFeedId?: string | undefined;
+  /** Where to draw progress (a TTY), if anywhere. */
+  tty?: NodeJS.WriteStream | undefined;
+}
+
+export interface FeedResult extends FeedCounts {
+  feed: string;
+  kind: FeedKind;
+}
+
+/**
+ * The producer: publishes each given feed exactly once, until `stop` aborts (with `follow`) or every
+ * feed is published. Reference feeds (products, stores) run beside the sales feed.
+ */
+export async function produce(
+  options: ProduceOptions,
+  config: ProducerConfig,
+  logger: Logger,
+  stop: AbortSignal,
+): Promise<FeedResult[]> {
+  const feeds = (
+    [
+      ['products', options.products],
+      ['stores', options.stores],
+      ['sales', options.sales],
+    ] as Array<[FeedKind, string | undefined]>
+  ).flatMap(([kind, value]) => (value ? [{ kind, location: parseLocation(value) }] : []));
+  if (feeds.length === 0) throw new Error('nothing to produce: give --sales, --products or --stores');
+
+  const topics = {
+    sales: config.SALES_TOPIC,
+    products: config.PRODUCTS_TOPIC,
+    stores: config.STORES_TOPIC,
+    deadLetter: config.DEADLETTER_TOPIC,
+  };
+  const log = logger.child({ module: 'producer' });
+  const kafka = createKafka({
+    clientId: 'sales-pipeline-producer',
+    brokers: config.KAFKA_BROKERS,
+    logger: log,
+  });
+  const registry = createRegistry('producer');
+  const metrics = new ProducerMetrics(registry);
+  let metricsServer: MetricsServer | undefined;
+  const admin = kafka.admin();
+  const publishers: FeedPublisher[] = [];
+  try {
+    await admin.connect();
+    await ensureTopics(admin, pipelineTopicSpecs(topics, config.SALES_TOPIC_PARTITIONS));
+    if (config.METRICS_PORT !== undefined) {
+      metricsServer = await startMetricsServer(registry, {
+        port: config.METRICS_PORT,
+        host: config.METRICS_HOST,
+      });
+      log.info({ port: metricsServer.port }, 'metrics served on /metrics');
+    }
+    const runs = feeds.map(async ({ kind, location }) => {
+      const feed = kind === 'sales' && options.salesFeedId ? options.salesFeedId : defaultFeedId(location);
+      const publisher = new FeedPublisher(kafka, admin, feed, topics[kind]);
+      publishers.push(publisher);
+      await publisher.connect();
+      const runner = new FeedRunner(
+        {
+          kind,
+          feed,
+          location,
+          follow: options.follow,
+          topics,
+          maxLineBytes: config.MAX_LINE_BYTES,
+          readBytes: config.PRODUCER_READ_BYTES,
+          filePollMs: config.FILE_POLL_INTERVAL_MS,
+          urlPollMs: config.URL_POLL_INTERVAL_MS,
+          lastLineIdleMs: config.LAST_LINE_IDLE_MS,
+          rotationSettleMs: config.ROTATION_SETTLE_MS,
+        },
+        publisher,
+        log.child({ feed }),
+        metrics,
+        new Progress(feed, log, kind === 'sales' ? options.tty : undefined),
+        stop,
+      );
+      return { feed, kind, ...(await runner.run()) };
+    });
+    return await Promise.all(runs);
+  } finally {
+    await Promise.allSettled(publishers.map((publisher) => publisher.disconnect()));
+    await admin.disconnect().catch(() => undefined);
+    await metricsServer?.close();
+  }
+}

@@ -1,0 +1,258 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import type { DeadLetter, ProductMessage, SaleMessage, StoreMessage } from '@sales-pipeline/platform';
+import { readWholeTopic, values } from '../../stack/test/support.ts';
+import {
+  CLIENT_DATA,
+  SALES_HEADER,
+  isolatedTopics,
+  produceFollowing,
+  produceOnce,
+  producerEnv,
+  stopProducer,
+  tempDir,
+} from './producer-harness.ts';
+
+const { endpoints } = inject('stack');
+const brokers = endpoints.kafkaBrokers;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function sales(topic: string, atLeast: number, quietMs = 1000): Promise<SaleMessage[]> {
+  const all = values<SaleMessage>(await readWholeTopic(brokers, topic, { atLeast, quietMs }));
+  // Sales are spread over partitions: order them as in the feed.
+  return all.sort((a, b) => a.generation - b.generation || a.line - b.line);
+}
+
+describe('produce on the client files', () => {
+  it('publishes the 30 sales (the unterminated last one included), 5 products and 7 stores, then nothing more', async () => {
+    const topics = isolatedTopics('client');
+    const env = producerEnv(topics);
+    const args = [
+      '--sales',
+      path.join(CLIENT_DATA, 'ventes.csv'),
+      '--products',
+      path.join(CLIENT_DATA, 'produits.csv'),
+      '--stores',
+      path.join(CLIENT_DATA, 'magasins.csv'),
+    ];
+    const first = await produceOnce(args, env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('ventes (sales): 30 published, 0 dead-lettered, 1 header line(s)');
+
+    const again = await produceOnce(args, env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('ventes (sales): 0 published, 0 dead-lettered, 0 header line(s)');
+
+    const sold = await sales(topics.sales, 30);
+    expect(sold).toHaveLength(30);
+    expect(new Set(sold.map((s) => s.sale_id)).size).toBe(30);
+    expect(sold.reduce((sum, s) => sum + s.quantity, 0)).toBe(122);
+    expect(sold.at(-1)).toMatchObject({
+      line: 31,
+      sold_on: '2023-06-25',
+      product_id: 'REF005',
+      quantity: 5,
+      store_id: '3',
+    });
+    const products = values<ProductMessage>(await readWholeTopic(brokers, topics.products, { atLeast: 5 }));
+    expect(products).toHaveLength(5);
+    expect(products).toContainEqual({
+      product_id: 'REF004',
+      name: 'Produit D',
+      unit_price: '79.99',
+      stock: 120,
+    });
+    const stores = values<StoreMessage>(await readWholeTopic(brokers, topics.stores, { atLeast: 7 }));
+    expect(stores.map((s) => s.city)).toContain('Strasbourg');
+  });
+});
+
+describe('produce --follow on a growing file', () => {
+  it('publishes appended lines, holds a partial line until it is complete, and takes an idle complete last line', async () => {
+    const topics = isolatedTopics('follow');
+    const dir = tempDir();
+    const feed = path.join(dir, 'ventes.csv');
+    fs.writeFileSync(feed, `${SALES_HEADER}2023-05-27,REF001,5,1\r\n`);
+    const producer = produceFollowing(['--sales', feed], producerEnv(topics));
+    try {
+      expect(await sales(topics.sales, 1)).toHaveLength(1);
+
+      fs.appendFileSync(feed, '2023-05-28,REF002,3,2\r\n');
+      const afterAppend = await sales(topics.sales, 2, 300);
+      expect(afterAppend.map((s) => s.line)).toEqual([2, 3]);
+
+      fs.appendFileSync(feed, '2023-05-29,REF0');
+      await sleep(1200); // past LAST_LINE_IDLE_MS: an incomplete row is still not taken
+      expect(await sales(topics.sales, 2, 300)).toHaveLength(2);
+      fs.appendFileSync(feed, '03,2,1'); // complete row, still no line ending
+      const idleTaken = await sales(topics.sales, 3, 300);
+      expect(idleTaken.at(-1)).toMatchObject({ line: 4, product_id: 'REF003', quantity: 2, store_id: '1' });
+
+      fs.appendFileSync(feed, '\r\n2023-05-30,REF004,4,3\r\n'); // the line ending that completes line 4 comes late
+      const all = await sales(topics.sales, 4, 1000);
+      expect(all.map((s) => s.line)).toEqual([2, 3, 4, 5]);
+      const dlq = await readWholeTopic(brokers, topics.deadLetter, { quietMs: 500 }).catch(() => []);
+      expect(dlq).toEqual([]);
+    } finally {
+      expect(await stopProducer(producer)).toBe(0);
+    }
+  });
+
+  it('handles rename rotation and truncation with no loss and no duplicate', async () => {
+    const topics = isolatedTopics('rotate');
+    const dir = tempDir();
+    const feed = path.join(dir, 'ventes.csv');
+    fs.writeFileSync(feed, `${SALES_HEADER}2023-05-27,REF001,1,1\r\n`);
+    const producer = produceFollowing(['--sales', feed], producerEnv(topics));
+    try {
+      await sales(topics.sales, 1);
+      // Rotation: a last line lands in the old file just before it is renamed away.
+      fs.appendFileSync(feed, '2023-05-27,REF001,2,1\r\n');
+      fs.renameSync(feed, `${feed}.1`);
+      fs.writeFileSync(feed, `${SALES_HEADER}2023-06-01,REF002,3,2\r\n`);
+      const rotated = await sales(topics.sales, 3);
+      expect(rotated.map((s) => [s.generation, s.line, s.quantity])).toEqual([
+        [0, 2, 1],
+        [0, 3, 2],
+        [1, 2, 3],
+      ]);
+      // Truncation: the file is emptied and starts again.
+      fs.truncateSync(feed, 0);
+      await sleep(100);
+      fs.writeFileSync(feed, `${SALES_HEADER}2023-06-02,REF003,4,3\r\n`);
+      const truncated = await sales(topics.sales, 4);
+      expect(truncated.map((s) => s.sale_id)).toEqual([
+        'ventes/0/2',
+        'ventes/0/3',
+        'ventes/1/2',
+        'ventes/2/2',
+      ]);
+      expect(truncated.at(-1)).toMatchObject({ quantity: 4, generation: 2 });
+    } finally {
+      await stopProducer(producer);
+    }
+  });
+});
+
+describe('produce from a URL', () => {
+  it('polls with conditional requests, sends only new rows, and reports a rewrite without re-sending', async () => {
+    const topics = isolatedTopics('url');
+    let body = `${SALES_HEADER}2023-05-27,REF001,5,1`; // the client's export: no line ending at the end
+    let version = 1;
+    let conditionalHits = 0;
+    const server = http.createServer((request, response) => {
+      const etag = `"v${version}"`;
+      if (request.headers['if-none-match'] === etag) {
+        conditionalHits++;
+        response.writeHead(304).end();
+        return;
+      }
+      response.writeHead(200, { etag, 'content-type': 'text/csv' }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/exports/ventes.csv`;
+    const producer = produceFollowing(['--sales', url], producerEnv(topics));
+    try {
+      expect((await sales(topics.sales, 1)).map((s) => s.sale_id)).toEqual(['ventes/0/2']);
+      body += '\r\n2023-05-28,REF002,3,2\r\n2023-05-29,REF003,2,1';
+      version = 2;
+      const grown = await sales(topics.sales, 3);
+      expect(grown.map((s) => s.line)).toEqual([2, 3, 4]);
+      await sleep(600);
+      expect(conditionalHits).toBeGreaterThan(0);
+
+      body = body.replace('2023-05-28,REF002,3,2', '2023-05-28,REF002,9,2') + '\r\n2023-05-30,REF004,1,3';
+      version = 3;
+      const letters = values<DeadLetter>(await readWholeTopic(brokers, topics.deadLetter, { atLeast: 1 }));
+      expect(letters).toEqual([
+        expect.objectContaining({ reason: expect.stringMatching(/source rewrote rows already published/) }),
+      ]);
+      expect(await sales(topics.sales, 3, 800)).toHaveLength(3); // nothing re-sent, nothing new taken from a rewritten source
+    } finally {
+      await stopProducer(producer);
+      server.close();
+    }
+  });
+});
+
+describe('produce with bad rows', () => {
+  it('sends each bad line to the dead-letter topic with feed, line, raw text and reason, and goes on', async () => {
+    const topics = isolatedTopics('bad');
+    const dir = tempDir();
+    const feed = path.join(dir, 'ventes.csv');
+    const lines = [
+      '2023-05-27,REF001,5,1',
+      '2023-05-27,REF001,5',
+      'hier,REF001,5,1',
+      '2023-05-27,REF001,0,1',
+      '2023-05-27,REF001,2.5,1',
+      '2023-05-27,=CMD("calc"),1,1',
+      '2023-05-28,REF002,3,2',
+    ];
+    fs.writeFileSync(
+      feed,
+      Buffer.concat([
+        Buffer.from(SALES_HEADER + lines.join('\r\n') + '\r\n'),
+        Buffer.from([0xc3, 0x28, 0x0a]),
+      ]),
+    );
+    const result = await produceOnce(['--sales', feed], producerEnv(topics));
+    expect(result.stdout).toContain(
+      'ventes (sales): 2 published, 6 dead-lettered, 1 header line(s) — 9 lines this run',
+    );
+    const letters = values<DeadLetter>(await readWholeTopic(brokers, topics.deadLetter, { atLeast: 6 }));
+    expect(letters.map((l) => [l.line, l.reason.replace(/ .*/, '')])).toEqual([
+      [3, 'expected'],
+      [4, 'unparsable'],
+      [5, 'quantity'],
+      [6, 'fractional'],
+      [7, 'formula-like'],
+      [9, 'invalid'],
+    ]);
+    expect(letters[0]).toMatchObject({ feed: 'ventes', raw: '2023-05-27,REF001,5', stage: 'producer' });
+    expect((await sales(topics.sales, 2)).map((s) => s.line)).toEqual([2, 8]);
+  });
+});
+
+describe('exactly once through kill -9', () => {
+  it('publishes each row of a 200,000-row backfill exactly once across a kill -9 and a restart', async () => {
+    const topics = isolatedTopics('kill');
+    const dir = tempDir();
+    const feed = path.join(dir, 'backfill.csv');
+    const rows = 200_000;
+    const out = fs.openSync(feed, 'w');
+    fs.writeSync(out, SALES_HEADER);
+    let chunk = '';
+    for (let i = 0; i < rows; i++) {
+      chunk += `2024-01-${String((i % 28) + 1).padStart(2, '0')},REF00${(i % 5) + 1},${(i % 9) + 1},${(i % 7) + 1}\r\n`;
+      if (chunk.length > 1 << 20) {
+        fs.writeSync(out, chunk);
+        chunk = '';
+      }
+    }
+    fs.writeSync(out, chunk);
+    fs.closeSync(out);
+
+    const env = producerEnv(topics, { PRODUCER_READ_BYTES: '65536' });
+    const victim = produceFollowing(['--sales', feed], env);
+    // Let it publish part of the file, then kill it without warning.
+    const partial = await readWholeTopic(brokers, topics.sales, { atLeast: 20_000, quietMs: 0 });
+    victim.kill('SIGKILL');
+    await new Promise((resolve) => victim.once('close', resolve));
+    expect(partial.length).toBeLessThan(rows);
+
+    const rest = await produceOnce(['--sales', feed], env);
+    expect(rest.code, rest.stderr).toBe(0);
+    const all = values<SaleMessage>(
+      await readWholeTopic(brokers, topics.sales, { atLeast: rows, quietMs: 2000, timeoutMs: 240_000 }),
+    );
+    const ids = new Set(all.map((s) => s.sale_id));
+    expect(ids.size).toBe(rows);
+    expect(all.length).toBe(rows);
+    expect(ids.has('backfill/0/2')).toBe(true);
+    expect(ids.has(`backfill/0/${rows + 1}`)).toBe(true);
+  }, 400_000);
+});

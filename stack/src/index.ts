@@ -1,0 +1,24 @@
+export { loadStackConfig, REPO_ROOT, type StackConfig } from './config.ts';
+export { checkPrerequisites, findExecutable, type Prerequisites } from './prerequisites.ts';
+export { startStack } from './launcher.ts';
+export { ensureJars, type JarCache } from './jar-cache.ts';
+export {
+  nativeDown,
+  nativeStatus,
+  nativeSecrets,
+  nativeRestartPostgres,
+  type RunningStack,
+} from './native-stack.ts';
+export { dockerAvailable } from './docker-stack.ts';
+export { runMigrations, setRolePasswords, MIGRATIONS_DIR, type RolePasswords } from './migrate.ts';
+export {
+  registerConnector,
+  connectorState,
+  readConnectorConfig,
+  CDC_CONNECTOR_NAME,
+  CDC_TOPIC_PREFIX,
+  CDC_SLOT_NAME,
+  type ConnectorState,
+} from './connector.ts';
+export { IMAGES } from './images.ts';
+export type { StackEndpoints, StackStatus, ComponentHealth } from './types.ts';

@@ -1,0 +1,31 @@
+import path from 'node:path';
+import type { JarCache } from './jar-cache.ts';
+
+/** The command line of a JVM running `mainClass` on the cached classpath. */
+export function javaArgs(
+  jars: JarCache,
+  heapMb: number,
+  mainClass: string,
+  args: string[],
+  logLevel = 'info',
+): string[] {
+  return [
+    `-Xmx${heapMb}m`,
+    '-Xms64m',
+    '-XX:+UseG1GC',
+    '-Djava.awt.headless=true',
+    `-Dorg.slf4j.simpleLogger.defaultLogLevel=${logLevel}`,
+    '-Dorg.slf4j.simpleLogger.showDateTime=true',
+    '-cp',
+    path.join(jars.libDir, '*'),
+    mainClass,
+    ...args,
+  ];
+}
+
+/** Renders a Java properties file; values are ours, so no escaping beyond what they need. */
+export function renderProperties(entries: Record<string, string | number>): string {
+  return `${Object.entries(entries)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join('\n')}\n`;
+}

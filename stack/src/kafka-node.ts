@@ -1,0 +1,158 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import type { JarCache } from './jar-cache.ts';
+import { javaArgs, renderProperties } from './java-process.ts';
+import type { Prerequisites } from './prerequisites.ts';
+import { livePid, runCommand, spawnDetached, stopProcess, waitFor } from './processes.ts';
+
+export interface KafkaNodeOptions {
+  dir: string;
+  port: number;
+  controllerPort: number;
+  heapMb: number;
+  jars: JarCache;
+  prerequisites: Prerequisites;
+  startTimeoutMs: number;
+}
+
+/** A single-node Apache Kafka broker in KRaft mode (broker and controller in one JVM), on loopback. */
+export class KafkaNode {
+  readonly dataDir: string;
+  readonly logFile: string;
+  readonly pidFile: string;
+  readonly propertiesFile: string;
+
+  constructor(private readonly options: KafkaNodeOptions) {
+    this.dataDir = path.join(options.dir, 'data');
+    this.logFile = path.join(options.dir, 'kafka.log');
+    this.pidFile = path.join(options.dir, 'kafka.pid');
+    this.propertiesFile = path.join(options.dir, 'server.properties');
+  }
+
+  get brokers(): string {
+    return `127.0.0.1:${this.options.port}`;
+  }
+
+  pid(): number | undefined {
+    return livePid(this.pidFile);
+  }
+
+  private writeProperties(): void {
+    const { port, controllerPort } = this.options;
+    fs.mkdirSync(this.options.dir, { recursive: true });
+    fs.writeFileSync(
+      this.propertiesFile,
+      renderProperties({
+        'process.roles': 'broker,controller',
+        'node.id': 1,
+        'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+        listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+        'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+        'controller.listener.names': 'CONTROLLER',
+        'inter.broker.listener.name': 'PLAINTEXT',
+        'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+        'log.dirs': this.dataDir,
+        'num.partitions': 1,
+        'auto.create.topics.enable': 'false',
+        'offsets.topic.replication.factor': 1,
+        'offsets.topic.num.partitions': 10,
+        'transaction.state.log.replication.factor': 1,
+        'transaction.state.log.min.isr': 1,
+        'transaction.state.log.num.partitions': 10,
+        'share.coordinator.state.topic.replication.factor': 1,
+        'share.coordinator.state.topic.min.isr': 1,
+        'group.initial.rebalance.delay.ms': 0,
+        // The producer keeps its checkpoints as offsets of empty groups: do not expire them after 7 days.
+        'offsets.retention.minutes': 5_256_000,
+      }),
+    );
+  }
+
+  /** Formats the KRaft storage once; later starts reuse the log directory. */
+  private async format(): Promise<void> {
+    if (fs.existsSync(path.join(this.dataDir, 'meta.properties'))) return;
+    const clusterId = crypto.randomBytes(16).toString('base64url');
+    await runCommand(
+      this.options.prerequisites.java,
+      javaArgs(
+        this.options.jars,
+        256,
+        'kafka.tools.StorageTool',
+        ['format', '-t', clusterId, '-c', this.propertiesFile],
+        'warn',
+      ),
+    );
+  }
+
+  async start(): Promise<void> {
+    if (this.pid() !== undefined) return;
+    this.writeProperties();
+    await this.format();
+    spawnDetached(
+      this.options.prerequisites.java,
+      javaArgs(this.options.jars, this.options.heapMb, 'kafka.Kafka', [this.propertiesFile]),
+      { logFile: this.logFile, pidFile: this.pidFile },
+    );
+    await waitFor('Kafka broker', () => this.ping(), {
+      timeoutMs: this.options.startTimeoutMs,
+      intervalMs: 500,
+      hint: `See ${this.logFile}.`,
+      stillRunning: () => this.pid() !== undefined,
+    });
+    await this.warmTransactionCoordinator();
+  }
+
+  /**
+   * Creates the transaction state topic now (a broker makes it on the first transactional producer), so
+   * the workers' first transactions do not meet a loading coordinator.
+   */
+  private async warmTransactionCoordinator(): Promise<void> {
+    const kafka = new Kafka({
+      clientId: 'stack-warmup',
+      brokers: [this.brokers],
+      logLevel: logLevel.NOTHING,
+    });
+    const producer = kafka.producer({
+      transactionalId: 'stack-warmup',
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    try {
+      await producer.connect();
+    } finally {
+      await producer.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
+   * `true` once the broker serves metadata and its group coordinator answers: a consumer or a
+   * transactional producer started right after `up` then works at once.
+   */
+  async ping(): Promise<true | undefined> {
+    const kafka = new Kafka({
+      clientId: 'stack-health',
+      brokers: [this.brokers],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 2000,
+      retry: { retries: 0 },
+    });
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      if (cluster.brokers.length === 0) return undefined;
+      await admin.fetchOffsets({ groupId: 'stack-health' });
+      return true;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    const pid = this.pid();
+    if (pid !== undefined) await stopProcess(pid, timeoutMs);
+    fs.rmSync(this.pidFile, { force: true });
+  }
+}

@@ -1,0 +1,244 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { StackError, type Logger } from '@sales-pipeline/platform';
+import type { StackConfig } from './config.ts';
+import { ConnectNode } from './connect-node.ts';
+import { connectorState, registerConnector } from './connector.ts';
+import { reusePortOrPickFree } from './free-port.ts';
+import { ensureJars, type JarCache } from './jar-cache.ts';
+import { KafkaNode } from './kafka-node.ts';
+import { runMigrations, setRolePasswords } from './migrate.ts';
+import { DATABASE_NAME, PostgresNode, postgresUrl, roleUrls } from './postgres-node.ts';
+import { checkPrerequisites, type Prerequisites } from './prerequisites.ts';
+import { loadOrCreateCredentials, readState, writeState, type StackPorts } from './state.ts';
+import type { ComponentHealth, StackCredentials, StackEndpoints, StackStatus } from './types.ts';
+
+/** A running stack as the launcher hands it to callers (tests, `up`). */
+export interface RunningStack {
+  mode: 'native' | 'docker';
+  endpoints: StackEndpoints;
+  /** Connection URLs with passwords, for workers and tests in this process. Never print them. */
+  secrets: { databaseUrl: string; readerDatabaseUrl: string; adminDatabaseUrl: string };
+  /** Stops every component; the data stays for the next `up`. */
+  down(): Promise<void>;
+}
+
+function endpointsFor(ports: StackPorts): StackEndpoints {
+  return {
+    databaseUrl: postgresUrl('127.0.0.1', ports.postgres, 'sales_app'),
+    kafkaBrokers: `127.0.0.1:${ports.kafka}`,
+    connectUrl: `http://127.0.0.1:${ports.connect}`,
+  };
+}
+
+interface Nodes {
+  postgres: PostgresNode;
+  kafka: KafkaNode;
+  connect: ConnectNode;
+}
+
+function buildNodes(
+  config: StackConfig,
+  ports: StackPorts,
+  credentials: StackCredentials,
+  prerequisites: Prerequisites,
+  jars: JarCache,
+): Nodes {
+  const common = { prerequisites, jars, heapMb: config.jvmHeapMb, startTimeoutMs: config.startTimeoutMs };
+  const kafka = new KafkaNode({
+    ...common,
+    dir: path.join(config.home, 'kafka'),
+    port: ports.kafka,
+    controllerPort: ports.kafkaController,
+  });
+  return {
+    postgres: new PostgresNode({
+      dir: path.join(config.home, 'postgres'),
+      port: ports.postgres,
+      adminPassword: credentials.admin,
+      prerequisites,
+      startTimeoutMs: config.startTimeoutMs,
+    }),
+    kafka,
+    connect: new ConnectNode({
+      ...common,
+      dir: path.join(config.home, 'connect'),
+      port: ports.connect,
+      brokers: kafka.brokers,
+      baseEnv: config.childEnv,
+      connectorEnv: {
+        CDC_DATABASE_HOST: '127.0.0.1',
+        CDC_DATABASE_PORT: String(ports.postgres),
+        CDC_DATABASE_NAME: DATABASE_NAME,
+        CDC_DATABASE_PASSWORD: credentials.cdc,
+      },
+    }),
+  };
+}
+
+/** Nodes for an existing stack, for status and down; undefined when none was ever started here. */
+function existingNodes(config: StackConfig): Nodes | undefined {
+  const state = readState(config.home);
+  if (!state) return undefined;
+  const prerequisites = { java: 'java', mvn: 'mvn', pgBinDir: '', runuser: undefined };
+  try {
+    Object.assign(prerequisites, checkPrerequisites(config));
+  } catch {
+    // status and down must work even when a binary was uninstalled since
+  }
+  const jars = { libDir: '', pluginDir: '' };
+  return buildNodes(config, state.ports, loadOrCreateCredentials(config.home), prerequisites, jars);
+}
+
+/**
+ * Starts PostgreSQL, the Kafka broker and Kafka Connect as native processes on free loopback ports,
+ * migrates the database and registers the Debezium connector. Idempotent: components already running
+ * are reused, and a second `up` after `down` reuses the data. Returns once everything is healthy.
+ */
+export async function nativeUp(config: StackConfig, logger: Logger): Promise<RunningStack> {
+  const log = logger.child({ module: 'native-stack' });
+  const prerequisites = checkPrerequisites(config);
+  fs.mkdirSync(config.home, { recursive: true });
+  const jars = await ensureJars(config.cacheDir, prerequisites.mvn, () =>
+    log.info(
+      { cacheDir: config.cacheDir },
+      'resolving Kafka and Debezium jars from Maven Central (first use only)',
+    ),
+  );
+
+  const previous = readState(config.home)?.ports;
+  const ports: StackPorts = {
+    postgres: await reusePortOrPickFree(previous?.postgres),
+    kafka: await reusePortOrPickFree(previous?.kafka),
+    kafkaController: await reusePortOrPickFree(previous?.kafkaController),
+    connect: await reusePortOrPickFree(previous?.connect),
+  };
+  // A component still running from an earlier `up` keeps its ports.
+  const running = existingNodes(config);
+  if (running?.postgres.pid() && previous) ports.postgres = previous.postgres;
+  if (running?.kafka.pid() && previous)
+    Object.assign(ports, { kafka: previous.kafka, kafkaController: previous.kafkaController });
+  if (running?.connect.pid() && previous) ports.connect = previous.connect;
+  writeState(config.home, { ports });
+
+  const credentials = loadOrCreateCredentials(config.home);
+  const nodes = buildNodes(config, ports, credentials, prerequisites, jars);
+  const admin = nodes.postgres.adminConfig();
+
+  const database = (async () => {
+    const started = Date.now();
+    await nodes.postgres.init();
+    await nodes.postgres.start();
+    await nodes.postgres.ensureDatabase();
+    await runMigrations(admin, logger);
+    await setRolePasswords(admin, credentials);
+    log.info({ port: ports.postgres, durationMs: Date.now() - started }, 'postgres ready');
+  })();
+  const broker = (async () => {
+    const started = Date.now();
+    await nodes.kafka.start();
+    log.info({ brokers: nodes.kafka.brokers, durationMs: Date.now() - started }, 'kafka ready');
+    await nodes.connect.start();
+    log.info({ url: nodes.connect.url, durationMs: Date.now() - started }, 'kafka connect ready');
+  })();
+  await Promise.all([database, broker]);
+  await registerConnector(nodes.connect.url, { timeoutMs: config.startTimeoutMs });
+  log.info('debezium connector running');
+
+  return {
+    mode: 'native',
+    endpoints: endpointsFor(ports),
+    secrets: roleUrls('127.0.0.1', ports.postgres, credentials),
+    down: () => nativeDown(config, logger),
+  };
+}
+
+/** Stops Connect, then the broker, then PostgreSQL, each cleanly (SIGTERM / pg_ctl fast), killing what hangs. */
+export async function nativeDown(config: StackConfig, logger: Logger): Promise<void> {
+  const nodes = existingNodes(config);
+  if (!nodes) return;
+  const log = logger.child({ module: 'native-stack' });
+  await nodes.connect.stop(config.stopTimeoutMs);
+  log.info('kafka connect stopped');
+  await nodes.kafka.stop(config.stopTimeoutMs);
+  log.info('kafka stopped');
+  await nodes.postgres.stop();
+  log.info('postgres stopped');
+}
+
+async function probe(
+  name: ComponentHealth['name'],
+  pid: number | undefined,
+  ping: () => Promise<unknown>,
+): Promise<ComponentHealth> {
+  if (pid === undefined) return { name, healthy: false, detail: 'not running' };
+  try {
+    const ok = await ping();
+    return { name, healthy: ok === true, detail: ok === true ? 'healthy' : 'starting', pid };
+  } catch (error) {
+    return { name, healthy: false, detail: `not answering: ${(error as Error).message}`, pid };
+  }
+}
+
+/** Health of each component and the endpoints, without starting anything. */
+export async function nativeStatus(config: StackConfig): Promise<StackStatus> {
+  const state = readState(config.home);
+  const nodes = existingNodes(config);
+  if (!state || !nodes)
+    return { mode: 'none', home: config.home, endpoints: null, components: [], healthy: false };
+  const connectPid = nodes.connect.pid();
+  const components = await Promise.all([
+    probe('postgres', nodes.postgres.pid(), () => nodes.postgres.ping()),
+    probe('kafka', nodes.kafka.pid(), () => nodes.kafka.ping()),
+    probe('connect', connectPid, () => nodes.connect.ping()),
+  ]);
+  let connector: ComponentHealth = { name: 'connector', healthy: false, detail: 'Connect is not running' };
+  if (connectPid !== undefined) {
+    try {
+      const state = await connectorState(nodes.connect.url);
+      const tasks = state.tasks.map((t) => `task ${t.id} ${t.state}`).join(', ');
+      connector = {
+        name: 'connector',
+        healthy: state.state === 'RUNNING' && state.tasks.every((t) => t.state === 'RUNNING'),
+        detail: `${state.name} ${state.state}${tasks ? ` (${tasks})` : ''}`,
+      };
+    } catch (error) {
+      connector = { name: 'connector', healthy: false, detail: (error as Error).message };
+    }
+  }
+  components.push(connector);
+  return {
+    mode: 'native',
+    home: config.home,
+    endpoints: endpointsFor(state.ports),
+    components,
+    healthy: components.every((c) => c.healthy),
+  };
+}
+
+/** Connection URLs with passwords of an existing native stack (for `stack env` and `migrate`). */
+export function nativeSecrets(config: StackConfig): RunningStack['secrets'] | undefined {
+  const state = readState(config.home);
+  if (!state) return undefined;
+  const credentials = loadOrCreateCredentials(config.home);
+  return roleUrls('127.0.0.1', state.ports.postgres, credentials);
+}
+
+/**
+ * Restarts the native stack's PostgreSQL (`pg_ctl stop -m fast`, then start on the same port): for
+ * failure tests and chaos runs. Connections drop; clients must reconnect.
+ */
+export async function nativeRestartPostgres(config: StackConfig): Promise<void> {
+  const state = readState(config.home);
+  if (!state) throw new StackError(`no native stack under ${config.home}`);
+  const prerequisites = checkPrerequisites(config);
+  const node = new PostgresNode({
+    dir: path.join(config.home, 'postgres'),
+    port: state.ports.postgres,
+    adminPassword: loadOrCreateCredentials(config.home).admin,
+    prerequisites,
+    startTimeoutMs: config.startTimeoutMs,
+  });
+  await node.stop();
+  await node.start();
+}
