@@ -7,6 +7,18 @@ import { javaArgs, renderProperties } from './java-process.ts';
 import type { Prerequisites } from './prerequisites.ts';
 import { livePid, runCommand, spawnDetached, stopProcess, waitFor } from './processes.ts';
 
+/**
+ * A KRaft cluster id: 16 random bytes in URL-safe base64, like Kafka's own `Uuid.randomUuid()`,
+ * which also refuses ids starting with '-' because the storage tool's argument parser reads such
+ * an id as an option (`argument --cluster-id/-t: expected one argument`).
+ */
+export function newClusterId(random: (size: number) => Buffer = crypto.randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export interface KafkaNodeOptions {
   dir: string;
   port: number;
@@ -73,14 +85,14 @@ export class KafkaNode {
   /** Formats the KRaft storage once; later starts reuse the log directory. */
   private async format(): Promise<void> {
     if (fs.existsSync(path.join(this.dataDir, 'meta.properties'))) return;
-    const clusterId = crypto.randomBytes(16).toString('base64url');
+    const clusterId = newClusterId();
     await runCommand(
       this.options.prerequisites.java,
       javaArgs(
         this.options.jars,
         256,
         'kafka.tools.StorageTool',
-        ['format', '-t', clusterId, '-c', this.propertiesFile],
+        ['format', `--cluster-id=${clusterId}`, '-c', this.propertiesFile],
         'warn',
       ),
     );
