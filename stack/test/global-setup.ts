@@ -4,8 +4,11 @@ import type { TestProject } from 'vitest/node';
 import { createLogger } from '@sales-pipeline/platform';
 import { loadStackConfig, REPO_ROOT, startStack, type RunningStack } from '@sales-pipeline/stack';
 
-/** The test run's own stack home, apart from the one a developer uses. Fresh for every run. */
-export const TEST_STACK_HOME = path.join(REPO_ROOT, '.stack', 'test');
+/**
+ * The test run's own stack home, apart from the one a developer uses. Fresh for every run.
+ * SALES_PIPELINE_TEST_HOME lets two test runs on one machine keep out of each other's way.
+ */
+export const TEST_STACK_HOME = process.env.SALES_PIPELINE_TEST_HOME ?? path.join(REPO_ROOT, '.stack', 'test');
 
 declare module 'vitest' {
   export interface ProvidedContext {
