@@ -114,13 +114,19 @@ const TABLES: Record<Dimension, { table: string; key: string; type: string }> = 
   storeDay: { table: 'analytics.by_store_day', key: 'store_id, day', type: '' },
 };
 
-/** Adds the deltas to the aggregate rows: one statement per dimension, keys in a fixed order (no deadlock). */
-export async function applyDeltas(client: PoolClient, deltas: Deltas): Promise<void> {
+/**
+ * Adds the deltas to the aggregate rows: one statement per dimension, keys in a fixed order (no deadlock).
+ * `lineSeenAt` (epoch ms), the earliest feed line of the batch, is stamped on the rows the notifier
+ * watches, for its line → milestone latency.
+ */
+export async function applyDeltas(client: PoolClient, deltas: Deltas, lineSeenAt?: number): Promise<void> {
+  const seen = lineSeenAt === undefined ? null : new Date(lineSeenAt).toISOString();
   const t = deltas.total;
   if (t.units !== 0n || t.cents !== 0n || t.sales !== 0n) {
     await client.query(
-      'UPDATE analytics.revenue_total SET units = units + $1, revenue = revenue + $2, sales = sales + $3 WHERE id = 1',
-      [t.units.toString(), fromCents(t.cents), t.sales.toString()],
+      `UPDATE analytics.revenue_total SET units = units + $1, revenue = revenue + $2, sales = sales + $3,
+         line_seen_at = $4 WHERE id = 1`,
+      [t.units.toString(), fromCents(t.cents), t.sales.toString(), seen],
     );
   }
   for (const [dimension, map] of Object.entries(deltas.by) as Array<[Dimension, Map<string, Delta>]>) {
@@ -136,11 +142,23 @@ export async function applyDeltas(client: PoolClient, deltas: Deltas): Promise<v
     ];
     if (dimension === 'storeDay') {
       await client.query(
-        `INSERT INTO analytics.by_store_day (store_id, day, units, revenue, sales)
-         SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[], $4::numeric[], $5::bigint[])
+        `INSERT INTO analytics.by_store_day (store_id, day, units, revenue, sales, line_seen_at)
+         SELECT *, $6::timestamptz FROM unnest($1::text[], $2::date[], $3::bigint[], $4::numeric[], $5::bigint[])
          ON CONFLICT (store_id, day) DO UPDATE SET units = by_store_day.units + EXCLUDED.units,
-           revenue = by_store_day.revenue + EXCLUDED.revenue, sales = by_store_day.sales + EXCLUDED.sales`,
-        [entries.map(([k]) => k.split('|')[0]), entries.map(([k]) => k.split('|')[1]), ...amounts],
+           revenue = by_store_day.revenue + EXCLUDED.revenue, sales = by_store_day.sales + EXCLUDED.sales,
+           line_seen_at = EXCLUDED.line_seen_at`,
+        [entries.map(([k]) => k.split('|')[0]), entries.map(([k]) => k.split('|')[1]), ...amounts, seen],
+      );
+      continue;
+    }
+    if (dimension === 'product') {
+      await client.query(
+        `INSERT INTO analytics.by_product (product_id, units, revenue, sales, line_seen_at)
+         SELECT *, $5::timestamptz FROM unnest($1::text[], $2::bigint[], $3::numeric[], $4::bigint[])
+         ON CONFLICT (product_id) DO UPDATE SET units = by_product.units + EXCLUDED.units,
+           revenue = by_product.revenue + EXCLUDED.revenue, sales = by_product.sales + EXCLUDED.sales,
+           line_seen_at = EXCLUDED.line_seen_at`,
+        [entries.map(([k]) => k), ...amounts, seen],
       );
       continue;
     }

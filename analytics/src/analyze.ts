@@ -44,6 +44,12 @@ export async function analyze(
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const lineToAggregate = new Histogram({
+    name: 'analytics_line_to_aggregate_seconds',
+    help: "From the sale's feed line seen by the producer to its aggregate delta committed",
+    buckets: [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
   let metricsServer: MetricsServer | undefined;
   try {
     // Debezium creates its topics on the first change: wait for them rather than fail.
@@ -88,6 +94,7 @@ export async function analyze(
         changes.inc({ table: kind, outcome: 'replay' }, result.replays);
         changes.inc({ table: kind, outcome: 'undecodable' }, result.undecodable);
         const now = Date.now();
+        for (const seenAt of result.lineSeenAt) lineToAggregate.observe(Math.max(0, now - seenAt) / 1000);
         for (const message of batch.messages) {
           const committedAt = sourceTimestamp(message.value);
           if (committedAt) commitToAggregate.observe(Math.max(0, now - committedAt) / 1000);

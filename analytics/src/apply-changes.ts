@@ -19,6 +19,8 @@ export interface ChangeBatchResult {
   replays: number;
   skippedOffsets: number;
   undecodable: number;
+  /** When the feed lines of the sales this batch counted for the first time were seen (epoch ms). */
+  lineSeenAt: number[];
 }
 
 type Kind = 'sales' | 'stores';
@@ -46,7 +48,7 @@ export async function applyChanges(
     { group, topic, partition },
     messages,
     async (client, fresh) => {
-      const result = { applied: 0, replays: 0 };
+      const result = { applied: 0, replays: 0, lineSeenAt: [] as number[] };
       undecodable = 0;
       const decode = kind === 'sales' ? decodeSaleChange : decodeStoreChange;
       const changes = fresh.flatMap((m) => {
@@ -71,7 +73,10 @@ export async function applyChanges(
           facts,
           (id) => dims.get(id) ?? UNKNOWN_STORE,
         );
-        await applyDeltas(client, deltas);
+        for (const c of saleChanges)
+          if (c.lineSeenAt !== undefined && changedFacts.has(c.saleId)) result.lineSeenAt.push(c.lineSeenAt);
+        const earliest = result.lineSeenAt.length > 0 ? Math.min(...result.lineSeenAt) : undefined;
+        await applyDeltas(client, deltas, earliest);
         await saveFacts(client, changedFacts);
         result.applied = changedFacts.size;
         result.replays = replays;
@@ -104,5 +109,6 @@ export async function applyChanges(
     replays: outcome.result?.replays ?? 0,
     skippedOffsets: outcome.skipped,
     undecodable,
+    lineSeenAt: outcome.result?.lineSeenAt ?? [],
   };
 }

@@ -25,6 +25,11 @@ export interface SaleChange {
   saleId: string;
   lsn: bigint;
   after: Contribution;
+  /**
+   * When the producer saw the sale's feed line (epoch ms), on the change that first counts the sale:
+   * the start of its line → aggregate latency. Undefined for other changes.
+   */
+  lineSeenAt?: number;
 }
 
 /** A change of one store: where its totals are filed. */
@@ -44,6 +49,7 @@ interface SaleRow {
   quantity: number;
   amount: string | null;
   status: string;
+  line_seen_at?: string | null;
 }
 
 interface Envelope<Row> {
@@ -97,11 +103,22 @@ export function decodeSaleChange(value: string | null): SaleChange | undefined {
   const event = JSON.parse(value) as Envelope<SaleRow>;
   const row = event.after ?? event.before;
   if (!row || event.op === 't' || event.source.lsn === null) return undefined;
+  const after = event.op === 'd' ? NOTHING : contributionOf(event.after);
+  const firstCounted = after.counted && (event.op === 'c' || event.op === 'r');
+  const lineSeenAt = firstCounted ? epochMs(event.after?.line_seen_at) : undefined;
   return {
     saleId: row.sale_id,
     lsn: BigInt(event.source.lsn),
-    after: event.op === 'd' ? NOTHING : contributionOf(event.after),
+    after,
+    ...(lineSeenAt === undefined ? {} : { lineSeenAt }),
   };
+}
+
+/** Debezium's `timestamptz` (ISO-8601 text, io.debezium.time.ZonedTimestamp) → epoch ms. */
+export function epochMs(value: string | null | undefined): number | undefined {
+  if (!value) return undefined;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 interface StoreRow {

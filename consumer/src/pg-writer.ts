@@ -22,7 +22,7 @@ const stagedClients = new WeakSet<PoolClient>();
  */
 export async function insertSales(
   client: PoolClient,
-  sales: Array<{ value: SaleMessage; offset: bigint }>,
+  sales: Array<{ value: SaleMessage; offset: bigint; seenAt?: number | undefined }>,
 ): Promise<number> {
   if (sales.length === 0) return 0;
   await client.query('SELECT pg_advisory_xact_lock_shared($1)', [REFERENCE_LOCK]);
@@ -30,30 +30,30 @@ export async function insertSales(
     await client.query(
       `CREATE TEMP TABLE IF NOT EXISTS sales_staging (
          sale_id text, sold_on date, product_id text, store_id text, quantity integer,
-         feed text, line_number bigint, kafka_offset bigint
+         feed text, line_number bigint, kafka_offset bigint, line_seen_at timestamptz
        ) ON COMMIT DELETE ROWS`,
     );
     stagedClients.add(client);
   }
   const lines = sales.map(
-    ({ value: s, offset }) =>
-      `${copyText(s.sale_id)}\t${s.sold_on}\t${copyText(s.product_id)}\t${copyText(s.store_id)}\t${s.quantity}\t${copyText(s.feed)}\t${s.line}\t${offset}\n`,
+    ({ value: s, offset, seenAt }) =>
+      `${copyText(s.sale_id)}\t${s.sold_on}\t${copyText(s.product_id)}\t${copyText(s.store_id)}\t${s.quantity}\t${copyText(s.feed)}\t${s.line}\t${offset}\t${seenAt === undefined ? '\\N' : new Date(seenAt).toISOString()}\n`,
   );
   await pipeline(
     Readable.from([lines.join('')]),
     client.query(
       copyFrom(
-        'COPY sales_staging (sale_id, sold_on, product_id, store_id, quantity, feed, line_number, kafka_offset) FROM STDIN',
+        'COPY sales_staging (sale_id, sold_on, product_id, store_id, quantity, feed, line_number, kafka_offset, line_seen_at) FROM STDIN',
       ),
     ),
   );
   const result = await client.query(
-    `INSERT INTO sales (sale_id, sold_on, product_id, store_id, quantity, unit_price, amount, status, feed, line_number)
+    `INSERT INTO sales (sale_id, sold_on, product_id, store_id, quantity, unit_price, amount, status, feed, line_number, line_seen_at)
      SELECT b.sale_id, b.sold_on, b.product_id, b.store_id, b.quantity,
             CASE WHEN st.store_id IS NOT NULL THEN p.unit_price END,
             CASE WHEN st.store_id IS NOT NULL THEN p.unit_price * b.quantity END,
             CASE WHEN p.product_id IS NOT NULL AND st.store_id IS NOT NULL THEN 'complete' ELSE 'pending' END,
-            b.feed, b.line_number
+            b.feed, b.line_number, b.line_seen_at
        FROM (SELECT DISTINCT ON (sale_id) * FROM sales_staging ORDER BY sale_id, kafka_offset) b
        LEFT JOIN products p ON p.product_id = b.product_id
        LEFT JOIN stores st ON st.store_id = b.store_id
@@ -141,6 +141,22 @@ async function completePending(
         AND p.product_id = s.product_id AND st.store_id = s.store_id
         AND (s.product_id = ANY($1::text[]) OR s.store_id = ANY($2::text[]))`,
     [productIds, storeIds],
+  );
+  return result.rowCount ?? 0;
+}
+
+/**
+ * Completes every pending sale whose product and store are both known now (`dlq replay`, after a
+ * reference was added some other way than through the feeds). Takes the reference lock exclusively, as
+ * a reference batch does. Must run in a transaction.
+ */
+export async function completeAllPending(client: PoolClient): Promise<number> {
+  await client.query('SELECT pg_advisory_xact_lock($1)', [REFERENCE_LOCK]);
+  const result = await client.query(
+    `UPDATE sales s
+        SET unit_price = p.unit_price, amount = p.unit_price * s.quantity, status = 'complete'
+       FROM products p, stores st
+      WHERE s.status = 'pending' AND p.product_id = s.product_id AND st.store_id = s.store_id`,
   );
   return result.rowCount ?? 0;
 }

@@ -7,6 +7,8 @@ export interface Milestone {
   /** The step crossed (euros, units), the threshold, or the day as YYYYMMDD. */
   step: string;
   payload: Record<string, string | number | null>;
+  /** When the earliest feed line behind the change was seen (epoch ms), for the line → milestone latency. */
+  lineSeenAt?: number;
 }
 
 /** A candidate the database must confirm (a store's record needs its other days). */
@@ -24,6 +26,12 @@ interface Envelope {
 }
 
 const decimal = (value: unknown): number => Number(value ?? 0);
+
+/** The aggregate row's `line_seen_at` (ISO-8601 text from Debezium) as epoch ms, when present. */
+function lineSeenAt(row: Record<string, unknown>): { lineSeenAt?: number } {
+  const ms = typeof row.line_seen_at === 'string' ? Date.parse(row.line_seen_at) : NaN;
+  return Number.isFinite(ms) ? { lineSeenAt: ms } : {};
+}
 
 /** Each multiple of `step` in (before, after]: every step crossed by one change is its own milestone. */
 export function stepsCrossed(before: number, after: number, step: number): number[] {
@@ -54,6 +62,7 @@ export function detectMilestones(
           subject: 'total',
           step: String(step),
           payload: { revenue: String(after.revenue) },
+          ...lineSeenAt(after),
         }),
       ),
     };
@@ -67,6 +76,7 @@ export function detectMilestones(
           subject: productId,
           step: String(step),
           payload: { product_id: productId, units: Number(after.units) },
+          ...lineSeenAt(after),
         }),
       ),
     };
@@ -91,6 +101,7 @@ export function detectMilestones(
             store_id: String(after.store_id),
             quantity: Number(after.quantity),
           },
+          ...lineSeenAt(after),
         },
       ],
     };

@@ -37,16 +37,17 @@ export async function confirmBestDay(
  * Records milestones in the outbox — before anything is sent — with the names they mention as they
  * are now. Unique per (rule, subject, step): a replay or a re-snapshot records nothing twice.
  */
-export async function recordMilestones(client: PoolClient, milestones: Milestone[]): Promise<number> {
-  if (milestones.length === 0) return 0;
-  const result = await client.query(
+export async function recordMilestones(client: PoolClient, milestones: Milestone[]): Promise<Milestone[]> {
+  if (milestones.length === 0) return [];
+  const result = await client.query<{ rule: string; subject: string; step: string }>(
     `INSERT INTO milestones (rule, subject, step, payload)
      SELECT m.rule, m.subject, m.step, m.payload
             || jsonb_build_object('product_name', p.name, 'city', st.city)
        FROM unnest($1::text[], $2::text[], $3::numeric[], $4::jsonb[]) AS m(rule, subject, step, payload)
        LEFT JOIN products p ON p.product_id = m.payload ->> 'product_id'
        LEFT JOIN stores st ON st.store_id = m.payload ->> 'store_id'
-     ON CONFLICT (rule, subject, step) DO NOTHING`,
+     ON CONFLICT (rule, subject, step) DO NOTHING
+     RETURNING rule, subject, step::text AS step`,
     [
       milestones.map((m) => m.rule),
       milestones.map((m) => m.subject),
@@ -54,7 +55,8 @@ export async function recordMilestones(client: PoolClient, milestones: Milestone
       milestones.map((m) => JSON.stringify(m.payload)),
     ],
   );
-  return result.rowCount ?? 0;
+  const recorded = new Set(result.rows.map((r) => `${r.rule}\u0000${r.subject}\u0000${Number(r.step)}`));
+  return milestones.filter((m) => recorded.has(`${m.rule}\u0000${m.subject}\u0000${Number(m.step)}`));
 }
 
 /** Only one notifier sends at a time: it holds this session lock, freed when its connection ends. */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import {
   applyExactlyOnce,
   createKafka,
@@ -66,6 +66,12 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
     labelNames: ['outcome'],
     registers: [registry],
   });
+  const lineToMilestone = new Histogram({
+    name: 'notifier_line_to_milestone_seconds',
+    help: 'From the earliest feed line behind a milestone seen by the producer to the milestone recorded',
+    buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
   const status: NotifierStatus = { slack: config.SLACK_BOT_TOKEN ? 'ok' : 'dry_run' };
   const sender = config.SLACK_BOT_TOKEN
     ? new SlackSender(config.SLACK_BOT_TOKEN, config.SLACK_CHANNEL as string, log, config.SLACK_API_URL)
@@ -119,9 +125,13 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
           },
           { signal: stop },
         );
-        if (outcome.result) {
-          detected.inc(outcome.result);
-          log.info({ recorded: outcome.result }, 'milestones recorded');
+        const recorded = outcome.result ?? [];
+        if (recorded.length > 0) {
+          const now = Date.now();
+          for (const m of recorded)
+            if (m.lineSeenAt !== undefined) lineToMilestone.observe(Math.max(0, now - m.lineSeenAt) / 1000);
+          detected.inc(recorded.length);
+          log.info({ recorded: recorded.length }, 'milestones recorded');
         }
         return outcome.nextOffset;
       },

@@ -16,4 +16,11 @@ describe('parseFields', () => {
     )[0];
     expect(parseFields(text, delimiter)).toEqual({ ok: true, fields: expected });
   });
+
+  it("names an unterminated quote plainly, without csv-parse's line count (relative to the record)", () => {
+    expect(parseFields('2023-05-30,REF003,2,"3\r\n2023-05-31,REF004,1,4', ',')).toEqual({
+      ok: false,
+      reason: 'unterminated quoted field: a quote opens a field and is never closed',
+    });
+  });
 });

@@ -22,6 +22,9 @@ export function parseFields(text: string, delimiter: string): FieldsResult {
     if (records.length !== 1 || !records[0]) return { ok: false, reason: 'malformed CSV record' };
     return { ok: true, fields: records[0] };
   } catch (error) {
+    // csv-parse counts lines from the start of this record, not of the feed: its message would mislead.
+    if ((error as { code?: unknown }).code === 'CSV_QUOTE_NOT_CLOSED')
+      return { ok: false, reason: 'unterminated quoted field: a quote opens a field and is never closed' };
     return { ok: false, reason: `malformed CSV: ${(error as Error).message.split('\n')[0]}` };
   }
 }

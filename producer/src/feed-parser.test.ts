@@ -178,4 +178,34 @@ describe('FeedParser on bad rows', () => {
     expect(outputs.map((o) => o.type)).toEqual(['dead', 'dead', 'dead']);
     expect(dead(outputs)[0]?.reason).toMatch(/invalid header: .*lacks column/);
   });
+
+  it('quotes at most 10 fields of a wrong header, so a header of 10,000 columns gives short reasons', () => {
+    const p = parser();
+    const header = Array.from({ length: 10_000 }, (_, i) => `c${i}`).join(',');
+    const letters = dead([...p.push(Buffer.from(`${header}\n1,2,3\n`)), ...p.flush()]);
+    expect(letters.map((l) => l.line)).toEqual([1, 2]);
+    expect(letters[0]?.reason).toBe(
+      'invalid header: header of a sales feed lacks column(s) date, product_id, quantity, store_id ' +
+        '(found: "c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9" and 9990 more)',
+    );
+    expect(letters[1]?.reason.length).toBeLessThan(300);
+  });
+
+  it('refuses a header longer than the line limit instead of reading it cut short', () => {
+    const p = parser();
+    const extra = Array.from({ length: 9_996 }, (_, i) => `,colonne_${i}`).join('');
+    const wide = `2023-05-27,REF001,5,1${',x'.repeat(9_996)}`;
+    const outputs = [...p.push(Buffer.from(`${header.trimEnd()}${extra}\n${wide}\n`)), ...p.flush()];
+    expect(rows(outputs)).toEqual([]);
+    expect(dead(outputs).map((l) => [l.line, l.reason])).toEqual([
+      [
+        1,
+        expect.stringMatching(/^invalid header: the header line is longer than 65536 bytes \(\d+ bytes\)$/),
+      ],
+      [
+        2,
+        expect.stringMatching(/^the feed's header is invalid \(the header line is longer than 65536 bytes/),
+      ],
+    ]);
+  });
 });

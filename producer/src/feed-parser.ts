@@ -143,6 +143,13 @@ export class FeedParser {
   }
 
   private readHeader(record: RawRecord): void {
+    if (record.tooLong) {
+      // Only its beginning was kept: matching that would give the feed a header cut short.
+      this.header = {
+        error: `the header line is longer than ${this.options.maxRecordBytes} bytes (${record.length} bytes)`,
+      };
+      return;
+    }
     let text: string;
     try {
       text = utf8.decode(record.bytes).replace(/^\uFEFF/, '');

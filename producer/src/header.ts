@@ -57,6 +57,16 @@ export function detectDelimiter(headerLine: string): string {
   return best && best[1] > 0 ? best[0] : ',';
 }
 
+/** How many header fields a reason quotes: a header of thousands of columns must not flood every dead letter. */
+export const QUOTED_HEADER_FIELDS = 10;
+
+/** The first header fields, quoted and cut at 40 characters, and how many more there are. */
+export function describeFields(fields: string[]): string {
+  const quoted = fields.slice(0, QUOTED_HEADER_FIELDS).map((f) => JSON.stringify(f.slice(0, 40)));
+  const more = fields.length - QUOTED_HEADER_FIELDS;
+  return more > 0 ? `${quoted.join(', ')} and ${more} more` : quoted.join(', ');
+}
+
 /** Maps header fields to canonical columns, or says which required ones are missing. */
 export function matchHeader(
   kind: FeedKind,
@@ -73,7 +83,7 @@ export function matchHeader(
   if (missing.length > 0) {
     return {
       ok: false,
-      reason: `header of a ${kind} feed lacks column(s) ${missing.join(', ')} (found: ${fields.map((f) => JSON.stringify(f.slice(0, 40))).join(', ')})`,
+      reason: `header of a ${kind} feed lacks column(s) ${missing.join(', ')} (found: ${describeFields(fields)})`,
     };
   }
   return { ok: true, columns, width: fields.length };

@@ -1,11 +1,75 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Partitioners, type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
 import { decodeCheckpoint, encodeCheckpoint, type FeedCheckpoint } from './feed-checkpoint.ts';
 
 /** Messages to publish in one transaction, by topic. */
 export type TopicMessages = Map<string, Message[]>;
 
-/** Messages per produce request: keeps each partition's record batch under the broker's 1 MiB limit. */
-const MESSAGES_PER_SEND = 2_000;
+/**
+ * Limits of one produce request. Each partition's messages in a request form one record batch, which the
+ * broker refuses above `message.max.bytes` (1 MiB by default): a count alone does not bound it, since a
+ * dead letter of a hostile line can weigh hundreds of KiB (its raw text, JSON-escaped, and its base64).
+ */
+export const SEND_LIMITS = { messages: 2_000, bytes: 512 * 1024 };
+
+/**
+ * Runs a transactional request again while the broker answers CONCURRENT_TRANSACTIONS: the previous
+ * transaction of this producer is still being completed (its commit markers written). The broker expects
+ * the client to retry (Kafka's Java client does); kafkajs does not for AddOffsetsToTxn, so a publish right
+ * after another one (a feed of a header alone: the first step, then the flush) failed the whole run.
+ */
+export async function retryWhileConcurrentTransactions<T>(
+  operation: () => Promise<T>,
+  { attempts = 50, delayMs = 20, maxDelayMs = 500 } = {},
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      const concurrent = (error as { type?: unknown }).type === 'CONCURRENT_TRANSACTIONS';
+      if (!concurrent || attempt >= attempts) throw error;
+      await sleep(Math.min(maxDelayMs, delayMs * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+/** A record's size on the wire beyond its key, value and headers: an upper bound. */
+const RECORD_OVERHEAD_BYTES = 64;
+
+const byteLength = (value: string | Buffer | null | undefined): number =>
+  value === null || value === undefined ? 0 : Buffer.byteLength(value);
+
+/** The bytes a message adds to a record batch (upper bound). */
+export function messageBytes(message: Message): number {
+  let bytes = RECORD_OVERHEAD_BYTES + byteLength(message.key) + byteLength(message.value);
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    bytes += byteLength(name);
+    for (const item of Array.isArray(value) ? value : [value]) bytes += byteLength(item);
+  }
+  return bytes;
+}
+
+/**
+ * Cuts a topic's messages into consecutive sends of at most `limits.messages` messages and
+ * `limits.bytes` bytes (a message bigger than that goes alone). Order is kept.
+ */
+export function splitIntoSends(messages: Message[], limits = SEND_LIMITS): Message[][] {
+  const sends: Message[][] = [];
+  let current: Message[] = [];
+  let currentBytes = 0;
+  for (const message of messages) {
+    const bytes = messageBytes(message);
+    if (current.length > 0 && (current.length >= limits.messages || currentBytes + bytes > limits.bytes)) {
+      sends.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(message);
+    currentBytes += bytes;
+  }
+  if (current.length > 0) sends.push(current);
+  return sends;
+}
 
 /**
  * Publishes one feed exactly once. Each step's messages and the feed's checkpoint are committed in one
@@ -55,25 +119,27 @@ export class FeedPublisher {
     const transaction = await this.producer.transaction();
     try {
       for (const [topic, all] of messages) {
-        for (let i = 0; i < all.length; i += MESSAGES_PER_SEND) {
-          await transaction.send({ topic, messages: all.slice(i, i + MESSAGES_PER_SEND), acks: -1 });
+        for (const batch of splitIntoSends(all)) {
+          await transaction.send({ topic, messages: batch, acks: -1 });
         }
       }
-      await transaction.sendOffsets({
-        consumerGroupId: this.checkpointGroup,
-        topics: [
-          {
-            topic: this.checkpointTopic,
-            partitions: [
-              {
-                partition: 0,
-                offset: String(checkpoint.cursor.offset),
-                metadata: encodeCheckpoint(checkpoint),
-              } as { partition: number; offset: string },
-            ],
-          },
-        ],
-      });
+      await retryWhileConcurrentTransactions(() =>
+        transaction.sendOffsets({
+          consumerGroupId: this.checkpointGroup,
+          topics: [
+            {
+              topic: this.checkpointTopic,
+              partitions: [
+                {
+                  partition: 0,
+                  offset: String(checkpoint.cursor.offset),
+                  metadata: encodeCheckpoint(checkpoint),
+                } as { partition: number; offset: string },
+              ],
+            },
+          ],
+        }),
+      );
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);
