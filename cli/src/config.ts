@@ -41,3 +41,25 @@ export async function envWithStackDefaults(env: Env = process.env): Promise<Env>
     ...env,
   };
 }
+
+const feedsSchema = z.object({
+  /** SALES_FEED / PRODUCTS_FEED / STORES_FEED: the feeds `up` runs a producer for (file paths or http(s) URLs). */
+  SALES_FEED: z.string().min(1).optional(),
+  PRODUCTS_FEED: z.string().min(1).optional(),
+  STORES_FEED: z.string().min(1).optional(),
+});
+
+/** The feeds configured in the environment for `up` (without `--demo`). */
+export function loadFeedsConfig(env: Env = process.env): {
+  sales?: string;
+  products?: string;
+  stores?: string;
+} {
+  const config = parseConfig(feedsSchema, env);
+  return { sales: config.SALES_FEED, products: config.PRODUCTS_FEED, stores: config.STORES_FEED };
+}
+
+/** The environment the workers started by `up` inherit (their own configs validate it). */
+export function processEnv(): Env {
+  return { ...process.env };
+}

@@ -2,14 +2,17 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, describeError, PipelineError } from '@sales-pipeline/platform';
 import { analyticsCommand, reconcileCommand, reportCommand } from './commands/analytics.ts';
 import { consumeCommand } from './commands/consume.ts';
+import { dlqCommand } from './commands/dlq.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { notifyCommand } from './commands/notify.ts';
 import { produceCommand } from './commands/produce.ts';
+import { simulateCommand } from './commands/simulate.ts';
 import { stackCommand } from './commands/stack.ts';
+import { upCommands } from './commands/up.ts';
 
 /** Builds the `sales-pipeline` command tree. */
 export function buildProgram(): Command {
-  return new Command('sales-pipeline')
+  const program = new Command('sales-pipeline')
     .description('Real-time sales pipeline with change data capture')
     .exitOverride()
     .showHelpAfterError()
@@ -20,7 +23,12 @@ export function buildProgram(): Command {
     .addCommand(analyticsCommand())
     .addCommand(reportCommand())
     .addCommand(reconcileCommand())
-    .addCommand(notifyCommand());
+    .addCommand(notifyCommand())
+    .addCommand(simulateCommand())
+    .addCommand(dlqCommand());
+  for (const command of upCommands())
+    program.addCommand(command, command.name() === 'supervise' ? { hidden: true } : {});
+  return program;
 }
 
 /**

@@ -1,0 +1,57 @@
+import { formatStatus } from '../format-status.ts';
+import type { PipelineStatus } from './pipeline-status.ts';
+
+const mark = (ok: boolean | null) => (ok === null ? '·' : ok ? '✓' : '✗');
+
+/** The human view of `status` (and the live view of `up`). Pure. */
+export function formatPipelineStatus(status: PipelineStatus, home: string): string {
+  const lines = [
+    formatStatus({
+      mode: status.mode,
+      home,
+      endpoints: status.endpoints,
+      components: status.components,
+      healthy: status.healthy,
+    }),
+  ];
+  if (status.connector) {
+    const tasks = status.connector.tasks.map((t) => `task ${t.id} ${t.state}`).join(', ');
+    lines.push(
+      `  ${mark(status.connector.state === 'RUNNING')} connector  ${status.connector.state}${tasks ? ` (${tasks})` : ''}`,
+    );
+  }
+  if (status.replicationSlot) {
+    const s = status.replicationSlot;
+    lines.push(
+      `  ${mark(s.active)} slot       ${s.name}: ${s.active ? 'active' : 'inactive'}, ${s.lagBytes} bytes behind`,
+    );
+  }
+  if (status.workers.length === 0) {
+    lines.push('workers: none running (start them with: sales-pipeline up)');
+  } else {
+    lines.push(
+      `workers${status.supervisor ? ` (supervisor pid ${status.supervisor.pid}${status.supervisor.demo ? ', demo' : ''})` : ''}:`,
+    );
+    for (const w of status.workers) {
+      const rate = w.ratePerSecond === null ? '' : `  ${w.ratePerSecond}/s`;
+      const state = w.failed ? `FAILED: ${w.failed}` : w.alive ? `pid ${w.pid}` : 'not running';
+      const restarts = w.restarts > 0 ? `, ${w.restarts} restarts` : '';
+      lines.push(`  ${mark(w.failed ? false : w.healthy)} ${w.name.padEnd(9)}  ${state}${restarts}${rate}`);
+      if (w.lastError) lines.push(`      last error ${w.lastError.at}: ${w.lastError.message}`);
+    }
+  }
+  if (status.consumerLag.length > 0) {
+    lines.push('lag (messages behind):');
+    for (const l of status.consumerLag) lines.push(`  ${l.group}  ${l.topic}  ${l.lag}`);
+  }
+  if (status.totals) {
+    const t = status.totals;
+    lines.push(
+      `totals: ${t.sales} sales (${t.pendingSales} pending), ${t.rejectedRows} rejected rows, revenue ${t.revenue} €, ${t.milestones} milestones`,
+    );
+  }
+  for (const m of status.lastMilestones)
+    lines.push(`  milestone ${m.detectedAt}  ${m.rule} ${m.subject} ${m.step}  (${m.status})`);
+  for (const e of status.errors) lines.push(`  ! ${e}`);
+  return lines.join('\n');
+}
