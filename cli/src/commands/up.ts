@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { ConfigError, createLogger, PipelineError, type Env, type Logger } from '@sales-pipeline/platform';
 import { loadStackConfig, nativeDown, REPO_ROOT, startStack, type StackConfig } from '@sales-pipeline/stack';
 import { envWithStackDefaults, loadCliConfig, loadFeedsConfig, processEnv } from '../config.ts';
-import { prepareDemoFeeds } from '../pipeline/demo-feeds.ts';
+import { demoMilestoneRules, prepareDemoFeeds } from '../pipeline/demo-feeds.ts';
 import { formatPipelineStatus } from '../pipeline/format-pipeline-status.ts';
 import { isAlive, readPipelineState } from '../pipeline/pipeline-state.ts';
 import { collectStatus } from '../pipeline/pipeline-status.ts';
@@ -84,8 +84,20 @@ async function runSupervised(
     feeds,
     options.demo ? { rate: options.rate, salesFile: feeds.sales as string } : undefined,
   );
+  const workerEnv =
+    options.demo && !env.MILESTONE_RULES_FILE
+      ? { ...env, MILESTONE_RULES_FILE: demoMilestoneRules(config.home) }
+      : env;
   await supervise(
-    { home: config.home, mode: options.mode, demo: options.demo ?? false, feeds, specs, env, logger },
+    {
+      home: config.home,
+      mode: options.mode,
+      demo: options.demo ?? false,
+      feeds,
+      specs,
+      env: workerEnv,
+      logger,
+    },
     stop,
   );
 }

@@ -16,3 +16,22 @@ export function prepareDemoFeeds(home: string, clientDataDir: string): Required<
   };
   return { products: copy('produits.csv'), stores: copy('magasins.csv'), sales: copy('ventes.csv') };
 }
+
+/**
+ * The demo's milestone rules, `<home>/demo/milestone-rules.json`: steps sized for a simulated feed of a few
+ * dozen sales a second, so that the channel gets a milestone every minute or so rather than a flood.
+ */
+export function demoMilestoneRules(home: string): string {
+  const file = path.join(home, 'demo', 'milestone-rules.json');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const rules = {
+      revenueStepEuros: 25_000,
+      productUnitsStep: 2_000,
+      bigSaleEuros: 2_500,
+      storeBestDay: false,
+    };
+    fs.writeFileSync(file, `${JSON.stringify(rules, null, 2)}\n`);
+  }
+  return file;
+}

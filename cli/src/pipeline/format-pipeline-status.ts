@@ -14,12 +14,6 @@ export function formatPipelineStatus(status: PipelineStatus, home: string): stri
       healthy: status.healthy,
     }),
   ];
-  if (status.connector) {
-    const tasks = status.connector.tasks.map((t) => `task ${t.id} ${t.state}`).join(', ');
-    lines.push(
-      `  ${mark(status.connector.state === 'RUNNING')} connector  ${status.connector.state}${tasks ? ` (${tasks})` : ''}`,
-    );
-  }
   if (status.replicationSlot) {
     const s = status.replicationSlot;
     lines.push(
