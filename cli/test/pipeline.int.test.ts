@@ -50,11 +50,13 @@ beforeAll(async () => {
   expect(up.stdout).toContain('pipeline up in');
   const secrets = nativeSecrets(loadStackConfig({ SALES_PIPELINE_HOME: home }));
   admin = new pg.Client({ connectionString: secrets?.adminDatabaseUrl });
+  // `down` stops PostgreSQL under this connection: that ending is expected, not an error.
+  admin.on('error', () => undefined);
   await admin.connect();
 }, 660_000);
 
 afterAll(async () => {
-  await admin?.end();
+  await admin?.end().catch(() => undefined);
   await runCli(['down', '--purge'], env, 240_000);
 }, 300_000);
 
@@ -178,6 +180,7 @@ describe('sales-pipeline up --demo --detach', () => {
     expect(pids.length).toBe(6);
     const stackPids = (await status()).components.map((c) => c.pid).filter((p): p is number => !!p);
     expect(stackPids.length).toBeGreaterThanOrEqual(3);
+    await admin.end();
     const down = await runCli(['down'], env, 240_000);
     expect(down.code, down.stderr).toBe(0);
     for (const pid of [...pids, ...stackPids]) expect(isAlive(pid), `pid ${pid}`).toBe(false);
