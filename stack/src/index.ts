@@ -7,6 +7,10 @@ export {
   nativeStatus,
   nativeSecrets,
   nativeRestartPostgres,
+  nativeRestart,
+  nativeComponentPid,
+  NATIVE_COMPONENTS,
+  type NativeComponent,
   type RunningStack,
 } from './native-stack.ts';
 export { dockerAvailable } from './docker-stack.ts';

@@ -4,7 +4,7 @@ import { StackError, type Logger } from '@sales-pipeline/platform';
 import type { StackConfig } from './config.ts';
 import { ConnectNode } from './connect-node.ts';
 import { connectorState, registerConnector } from './connector.ts';
-import { reusePortOrPickFree } from './free-port.ts';
+import { isPortFree, reusePortOrPickFree } from './free-port.ts';
 import { ensureJars, type JarCache } from './jar-cache.ts';
 import { KafkaNode } from './kafka-node.ts';
 import { runMigrations, setRolePasswords } from './migrate.ts';
@@ -241,4 +241,69 @@ export async function nativeRestartPostgres(config: StackConfig): Promise<void> 
   });
   await node.stop();
   await node.start();
+}
+
+/** A native stack process that {@link nativeRestart} can restart on its own. */
+export type NativeComponent = 'postgres' | 'kafka' | 'connect';
+
+export const NATIVE_COMPONENTS: readonly NativeComponent[] = ['postgres', 'kafka', 'connect'];
+
+/** The pid of one running component of the native stack (the postmaster, or the JVM), if it runs. */
+export function nativeComponentPid(config: StackConfig, component: NativeComponent): number | undefined {
+  return existingNodes(config)?.[component].pid();
+}
+
+/**
+ * Restarts one component of the native stack, on the ports it already has, and returns once it is
+ * healthy again: for failure tests and chaos runs, after a crash (`kill -9`) or to bounce a live one.
+ * A live component is stopped cleanly first; a dead one is just started (PostgreSQL then runs its crash
+ * recovery). Unlike {@link nativeUp} it never picks new ports — clients (the workers, Connect) keep the
+ * endpoints they were given — and it neither migrates nor touches the other components. After Connect,
+ * it waits until the Debezium connector and its task are RUNNING again (re-registering it is idempotent).
+ */
+export async function nativeRestart(
+  config: StackConfig,
+  logger: Logger,
+  component: NativeComponent,
+): Promise<void> {
+  const log = logger.child({ module: 'native-stack' });
+  const state = readState(config.home);
+  if (!state) throw new StackError(`no native stack under ${config.home}`, { hint: 'Run `stack up` first.' });
+  const prerequisites = checkPrerequisites(config);
+  const jars =
+    component === 'postgres'
+      ? { libDir: '', pluginDir: '' }
+      : await ensureJars(config.cacheDir, prerequisites.mvn);
+  const nodes = buildNodes(config, state.ports, loadOrCreateCredentials(config.home), prerequisites, jars);
+  const started = Date.now();
+  if (component === 'postgres') {
+    await nodes.postgres.stop();
+    await ensurePortsFree('postgres', [state.ports.postgres]);
+    await nodes.postgres.start();
+  } else if (component === 'kafka') {
+    await nodes.kafka.stop(config.stopTimeoutMs);
+    await ensurePortsFree('kafka', [state.ports.kafka, state.ports.kafkaController]);
+    await nodes.kafka.start();
+  } else {
+    await nodes.connect.stop(config.stopTimeoutMs);
+    await ensurePortsFree('connect', [state.ports.connect]);
+    await nodes.connect.start();
+    await registerConnector(nodes.connect.url, { timeoutMs: config.startTimeoutMs });
+  }
+  log.info({ component, durationMs: Date.now() - started }, 'component restarted');
+}
+
+/** Waits (briefly) until the ports of a dead component can be bound again: another process took them otherwise. */
+async function ensurePortsFree(component: NativeComponent, ports: number[]): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (const port of ports) {
+    while (!(await isPortFree(port))) {
+      if (Date.now() > deadline) {
+        throw new StackError(`cannot restart ${component}: port ${port} is taken by another process`, {
+          hint: 'Stop what listens there, or `stack down` and `stack up` (which picks new ports).',
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }

@@ -115,6 +115,9 @@ export class PostgresNode {
       '-c wal_level=logical',
       '-c max_wal_senders=10',
       '-c max_replication_slots=10',
+      // commit time of every transaction (pg_xact_commit_timestamp): the latency benchmark reads when each
+      // row was committed from it
+      '-c track_commit_timestamp=on',
       '-c listen_addresses=127.0.0.1',
       `-p ${this.options.port}`,
       `-k ${this.runDir}`,

@@ -1,0 +1,318 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import type { Logger } from '@sales-pipeline/platform';
+import type { RunningStack, StackConfig } from '@sales-pipeline/stack';
+import { FakeSlack } from '../../notifier/test/fake-slack.ts';
+import {
+  checkAggregates,
+  checkMilestones,
+  checkRejections,
+  checkSales,
+  describeProgress,
+  expectedMilestones,
+  readProgress,
+  rulesFor,
+  waitForCatchUp,
+  type CheckResult,
+  type ChaosRules,
+} from './checks.ts';
+import { FeedWriter, generateFeed } from './feed.ts';
+import { Killer, killPlan, type TimelineEntry } from './killer.ts';
+import { Prng } from './prng.ts';
+import { WorkerSupervisor, type WorkerEvent } from './supervisor.ts';
+
+export interface ChaosOptions {
+  seed: number;
+  /** Data lines in the feed (valid and bad). */
+  sales: number;
+  /** Share of bad lines, e.g. 0.01. */
+  badRatio: number;
+  kills: number;
+  /** Mean time between the end of one restart and the next kill (each wait is 0.5× to 1.5× this). */
+  intervalMs: number;
+  /** Rows appended to the feed per second; by default the feed lasts about kills × interval. */
+  feedRowsPerSecond?: number;
+  /** How long the pipeline may take to catch up once the feed is written and the kills are done. */
+  catchUpTimeoutMs: number;
+  /** How long nothing must move before the run counts as caught up. */
+  quietMs: number;
+  stack: Pick<RunningStack, 'endpoints' | 'secrets'>;
+  stackConfig: StackConfig;
+  /** Where the feed, the rules and the workers' logs go. Emptied first. */
+  runDir: string;
+  logger: Logger;
+  print: (line: string) => void;
+}
+
+export interface ChaosResult {
+  passed: boolean;
+  seed: number;
+  sales: number;
+  validLines: number;
+  badLines: number;
+  kills: number;
+  durationMs: number;
+  caughtUp: boolean;
+  /** From the last kill's restart until everything had caught up. */
+  catchUpMs: number;
+  rules: ChaosRules;
+  timeline: TimelineEntry[];
+  checks: CheckResult[];
+  runDir: string;
+}
+
+const FEED_ID = 'chaos';
+
+/**
+ * The chaos run: a CSV feed of `sales` lines grows while the four workers run under supervision and the
+ * producer, consumer, analytics worker, notifier, broker, Connect and PostgreSQL are killed with SIGKILL
+ * at random moments and restarted; then, once everything has caught up, the checks: sales = the valid
+ * lines, rejected_rows = the bad lines, no drift, every milestone posted once.
+ */
+export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
+  const { print } = options;
+  const startedAt = Date.now();
+  const rng = new Prng(options.seed);
+  const feedRng = rng.fork();
+  const killRng = rng.fork();
+  const writerRng = rng.fork();
+
+  fs.rmSync(options.runDir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(options.runDir, 'logs'), { recursive: true });
+  const feed = generateFeed(feedRng, { sales: options.sales, badRatio: options.badRatio, feedId: FEED_ID });
+  const files = {
+    sales: path.join(options.runDir, `${FEED_ID}.csv`),
+    products: path.join(options.runDir, 'produits.csv'),
+    stores: path.join(options.runDir, 'magasins.csv'),
+    rules: path.join(options.runDir, 'milestone-rules.json'),
+  };
+  fs.writeFileSync(files.products, feed.productsCsv);
+  fs.writeFileSync(files.stores, feed.storesCsv);
+  const rules = rulesFor(feed);
+  fs.writeFileSync(files.rules, JSON.stringify(rules));
+  const expected = expectedMilestones(feed, rules);
+  print(
+    `[chaos] feed: ${feed.lines.length} lines, ${feed.sales.size} valid, ${feed.rejections.size} bad; ` +
+      `rules ${JSON.stringify(rules)} (${expected.size} milestones certain)`,
+  );
+
+  const slack = new FakeSlack();
+  const slackUrl = await slack.start();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    KAFKA_BROKERS: options.stack.endpoints.kafkaBrokers,
+    DATABASE_URL: options.stack.secrets.databaseUrl,
+    DATABASE_READER_URL: options.stack.secrets.readerDatabaseUrl,
+    LOG_LEVEL: 'warn',
+    CONSUMER_SESSION_TIMEOUT_MS: '6000',
+    ANALYTICS_SESSION_TIMEOUT_MS: '6000',
+    NOTIFIER_SESSION_TIMEOUT_MS: '6000',
+    LAST_LINE_IDLE_MS: '1000',
+    SLACK_BOT_TOKEN: slack.token,
+    SLACK_CHANNEL: slack.channel,
+    SLACK_API_URL: slackUrl,
+    SLACK_MIN_INTERVAL_MS: '10',
+    MILESTONE_RULES_FILE: files.rules,
+  };
+  const timeline: TimelineEntry[] = [];
+  const onEvent = (event: WorkerEvent) => {
+    const firstLine = event.tail.trim().split('\n').slice(-1)[0]?.slice(0, 300) ?? '';
+    timeline.push({
+      atMs: Date.now() - startedAt,
+      target: event.worker,
+      action: 'exited by itself',
+      pid: event.pid,
+      detail: `code ${event.code}${event.signal ? ` signal ${event.signal}` : ''}: ${firstLine}`,
+    });
+    print(`[chaos] ${event.worker} (pid ${event.pid}) exited by itself with code ${event.code}; respawning`);
+  };
+  const worker = (name: string, args: string[]) =>
+    new WorkerSupervisor(name, args, env, path.join(options.runDir, 'logs', `${name}.log`), onEvent);
+  const workers = {
+    producer: worker('producer', [
+      'produce',
+      '--follow',
+      '--sales',
+      files.sales,
+      '--products',
+      files.products,
+      '--stores',
+      files.stores,
+      '--feed-id',
+      FEED_ID,
+    ]),
+    consumer: worker('consumer', ['consume']),
+    analytics: worker('analytics', ['analytics']),
+    notifier: worker('notifier', ['notify']),
+  };
+
+  const plan = killPlan(killRng, options.kills, options.intervalMs);
+  const rowsPerSecond =
+    options.feedRowsPerSecond ??
+    Math.max(50, Math.ceil(feed.lines.length / Math.max(10, (options.kills * options.intervalMs) / 1000)));
+  print(
+    `[chaos] ${plan.length} kills planned: ${plan.map((p) => p.target).join(', ')}; feed at ${rowsPerSecond} rows/s`,
+  );
+  // The feed is released one slice per kill, each slice while the kill is awaited: every kill lands
+  // while lines are flowing, however long the restarts before it took.
+  const writer: FeedWriter = new FeedWriter(files.sales, feed, writerRng, rowsPerSecond, (): number =>
+    killer.done || plan.length === 0
+      ? Number.POSITIVE_INFINITY
+      : Math.ceil((feed.lines.length * killer.waitsStarted) / plan.length),
+  );
+  const killer: Killer = new Killer(
+    options.stackConfig,
+    workers,
+    timeline,
+    startedAt,
+    options.logger,
+    print,
+    (): string => `feed ${writer.written}/${feed.lines.length} lines written`,
+  );
+  const writing = writer.run().then(() => print(`[chaos] feed complete: ${feed.lines.length} lines written`));
+  for (const w of Object.values(workers)) w.start();
+
+  const progressTimer = setInterval(() => {
+    void readProgress(options.stack.secrets.adminDatabaseUrl, FEED_ID)
+      .then((p) =>
+        print(
+          `[chaos] +${((Date.now() - startedAt) / 1000).toFixed(0)} s: feed ${writer.written}/${feed.lines.length}, ${describeProgress(p)}, posted ${slack.posted.length}`,
+        ),
+      )
+      .catch(() => undefined);
+  }, 15_000);
+
+  let caughtUp: boolean;
+  let catchUpMs: number;
+  const checks: CheckResult[] = [];
+  try {
+    try {
+      await Promise.all([killer.run(plan), writing]);
+    } catch (error) {
+      const message = (error as Error).message.split('\n')[0] ?? '';
+      checks.push({ name: 'every kill restarted', ok: false, summary: message, details: [] });
+      print(`[chaos] a restart failed for good: ${message}`);
+      await writing;
+    }
+    const catchUpStarted = Date.now();
+    print('[chaos] kills done and feed written; waiting for every stage to catch up');
+    caughtUp = await waitForCatchUp({
+      adminUrl: options.stack.secrets.adminDatabaseUrl,
+      feed,
+      expected,
+      posted: () => slack.posted.length,
+      timeoutMs: options.catchUpTimeoutMs,
+      quietMs: options.quietMs,
+      print,
+    });
+    catchUpMs = Date.now() - catchUpStarted;
+    print(
+      caughtUp
+        ? `[chaos] caught up in ${(catchUpMs / 1000).toFixed(1)} s`
+        : `[chaos] did NOT catch up within ${options.catchUpTimeoutMs / 1000} s; checking anyway`,
+    );
+  } finally {
+    clearInterval(progressTimer);
+    writer.stop();
+    await Promise.all(Object.values(workers).map((w) => w.stop()));
+  }
+
+  try {
+    const client = new pg.Client({ connectionString: options.stack.secrets.adminDatabaseUrl });
+    await client.connect();
+    try {
+      const attempt = async (name: string, run: () => Promise<CheckResult>) => {
+        try {
+          checks.push(await run());
+        } catch (error) {
+          checks.push({
+            name,
+            ok: false,
+            summary: `could not check: ${(error as Error).message}`,
+            details: [],
+          });
+        }
+      };
+      await attempt('sales', () => checkSales(client, feed));
+      await attempt('rejected_rows', () => checkRejections(client, feed));
+      await attempt('aggregates', () => checkAggregates(client, feed, env));
+      await attempt('milestones', () => checkMilestones(client, slack.posted, expected));
+    } finally {
+      await client.end();
+    }
+  } finally {
+    await slack.stop();
+  }
+  if (!caughtUp)
+    checks.unshift({
+      name: 'caught up',
+      ok: false,
+      summary: `not within ${options.catchUpTimeoutMs / 1000} s`,
+      details: [],
+    });
+  const result: ChaosResult = {
+    passed: checks.every((c) => c.ok),
+    seed: options.seed,
+    sales: options.sales,
+    validLines: feed.sales.size,
+    badLines: feed.rejections.size,
+    kills: timeline.filter((t) => t.action === 'kill -9').length,
+    durationMs: Date.now() - startedAt,
+    caughtUp,
+    catchUpMs,
+    rules,
+    timeline,
+    checks,
+    runDir: options.runDir,
+  };
+  fs.writeFileSync(
+    path.join(options.runDir, 'result.json'),
+    `${JSON.stringify(result, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
+  );
+  return result;
+}
+
+/** The timeline and the checks, for a terminal. */
+export function formatChaosResult(result: ChaosResult): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const lines = [
+    '',
+    `Chaos run — seed ${result.seed} (replay: CHAOS_SEED=${result.seed} CHAOS_SALES=${result.sales} …)`,
+    `${result.sales} lines (${result.validLines} valid, ${result.badLines} bad), ${result.kills} kills, ${s(result.durationMs)} in all, caught up ${result.caughtUp ? `${s(result.catchUpMs)} after the last restart` : 'NOT'}`,
+    '',
+    'Timeline:',
+    '   at       target      action             pid      back in',
+  ];
+  for (const t of result.timeline) {
+    lines.push(
+      `  ${s(t.atMs).padStart(8)}  ${t.target.padEnd(10)}  ${t.action.padEnd(17)}  ${String(t.pid ?? '').padEnd(7)}  ${
+        t.restartMs !== undefined ? s(t.restartMs) : ''
+      }${t.detail ? `  ${t.detail}` : ''}`,
+    );
+  }
+  const byTarget = new Map<string, number[]>();
+  for (const t of result.timeline)
+    if (t.restartMs !== undefined) byTarget.set(t.target, [...(byTarget.get(t.target) ?? []), t.restartMs]);
+  lines.push(
+    '',
+    'Restart durations (kill → healthy/respawned): ' +
+      [...byTarget]
+        .map(([target, ms]) => `${target} ${ms.map((m) => (m / 1000).toFixed(1)).join('/')} s`)
+        .join('; '),
+    '',
+    'Checks:',
+  );
+  for (const c of result.checks) {
+    lines.push(`  ${c.ok ? 'PASS' : 'FAIL'}  ${c.name}: ${c.summary}`);
+    for (const d of c.details) lines.push(`          ${d}`);
+  }
+  lines.push(
+    '',
+    result.passed
+      ? `CHAOS PASSED (seed ${result.seed})`
+      : `CHAOS FAILED (seed ${result.seed}) — logs and result.json in ${result.runDir}`,
+  );
+  return lines.join('\n');
+}
