@@ -1,6 +1,6 @@
 /**
- * An AbortSignal that fires on the first SIGINT or SIGTERM, for an ordered shutdown; a second signal
- * exits at once (exit code 130).
+ * An AbortSignal that fires on the first SIGINT, SIGTERM or SIGHUP (the terminal closed), for an ordered
+ * shutdown; a second signal exits at once (exit code 130).
  */
 export function stopOnSignals(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
@@ -10,11 +10,13 @@ export function stopOnSignals(): { signal: AbortSignal; dispose: () => void } {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   return {
     signal: controller.signal,
     dispose: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onSignal);
     },
   };
 }

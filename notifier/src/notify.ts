@@ -79,6 +79,9 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
   if (!sender)
     log.warn('SLACK_BOT_TOKEN is not set: dry run, milestones go to the log and are marked sent_dry');
   let metricsServer: MetricsServer | undefined;
+  const halt = new AbortController();
+  let sending: Promise<void> = Promise.resolve();
+  let sendFailure: unknown;
   try {
     if (config.METRICS_PORT !== undefined) {
       metricsServer = await startMetricsServer(registry, {
@@ -87,7 +90,15 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
         healthy: () => ({ ok: status.slack !== 'configuration_error', detail: status }),
       });
     }
-    const sending = sendLoop(pool, sender, config, log, stop, status, posts);
+    // The send loop and the change stream stop together: when either fails, the other is stopped, the
+    // loop gives its lock connection back (pool.end() waits for it), and the error ends the process so
+    // that its supervisor restarts it rather than leaving a half-working notifier.
+    stop.addEventListener('abort', () => halt.abort(), { once: true });
+    sending = sendLoop(pool, sender, config, log, halt.signal, status, posts).catch((error: unknown) => {
+      sendFailure = error;
+      log.error({ err: error }, 'the Slack send loop failed; stopping the notifier');
+      halt.abort();
+    });
     const admin = kafka.admin();
     await admin.connect();
     await waitForTopics(
@@ -95,7 +106,7 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
       topics,
       (missing) =>
         log.info({ missing }, 'waiting for the change topics (Debezium creates them on the first change)'),
-      stop,
+      halt.signal,
     ).finally(() => admin.disconnect());
     await runPartitionWorker({
       kafka,
@@ -105,7 +116,7 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
       topics,
       sessionTimeoutMs: config.NOTIFIER_SESSION_TIMEOUT_MS,
       maxWaitTimeInMs: 100,
-      stop,
+      stop: halt.signal,
       handleBatch: async (batch) => {
         const outcome = await applyExactlyOnce(
           pool,
@@ -123,7 +134,7 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
             }
             return recordMilestones(client, milestones);
           },
-          { signal: stop },
+          { signal: halt.signal },
         );
         const recorded = outcome.result ?? [];
         if (recorded.length > 0) {
@@ -136,8 +147,13 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
         return outcome.nextOffset;
       },
     });
-    await sending;
+    if (sendFailure !== undefined) throw sendFailure;
+  } catch (error) {
+    if (error !== sendFailure) log.error({ err: error }, 'the change stream failed; stopping the notifier');
+    throw error;
   } finally {
+    halt.abort();
+    await sending;
     await metricsServer?.close();
     await pool.end();
   }

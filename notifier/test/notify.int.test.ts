@@ -213,4 +213,20 @@ describe('notify with a wrong configuration, then without Slack', () => {
     expect(slack.posted.length).toBe(before);
     expect(dry.output()).toContain('dry run: milestone not posted');
   });
+
+  it('exits with an error when the change stream fails, instead of hanging on the sender lock', async () => {
+    // A broker that is not there: the Kafka side fails while the send loop holds its lock connection.
+    // The notifier must give that connection back, end its pool and exit 1, so a supervisor restarts it.
+    await Promise.all(workers.map((w) => stopWorker(w)));
+    const orphan = startWorker(
+      ['notify'],
+      env({ KAFKA_BROKERS: '127.0.0.1:9', LOG_LEVEL: 'info', CDC_TOPIC_PREFIX: 'nowhere' }),
+    );
+    workers.push(orphan);
+    const timeout = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 170_000));
+    const code = await Promise.race([orphan.exited, timeout]);
+    expect(code, orphan.output()).toBe(1);
+    expect(orphan.output()).toContain('holding the sender lock');
+    expect(orphan.output()).toMatch(/the change stream failed; stopping the notifier/);
+  }, 200_000);
 });
