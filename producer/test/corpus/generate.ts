@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { seededRandom } from '../../src/sale-simulator.ts';
 
 /** What one line (CSV record) of a feed must become. `reason` is a substring of the rejection's reason. */
 export interface RejectedLine {
@@ -34,18 +35,6 @@ export interface CorpusCase {
 export const MAX_LINE_BYTES = 65_536;
 export const SALES_HEADER = 'Date,ID Référence produit,Quantité,ID Magasin';
 const MIB = 1024 * 1024;
-
-/** mulberry32: a tiny seeded PRNG, so the garbage is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(random: () => number, length: number): Buffer {
   const bytes = Buffer.alloc(length);
