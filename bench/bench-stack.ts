@@ -1,7 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { createLogger } from '@sales-pipeline/platform';
-import { REPO_ROOT, loadStackConfig, nativeDown, startStack, type RunningStack } from '@sales-pipeline/stack';
+import {
+  CDC_CONNECTOR_NAME,
+  REPO_ROOT,
+  connectorState,
+  loadStackConfig,
+  nativeDown,
+  startStack,
+  type RunningStack,
+} from '@sales-pipeline/stack';
 
 /**
  * A fresh native stack for one benchmark (`.stack/bench-<name>`, emptied first), so that no earlier run's
@@ -12,7 +21,12 @@ export async function benchStack(name: string): Promise<RunningStack> {
   const config = loadStackConfig({ ...process.env, SALES_PIPELINE_HOME: home });
   await nativeDown(config, createLogger('bench-stack', 'warn'));
   fs.rmSync(home, { recursive: true, force: true });
-  return startStack(config, createLogger('bench-stack', 'warn'));
+  try {
+    return await startStack(config, createLogger('bench-stack', 'warn'));
+  } catch (error) {
+    await nativeDown(config, createLogger('bench-stack', 'warn')).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Positive integer from the environment (benchmark sizes), with a default. */
@@ -33,3 +47,110 @@ export function report(name: string, result: Record<string, unknown>, markdown: 
 }
 
 export const rate = (rows: number, ms: number) => Math.round((rows * 1000) / ms);
+
+/** Pauses (or resumes) the Debezium source connector, so that a part can write without change capture. */
+export async function setCdc(stack: RunningStack, running: boolean): Promise<void> {
+  const url = `${stack.endpoints.connectUrl}/connectors/${CDC_CONNECTOR_NAME}/${running ? 'resume' : 'pause'}`;
+  const response = await fetch(url, { method: 'PUT', signal: AbortSignal.timeout(30_000) });
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  const want = running ? 'RUNNING' : 'PAUSED';
+  await until(
+    `the CDC connector ${want}`,
+    async (saw) => {
+      const state = await connectorState(stack.endpoints.connectUrl);
+      saw(`connector ${state.state}, tasks ${state.tasks.map((t) => t.state).join(', ') || 'none'}`);
+      return state.state === want && state.tasks.every((t) => t.state === want) ? true : undefined;
+    },
+    { intervalMs: 200, timeoutMs: 120_000, stallMs: 120_000 },
+  );
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls `read` every `intervalMs` until it returns a value (not undefined). `read` reports what it observed
+ * through `saw` (e.g. "412 of 2,000 rows"): it is printed every `progressMs`, and a wait fails — with what it
+ * was waiting for and what it saw last — after `timeoutMs` in all, or after `stallMs` without the
+ * observation changing. No wait of the bench can thus hang silently.
+ */
+export async function until<T>(
+  what: string,
+  read: (saw: (observation: string) => void) => Promise<T | undefined>,
+  { intervalMs = 100, timeoutMs = 1_800_000, stallMs = 300_000, progressMs = 15_000 } = {},
+): Promise<T> {
+  const started = Date.now();
+  let last = 'nothing yet';
+  let changedAt = started;
+  let printedAt = started;
+  const saw = (observation: string) => {
+    if (observation !== last) {
+      last = observation;
+      changedAt = Date.now();
+    }
+  };
+  for (;;) {
+    const value = await read(saw);
+    if (value !== undefined) return value;
+    const now = Date.now();
+    const waited = secs(now - started);
+    if (now - started > timeoutMs)
+      throw new Error(`timed out after ${waited} waiting for ${what}; last seen: ${last}`);
+    if (now - changedAt > stallMs)
+      throw new Error(
+        `no progress for ${secs(now - changedAt)} (after ${waited}) waiting for ${what}; last seen: ${last}`,
+      );
+    if (now - printedAt >= progressMs) {
+      printedAt = now;
+      process.stdout.write(`  … waiting ${waited} for ${what}; last seen: ${last}\n`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+/** `promise`, or a failure naming `what` and the last thing `lastSeen` reports when it takes over `timeoutMs`. */
+export async function within<T>(
+  what: string,
+  promise: Promise<T>,
+  timeoutMs: number,
+  lastSeen: () => string = () => 'nothing',
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new Error(`timed out after ${secs(timeoutMs)} waiting for ${what}; last seen: ${lastSeen()}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A connection as the cluster's superuser (the bench owns its throwaway stack). */
+export async function adminClient(stack: RunningStack): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: stack.secrets.adminDatabaseUrl });
+  await client.connect();
+  return client;
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+export function summarize(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    samples: sorted.length,
+    p50Ms: Math.round(percentile(sorted, 50)),
+    p99Ms: Math.round(percentile(sorted, 99)),
+    maxMs: Math.round(sorted.at(-1) ?? Number.NaN),
+  };
+}
+
+export const fmt = (n: number) => Math.round(n).toLocaleString('en');
+export const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
