@@ -20,7 +20,7 @@ import { PRODUCTS, SALES_HEADER, csvLine, saleRow, tempDir, writeReferenceFiles 
 import { waitForGroup, type PartResult } from '../lib/part.ts';
 import { startWorker, whileAlive, workerEnv, type Worker } from '../lib/workers.ts';
 
-export const LATENCY_TARGETS = { rowP50Ms: 50, aggregateP99Ms: 300, milestoneP99Ms: 500 };
+export const LATENCY_TARGETS = { rowP99Ms: 50, aggregateP99Ms: 300, milestoneP99Ms: 500 };
 const WARMUP = 200;
 
 export async function latency(stack: RunningStack): Promise<PartResult> {
@@ -233,7 +233,7 @@ export async function latency(stack: RunningStack): Promise<PartResult> {
         lineToMilestone: { ...milestone, expected: expectedMilestones, recorded: milestoneRows.length },
         targets: t,
         meetsTargets: {
-          rowP50: row.p50Ms <= t.rowP50Ms,
+          rowP99: row.p99Ms <= t.rowP99Ms,
           aggregateP99: aggregate.p99Ms <= t.aggregateP99Ms,
           milestoneP99: milestone.p99Ms <= t.milestoneP99Ms,
         },
@@ -245,7 +245,7 @@ export async function latency(stack: RunningStack): Promise<PartResult> {
         '',
         '| from a line appended to the feed to | samples | p50 | p99 | max | target |',
         '| --- | ---: | ---: | ---: | ---: | --- |',
-        `| its \`sales\` row committed | ${fmt(row.samples)} | ${row.p50Ms} ms | ${row.p99Ms} ms | ${row.maxMs} ms | p50 ≤ ${t.rowP50Ms} ms: ${ok(row.p50Ms, t.rowP50Ms)} |`,
+        `| its \`sales\` row committed | ${fmt(row.samples)} | ${row.p50Ms} ms | ${row.p99Ms} ms | ${row.maxMs} ms | p99 ≤ ${t.rowP99Ms} ms: ${ok(row.p99Ms, t.rowP99Ms)} |`,
         `| the aggregates updated (its \`sale_facts\` row committed) | ${fmt(aggregate.samples)} | ${aggregate.p50Ms} ms | ${aggregate.p99Ms} ms | ${aggregate.maxMs} ms | p99 ≤ ${t.aggregateP99Ms} ms: ${ok(aggregate.p99Ms, t.aggregateP99Ms)} |`,
         `| the milestone it crossed recorded | ${fmt(milestone.samples)} | ${milestone.p50Ms} ms | ${milestone.p99Ms} ms | ${milestone.maxMs} ms | p99 ≤ ${t.milestoneP99Ms} ms: ${ok(milestone.p99Ms, t.milestoneP99Ms)} |`,
         '',
