@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { readReport, reconcile, type Report } from '@sales-pipeline/analytics';
 import { loadStackConfig, nativeRestartPostgres } from '@sales-pipeline/stack';
 import {
@@ -208,6 +208,9 @@ describe('analytics: aggregates from the change stream', () => {
 
 describe('analytics: change-data safety', () => {
   it('loses nothing across a connector restart and a PostgreSQL restart', async () => {
+    onTestFailed(() => {
+      process.stderr.write(`analytics worker output:\n${worker.output().slice(-8000)}\n`);
+    });
     const feed = unique('cdcsafe');
     await caughtUp();
     const before = await totalOf();
