@@ -75,7 +75,10 @@ export async function applyChanges(
         );
         for (const c of saleChanges)
           if (c.lineSeenAt !== undefined && changedFacts.has(c.saleId)) result.lineSeenAt.push(c.lineSeenAt);
-        const earliest = result.lineSeenAt.length > 0 ? Math.min(...result.lineSeenAt) : undefined;
+        const earliest = result.lineSeenAt.reduce<number | undefined>(
+          (min, t) => (min === undefined || t < min ? t : min),
+          undefined,
+        );
         await applyDeltas(client, deltas, earliest);
         await saveFacts(client, changedFacts);
         result.applied = changedFacts.size;

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { Kafka, logLevel, type Batch } from 'kafkajs';
 import type { RunningStack } from '@sales-pipeline/stack';
-import { sleep, until } from '../bench-stack.ts';
+import { rate, sleep, until } from '../bench-stack.ts';
 
 /** What a part measured: every figure (to latest.json) and its markdown section (to latest.md). */
 export interface PartResult {
@@ -23,6 +23,24 @@ export async function commitSpan(
   );
   const row = rows[0];
   return { rows: Number(row?.n), firstMs: Number(row?.first), lastMs: Number(row?.last) };
+}
+
+/**
+ * The figures of one timed path: from `startedAt` (epoch ms) to the last row's commit, plus when the first
+ * row was committed and the first → last rate (without the start-up).
+ */
+export function pathFigures(
+  rows: number,
+  span: { firstMs: number; lastMs: number },
+  startedAt: number,
+): { ms: number; rowsPerSecond: number; firstRowCommittedMs: number; steadyRowsPerSecond: number } {
+  const ms = span.lastMs - startedAt;
+  return {
+    ms,
+    rowsPerSecond: rate(rows, ms),
+    firstRowCommittedMs: span.firstMs - startedAt,
+    steadyRowsPerSecond: rate(rows, span.lastMs - span.firstMs),
+  };
 }
 
 /**

@@ -10,7 +10,14 @@ import pg from 'pg';
 import type { RunningStack } from '@sales-pipeline/stack';
 import { adminClient, fmt, rate, secs, setCdc, sizeFromEnv } from '../bench-stack.ts';
 import { tempDir, writeFeed, writeReferenceFiles } from '../lib/feed.ts';
-import { commitSpan, readTopic, storedOffsetsReach, waitForRows, type PartResult } from '../lib/part.ts';
+import {
+  commitSpan,
+  pathFigures,
+  readTopic,
+  storedOffsetsReach,
+  waitForRows,
+  type PartResult,
+} from '../lib/part.ts';
 import { startWorker, waitForExit, whileAlive, workerEnv } from '../lib/workers.ts';
 
 interface SaleMessage {
@@ -94,18 +101,8 @@ export async function naive(stack: RunningStack): Promise<PartResult> {
   return {
     figures: {
       rows,
-      ours: {
-        ms: oursMs,
-        rowsPerSecond: ours,
-        firstRowCommittedMs: span.firstMs - oursStarted,
-        steadyRowsPerSecond: rate(rows, span.lastMs - span.firstMs),
-      },
-      naive: {
-        ms: naiveMs,
-        rowsPerSecond: theirs,
-        firstRowCommittedMs: naiveSpan.firstMs - naiveStarted,
-        steadyRowsPerSecond: rate(rows, naiveSpan.lastMs - naiveSpan.firstMs),
-      },
+      ours: pathFigures(rows, span, oursStarted),
+      naive: pathFigures(rows, naiveSpan, naiveStarted),
       ratio: ours / theirs,
       cdc: 'paused during the part',
     },

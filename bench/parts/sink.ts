@@ -17,6 +17,7 @@ import { adminClient, fmt, rate, secs, setCdc, sizeFromEnv } from '../bench-stac
 import { PRODUCTS, tempDir, writeFeed, writeReferenceFiles } from '../lib/feed.ts';
 import {
   commitSpan,
+  pathFigures,
   kafkaOf,
   readTopic,
   storedOffsetsReach,
@@ -276,17 +277,9 @@ export async function sink(stack: RunningStack): Promise<PartResult> {
   return {
     figures: {
       rows,
-      ours: {
-        ms: oursMs,
-        rowsPerSecond: ours,
-        firstRowCommittedMs: oursSpan.firstMs - oursStarted,
-        steadyRowsPerSecond: rate(rows, oursSpan.lastMs - oursSpan.firstMs),
-      },
+      ours: pathFigures(rows, oursSpan, oursStarted),
       jdbcSink: {
-        ms: sinkMs,
-        rowsPerSecond: theirs,
-        firstRowCommittedMs: sinkSpan.firstMs - sinkStarted,
-        steadyRowsPerSecond: rate(rows, sinkSpan.lastMs - sinkSpan.firstMs),
+        ...pathFigures(rows, sinkSpan, sinkStarted),
         version: 'debezium-connector-jdbc 3.6.0.Final',
         tasks,
         config: { ...config, 'connection.password': '***' },

@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadStackConfig, nativeSecrets, REPO_ROOT } from '@sales-pipeline/stack';
-import { isAlive, readPipelineState } from '../src/pipeline/pipeline-state.ts';
+import { isAlive, loadStackConfig, nativeSecrets, REPO_ROOT } from '@sales-pipeline/stack';
+import { eventually } from '../../consumer/test/consumer-harness.ts';
+import { readPipelineState } from '../src/pipeline/pipeline-state.ts';
 import type { PipelineStatus } from '../src/pipeline/pipeline-status.ts';
 import { runCli } from './run-cli.ts';
 
@@ -18,25 +19,6 @@ const env = {
   LOG_LEVEL: 'warn',
 };
 let admin: pg.Client;
-
-async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${String(last ?? '')}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
 
 async function status(): Promise<PipelineStatus> {
   const result = await runCli(['status', '--json', '--sample', '500'], env);
@@ -100,19 +82,18 @@ describe('sales-pipeline up --demo --detach', () => {
                   ) AS missing,
                   (SELECT count(*) FROM sales WHERE ingested_at < now() - interval '5 seconds') AS old`,
         );
-        const row = rows[0];
-        return row && Number(row.total) > 0 && Number(row.old) > 0 && row.missing === '0' ? row : undefined;
+        return rows[0];
       },
+      (row) => !!row && Number(row.total) > 0 && Number(row.old) > 0 && row.missing === '0',
       90_000,
-      'every sale older than 5 s to be counted in the aggregates',
     );
     const milestones = await eventually(
       async () => {
         const { rows } = await admin.query<{ n: string }>('SELECT count(*) AS n FROM milestones');
-        return Number(rows[0]?.n) > 0 ? Number(rows[0]?.n) : undefined;
+        return Number(rows[0]?.n);
       },
+      (n) => n > 0,
       90_000,
-      'a milestone to be recorded',
     );
     expect(milestones).toBeGreaterThan(0);
     const metrics = await (
@@ -130,10 +111,10 @@ describe('sales-pipeline up --demo --detach', () => {
         const { rows } = await admin.query<{ n: string }>(
           "SELECT count(*) AS n FROM sales WHERE product_id = 'REF999' AND status = 'pending'",
         );
-        return Number(rows[0]?.n) === 2 ? true : undefined;
+        return Number(rows[0]?.n);
       },
+      (n) => n === 2,
       60_000,
-      'two pending sales of the unknown product',
     );
     const listed = await runCli(['dlq', 'list', '--json'], env);
     const list = JSON.parse(listed.stdout) as {
@@ -165,10 +146,10 @@ describe('sales-pipeline up --demo --detach', () => {
         const r = await admin.query<{ revenue: string; sales: string }>(
           "SELECT revenue::text, sales::text FROM analytics.by_product WHERE product_id = 'REF999'",
         );
-        return r.rows[0]?.revenue === '61.70' && r.rows[0]?.sales === '2' ? true : undefined;
+        return r.rows[0];
       },
+      (row) => row?.revenue === '61.70' && row?.sales === '2',
       60_000,
-      'the completed sales in the product aggregate, once each',
     );
   }, 180_000);
 

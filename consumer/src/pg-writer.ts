@@ -134,16 +134,17 @@ async function completePending(
   storeIds: string[],
 ): Promise<number> {
   const result = await client.query(
-    `UPDATE sales s
-        SET unit_price = p.unit_price, amount = p.unit_price * s.quantity, status = 'complete'
-       FROM products p, stores st
-      WHERE s.status = 'pending'
-        AND p.product_id = s.product_id AND st.store_id = s.store_id
-        AND (s.product_id = ANY($1::text[]) OR s.store_id = ANY($2::text[]))`,
+    `${COMPLETE_PENDING} AND (s.product_id = ANY($1::text[]) OR s.store_id = ANY($2::text[]))`,
     [productIds, storeIds],
   );
   return result.rowCount ?? 0;
 }
+
+/** Completes the pending sales whose product and store are both known (the caller narrows it). */
+const COMPLETE_PENDING = `UPDATE sales s
+    SET unit_price = p.unit_price, amount = p.unit_price * s.quantity, status = 'complete'
+   FROM products p, stores st
+  WHERE s.status = 'pending' AND p.product_id = s.product_id AND st.store_id = s.store_id`;
 
 /**
  * Completes every pending sale whose product and store are both known now (`dlq replay`, after a
@@ -152,12 +153,7 @@ async function completePending(
  */
 export async function completeAllPending(client: PoolClient): Promise<number> {
   await client.query('SELECT pg_advisory_xact_lock($1)', [REFERENCE_LOCK]);
-  const result = await client.query(
-    `UPDATE sales s
-        SET unit_price = p.unit_price, amount = p.unit_price * s.quantity, status = 'complete'
-       FROM products p, stores st
-      WHERE s.status = 'pending' AND p.product_id = s.product_id AND st.store_id = s.store_id`,
-  );
+  const result = await client.query(COMPLETE_PENDING);
   return result.rowCount ?? 0;
 }
 

@@ -1,7 +1,15 @@
 import { Command } from 'commander';
-import pg from 'pg';
 import { completeAllPending } from '@sales-pipeline/consumer';
-import { ConfigError, createKafka, createLogger, type Env } from '@sales-pipeline/platform';
+import {
+  ConfigError,
+  createKafka,
+  createLogger,
+  createPool,
+  withTransaction,
+  type Env,
+  type Logger,
+  type Pool,
+} from '@sales-pipeline/platform';
 import { envWithStackDefaults, loadCliConfig } from '../config.ts';
 import { positiveNumber } from './simulate.ts';
 
@@ -24,20 +32,19 @@ interface PendingGroup {
   sales: string;
 }
 
-async function withDatabase<T>(env: Env, work: (client: pg.Client) => Promise<T>): Promise<T> {
+async function withDatabase<T>(env: Env, logger: Logger, work: (pool: Pool) => Promise<T>): Promise<T> {
   if (!env.DATABASE_URL)
     throw new ConfigError(['DATABASE_URL is not set (and no native stack is running to take it from)']);
-  const client = new pg.Client({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: 5000 });
-  await client.connect();
+  const pool = createPool(env.DATABASE_URL, logger, { max: 1, applicationName: 'sales-pipeline-dlq' });
   try {
-    return await work(client);
+    return await work(pool);
   } finally {
-    await client.end();
+    await pool.end();
   }
 }
 
 /** The dead letters: rejected rows with their reasons, and the pending sales grouped by what they lack. */
-async function listDeadLetters(client: pg.Client, limit: number) {
+async function listDeadLetters(client: Pool, limit: number) {
   const rejected = await client.query<RejectedRow>(
     `SELECT rejected_id, stage, feed, line_number, reason, left(raw_line, 300) AS raw_line, topic,
             rejected_at, replayed_at
@@ -97,7 +104,10 @@ export function dlqCommand(): Command {
     .option('--json', 'print as JSON')
     .option('--limit <n>', 'at most this many rows of each', positiveNumber('--limit'), 50)
     .action(async (options: { json?: boolean; limit: number }) => {
-      const list = await withDatabase(await envWithStackDefaults(), (c) => listDeadLetters(c, options.limit));
+      const logger = createLogger('dlq', loadCliConfig().LOG_LEVEL);
+      const list = await withDatabase(await envWithStackDefaults(), logger, (pool) =>
+        listDeadLetters(pool, options.limit),
+      );
       if (options.json) {
         process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
         return;
@@ -124,10 +134,8 @@ export function dlqCommand(): Command {
     .action(async () => {
       const env = await envWithStackDefaults();
       const logger = createLogger('dlq', loadCliConfig().LOG_LEVEL);
-      const summary = await withDatabase(env, async (client) => {
-        await client.query('BEGIN');
-        const completed = await completeAllPending(client as unknown as pg.PoolClient);
-        await client.query('COMMIT');
+      const summary = await withDatabase(env, logger, async (client) => {
+        const completed = await withTransaction(client, completeAllPending);
         const { rows } = await client.query<{ rejected_id: string; topic: string; raw_line: string }>(
           `SELECT rejected_id, topic, raw_line FROM rejected_rows
             WHERE stage = 'consumer' AND replayed_at IS NULL AND topic IS NOT NULL AND raw_line IS NOT NULL

@@ -4,11 +4,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, createLogger, PipelineError, type Env, type Logger } from '@sales-pipeline/platform';
-import { loadStackConfig, nativeDown, REPO_ROOT, startStack, type StackConfig } from '@sales-pipeline/stack';
+import {
+  isAlive,
+  loadStackConfig,
+  nativeDown,
+  REPO_ROOT,
+  startStack,
+  type StackConfig,
+} from '@sales-pipeline/stack';
 import { envWithStackDefaults, loadCliConfig, loadFeedsConfig, processEnv } from '../config.ts';
 import { demoMilestoneRules, prepareDemoFeeds } from '../pipeline/demo-feeds.ts';
 import { formatPipelineStatus } from '../pipeline/format-pipeline-status.ts';
-import { isAlive, readPipelineState } from '../pipeline/pipeline-state.ts';
+import { readPipelineState } from '../pipeline/pipeline-state.ts';
 import { collectStatus } from '../pipeline/pipeline-status.ts';
 import { stopPipeline, supervise } from '../pipeline/supervisor.ts';
 import { planWorkers, type Feeds } from '../pipeline/worker-plan.ts';

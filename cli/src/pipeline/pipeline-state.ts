@@ -47,13 +47,3 @@ export function writePipelineState(home: string, state: PipelineState): void {
 export function removePipelineState(home: string): void {
   fs.rmSync(pipelineStateFile(home), { force: true });
 }
-
-export function isAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

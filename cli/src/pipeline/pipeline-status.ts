@@ -4,11 +4,12 @@ import { createKafka, createLogger, type Env } from '@sales-pipeline/platform';
 import {
   CDC_SLOT_NAME,
   connectorState,
+  isAlive,
   nativeStatus,
   type StackConfig,
   type StackStatus,
 } from '@sales-pipeline/stack';
-import { isAlive, readPipelineState, type WorkerName } from './pipeline-state.ts';
+import { readPipelineState, type WorkerName } from './pipeline-state.ts';
 
 export interface WorkerStatus {
   name: WorkerName;
@@ -140,7 +141,8 @@ export async function collectStatus(
       await Promise.all(
         records.map(async (r) => {
           const metric = RATE_METRIC[r.name];
-          if (!metric || !r.metricsPort || !isAlive(r.pid)) return [r.name, undefined] as const;
+          if (!metric || !r.metricsPort || r.pid === undefined || !isAlive(r.pid))
+            return [r.name, undefined] as const;
           const answer = await fetchText(`http://127.0.0.1:${r.metricsPort}/metrics`);
           return [r.name, answer ? sumCounter(answer.text, metric.name, metric.filter) : undefined] as const;
         }),
@@ -154,7 +156,7 @@ export async function collectStatus(
 
   const workers: WorkerStatus[] = await Promise.all(
     records.map(async (r) => {
-      const alive = isAlive(r.pid);
+      const alive = r.pid !== undefined && isAlive(r.pid);
       const answer =
         alive && r.metricsPort ? await fetchText(`http://127.0.0.1:${r.metricsPort}/healthz`) : undefined;
       const healthy = r.metricsPort ? answer?.status === 200 : alive;

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { Env, Logger } from '@sales-pipeline/platform';
+import { freePort, isAlive } from '@sales-pipeline/stack';
 import {
-  isAlive,
   readPipelineState,
   removePipelineState,
   writePipelineState,
@@ -34,17 +33,6 @@ export interface SuperviseOptions {
   /** The workers' environment: endpoints and credentials included. */
   env: Env;
   logger: Logger;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function exited(child: ChildProcess): Promise<void> {
