@@ -1,6 +1,17 @@
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
+// Tests import the workspace packages from their TypeScript sources (the `source` export condition);
+// the processes they spawn run the compiled dist/ through cli/bin.
+const root = import.meta.dirname;
+
 export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@sales-pipeline\/([a-z]+)$/, replacement: path.join(root, '$1', 'src', 'index.ts') },
+      { find: /^@sales-pipeline\/([a-z]+)\/(.+)$/, replacement: path.join(root, '$1', 'src', '$2.ts') },
+    ],
+  },
   test: {
     projects: [
       {

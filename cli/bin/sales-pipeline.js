@@ -1,9 +1,16 @@
 #!/usr/bin/env node
-// The sales-pipeline command. The code is TypeScript, loaded through tsx: no build step.
-import { register } from 'tsx/esm/api';
-
-register();
-const { main } = await import('../src/main.ts');
+// The sales-pipeline command: runs the compiled JavaScript in cli/dist (`npm run build`, which `npm ci`
+// runs through the `prepare` script).
+let main;
+try {
+  ({ main } = await import('../dist/main.js'));
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('dist')) throw error;
+  process.stderr.write(
+    'sales-pipeline: the compiled code is missing (cli/dist). Run `npm run build` (or `npm ci`) in the clone.\n',
+  );
+  process.exit(2);
+}
 const code = await main(process.argv);
 process.exitCode = code;
 // Normally the process ends here, once its output is flushed. But a client library may keep a handle

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError, describeError, PipelineError } from '@sales-pipeline/platform';
+import { ConfigError, describeError, PipelineError } from '@sales-pipeline/platform/errors';
 import { analyticsCommand, reconcileCommand, reportCommand } from './commands/analytics.ts';
 import { consumeCommand } from './commands/consume.ts';
 import { dlqCommand } from './commands/dlq.ts';
@@ -9,6 +9,8 @@ import { produceCommand } from './commands/produce.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { stackCommand } from './commands/stack.ts';
 import { upCommands } from './commands/up.ts';
+import { downCommand } from './commands/down.ts';
+import { statusCommand } from './commands/status.ts';
 
 /** Builds the `sales-pipeline` command tree. */
 export function buildProgram(): Command {
@@ -28,6 +30,7 @@ export function buildProgram(): Command {
     .addCommand(dlqCommand());
   for (const command of upCommands())
     program.addCommand(command, command.name() === 'supervise' ? { hidden: true } : {});
+  program.addCommand(downCommand()).addCommand(statusCommand());
   return program;
 }
 

@@ -13,7 +13,6 @@ export {
   type NativeComponent,
   type RunningStack,
 } from './native-stack.ts';
-export { dockerAvailable } from './docker-stack.ts';
 export { freePort } from './free-port.ts';
 export { isAlive } from './processes.ts';
 export { runMigrations, setRolePasswords, MIGRATIONS_DIR, type RolePasswords } from './migrate.ts';

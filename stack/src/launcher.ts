@@ -1,6 +1,5 @@
 import { StackError, type Logger } from '@sales-pipeline/platform';
 import type { StackConfig } from './config.ts';
-import { dockerAvailable, dockerUp } from './docker-stack.ts';
 import { nativeUp, type RunningStack } from './native-stack.ts';
 
 /**
@@ -13,6 +12,8 @@ export async function startStack(
   options: { docker?: boolean } = {},
 ): Promise<RunningStack> {
   if (!options.docker) return nativeUp(config, logger);
+  // testcontainers (and its Docker client) is loaded only on the Docker path.
+  const { dockerAvailable, dockerUp } = await import('./docker-stack.ts');
   if (!(await dockerAvailable())) {
     throw new StackError('--docker was given but no Docker engine answers', {
       hint: 'Start Docker (or set DOCKER_HOST), or leave out --docker to run the native stack.',

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import type { Logger } from '@sales-pipeline/platform';
 import { REPO_ROOT } from './config.ts';
@@ -21,6 +20,8 @@ const ROLE_NAMES = { app: 'sales_app', reader: 'sales_reader', cdc: 'sales_cdc' 
  * returns the names of those it ran. Safe to call on every start.
  */
 export async function runMigrations(admin: pg.ClientConfig, logger: Logger): Promise<string[]> {
+  // The migration library is loaded only by what migrates (`stack up`, `up`, `migrate`).
+  const { runner } = await import('node-pg-migrate');
   const ran = await runner({
     databaseUrl: admin,
     dir: MIGRATIONS_DIR,

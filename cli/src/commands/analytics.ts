@@ -1,12 +1,12 @@
 import { Command } from 'commander';
-import { z } from 'zod';
-import { analyze, formatReport, loadAnalyticsConfig, readReport, reconcile } from '@sales-pipeline/analytics';
-import { createLogger, databaseUrlSchema, parseConfig } from '@sales-pipeline/platform';
-import { envWithStackDefaults } from '../config.ts';
-import { stopOnSignals } from '../run-until-signal.ts';
 
 /** The reporting role's URL: DATABASE_READER_URL (filled from a running native stack). */
 async function readerUrl(): Promise<string> {
+  const [{ z }, { databaseUrlSchema, parseConfig }, { envWithStackDefaults }] = await Promise.all([
+    import('zod'),
+    import('@sales-pipeline/platform/config'),
+    import('../config.ts'),
+  ]);
   const env = await envWithStackDefaults();
   return parseConfig(z.object({ DATABASE_READER_URL: databaseUrlSchema }), env).DATABASE_READER_URL;
 }
@@ -18,6 +18,17 @@ export function analyticsCommand(): Command {
       'apply Debezium change events to the aggregate tables, incrementally and exactly once (runs until stopped)',
     )
     .action(async () => {
+      const [
+        { createLogger },
+        { analyze, loadAnalyticsConfig },
+        { envWithStackDefaults },
+        { stopOnSignals },
+      ] = await Promise.all([
+        import('@sales-pipeline/platform'),
+        import('@sales-pipeline/analytics'),
+        import('../config.ts'),
+        import('../run-until-signal.ts'),
+      ]);
       const config = loadAnalyticsConfig(await envWithStackDefaults());
       const logger = createLogger('analytics', config.LOG_LEVEL);
       const stop = stopOnSignals();
@@ -35,6 +46,7 @@ export function reportCommand(): Command {
     .description('total revenue, sales by product and by region, then by city, store and day')
     .option('--json', 'print one JSON object (money as exact decimal strings)')
     .action(async (options: { json?: boolean }) => {
+      const { formatReport, readReport } = await import('@sales-pipeline/analytics/report');
       const report = await readReport(await readerUrl());
       process.stdout.write(
         options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`,
@@ -47,6 +59,7 @@ export function reconcileCommand(): Command {
   return new Command('reconcile')
     .description('recompute every aggregate from the base tables and compare; exit code 1 on any difference')
     .action(async () => {
+      const { reconcile } = await import('@sales-pipeline/analytics/reconcile');
       const drifts = await reconcile(await readerUrl());
       if (drifts.length === 0) {
         process.stdout.write(

@@ -1,8 +1,4 @@
 import { Command } from 'commander';
-import { createLogger } from '@sales-pipeline/platform';
-import { consume, loadConsumerConfig } from '@sales-pipeline/consumer';
-import { envWithStackDefaults } from '../config.ts';
-import { stopOnSignals } from '../run-until-signal.ts';
 
 /** `sales-pipeline consume`: apply the topics to PostgreSQL exactly once, until SIGTERM/SIGINT. */
 export function consumeCommand(): Command {
@@ -11,6 +7,14 @@ export function consumeCommand(): Command {
       'upsert sales, products and stores from Kafka into PostgreSQL exactly once (runs until stopped)',
     )
     .action(async () => {
+      // Loaded when the command runs, so that `--help` and other commands never load the consumer.
+      const [{ createLogger }, { consume, loadConsumerConfig }, { envWithStackDefaults }, { stopOnSignals }] =
+        await Promise.all([
+          import('@sales-pipeline/platform'),
+          import('@sales-pipeline/consumer'),
+          import('../config.ts'),
+          import('../run-until-signal.ts'),
+        ]);
       const config = loadConsumerConfig(await envWithStackDefaults());
       const logger = createLogger('consumer', config.LOG_LEVEL);
       const stop = stopOnSignals();

@@ -1,13 +1,19 @@
 import { Command } from 'commander';
-import { createLogger, StackError } from '@sales-pipeline/platform';
-import { loadStackConfig, nativeSecrets, runMigrations, setRolePasswords } from '@sales-pipeline/stack';
-import { loadCliConfig } from '../config.ts';
 
 /** `sales-pipeline migrate`: apply pending migrations, then give the roles their passwords when provided. */
 export function migrateCommand(): Command {
   return new Command('migrate')
     .description('apply the database migrations (db/migrations) and set role passwords from the environment')
     .action(async () => {
+      const [
+        { createLogger, StackError },
+        { loadStackConfig, nativeSecrets, runMigrations, setRolePasswords },
+        { loadCliConfig },
+      ] = await Promise.all([
+        import('@sales-pipeline/platform'),
+        import('@sales-pipeline/stack'),
+        import('../config.ts'),
+      ]);
       const config = loadCliConfig();
       const logger = createLogger('migrate', config.LOG_LEVEL);
       const adminUrl = config.DATABASE_ADMIN_URL ?? nativeSecrets(loadStackConfig())?.adminDatabaseUrl;

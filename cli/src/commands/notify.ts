@@ -1,8 +1,4 @@
 import { Command } from 'commander';
-import { createLogger } from '@sales-pipeline/platform';
-import { loadNotifierConfig, notify } from '@sales-pipeline/notifier';
-import { envWithStackDefaults } from '../config.ts';
-import { stopOnSignals } from '../run-until-signal.ts';
 
 /** `sales-pipeline notify`: milestones to Slack, each once (runs until stopped). */
 export function notifyCommand(): Command {
@@ -11,6 +7,13 @@ export function notifyCommand(): Command {
       'post sales milestones to Slack, each exactly once (dry run without SLACK_BOT_TOKEN; runs until stopped)',
     )
     .action(async () => {
+      const [{ createLogger }, { loadNotifierConfig, notify }, { envWithStackDefaults }, { stopOnSignals }] =
+        await Promise.all([
+          import('@sales-pipeline/platform'),
+          import('@sales-pipeline/notifier'),
+          import('../config.ts'),
+          import('../run-until-signal.ts'),
+        ]);
       const config = loadNotifierConfig(await envWithStackDefaults());
       const logger = createLogger('notifier', config.LOG_LEVEL);
       const stop = stopOnSignals();

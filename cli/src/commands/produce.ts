@@ -1,8 +1,4 @@
 import { Command } from 'commander';
-import { createLogger } from '@sales-pipeline/platform';
-import { loadProducerConfig, produce } from '@sales-pipeline/producer';
-import { stopOnSignals } from '../run-until-signal.ts';
-import { envWithStackDefaults } from '../config.ts';
 
 /** `sales-pipeline produce`: tail the feeds into Kafka, exactly once. */
 export function produceCommand(): Command {
@@ -23,6 +19,17 @@ export function produceCommand(): Command {
         follow?: boolean;
         feedId?: string;
       }) => {
+        const [
+          { createLogger },
+          { loadProducerConfig, produce },
+          { envWithStackDefaults },
+          { stopOnSignals },
+        ] = await Promise.all([
+          import('@sales-pipeline/platform'),
+          import('@sales-pipeline/producer'),
+          import('../config.ts'),
+          import('../run-until-signal.ts'),
+        ]);
         const config = loadProducerConfig(await envWithStackDefaults());
         const logger = createLogger('producer', config.LOG_LEVEL);
         const stop = stopOnSignals();

@@ -1,19 +1,6 @@
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
-import { readReferenceFile, SaleSimulator } from '@sales-pipeline/producer';
-import { REPO_ROOT } from '@sales-pipeline/stack';
-import { stopOnSignals } from '../run-until-signal.ts';
-import { simulateFeed } from '../simulate-feed.ts';
-
-export const CLIENT_DATA_DIR = path.join(REPO_ROOT, 'data', 'pme');
-
-export function positiveNumber(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
-    return n;
-  };
-}
+import { Command } from 'commander';
+import { CLIENT_DATA_DIR, positiveNumber } from '../options.ts';
 
 /** `sales-pipeline simulate --rate <n> --out <file>`: a live sales feed for demos, tests and benchmarks. */
 export function simulateCommand(): Command {
@@ -54,6 +41,13 @@ export function simulateCommand(): Command {
         rhythm?: boolean;
         daySeconds: number;
       }) => {
+        const [{ readReferenceFile, SaleSimulator }, { stopOnSignals }, { simulateFeed }] = await Promise.all(
+          [
+            import('@sales-pipeline/producer'),
+            import('../run-until-signal.ts'),
+            import('../simulate-feed.ts'),
+          ],
+        );
         const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
         const simulator = new SaleSimulator(
           await readReferenceFile('products', options.products),

@@ -1,17 +1,16 @@
 import { Command } from 'commander';
-import { createLogger } from '@sales-pipeline/platform';
-import {
-  checkPrerequisites,
-  ensureJars,
-  loadStackConfig,
-  nativeDown,
-  nativeSecrets,
-  nativeStatus,
-  startStack,
-} from '@sales-pipeline/stack';
-import { loadCliConfig } from '../config.ts';
-import { formatStatus } from '../format-status.ts';
-import { shellQuote } from '../shell-quote.ts';
+
+/** What the stack commands run with, loaded when one runs (see ../options.ts). */
+async function load() {
+  const [platform, stack, { loadCliConfig }, { formatStatus }, { shellQuote }] = await Promise.all([
+    import('@sales-pipeline/platform'),
+    import('@sales-pipeline/stack'),
+    import('../config.ts'),
+    import('../format-status.ts'),
+    import('../shell-quote.ts'),
+  ]);
+  return { ...stack, createLogger: platform.createLogger, loadCliConfig, formatStatus, shellQuote };
+}
 
 /** `sales-pipeline stack up | down | status | env`. */
 export function stackCommand(): Command {
@@ -30,6 +29,7 @@ export function stackCommand(): Command {
     )
     .option('--json', 'print the endpoints as JSON')
     .action(async (options: { docker?: boolean; json?: boolean }) => {
+      const { createLogger, loadCliConfig, loadStackConfig, startStack } = await load();
       const logger = createLogger('stack', loadCliConfig().LOG_LEVEL);
       const config = loadStackConfig();
       const started = Date.now();
@@ -66,6 +66,7 @@ export function stackCommand(): Command {
       'resolve the pinned Kafka and Debezium jars from Maven Central into the cache (done by up on first use)',
     )
     .action(async () => {
+      const { loadStackConfig, ensureJars, checkPrerequisites } = await load();
       const config = loadStackConfig();
       const jars = await ensureJars(config.cacheDir, checkPrerequisites(config).mvn);
       process.stdout.write(`jars ready: ${jars.libDir}\nplugins:    ${jars.pluginDir}\n`);
@@ -75,6 +76,7 @@ export function stackCommand(): Command {
     .command('down')
     .description('stop every component of the native stack (the data stays)')
     .action(async () => {
+      const { createLogger, loadCliConfig, loadStackConfig, nativeDown } = await load();
       const logger = createLogger('stack', loadCliConfig().LOG_LEVEL);
       await nativeDown(loadStackConfig(), logger);
       process.stdout.write('stack down\n');
@@ -85,6 +87,7 @@ export function stackCommand(): Command {
     .description("each component's health and the endpoints")
     .option('--json', 'print as JSON')
     .action(async (options: { json?: boolean }) => {
+      const { loadStackConfig, nativeStatus, formatStatus } = await load();
       const status = await nativeStatus(loadStackConfig());
       process.stdout.write(
         options.json ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`,
@@ -98,6 +101,7 @@ export function stackCommand(): Command {
       'print shell exports (with passwords) for the running native stack: eval "$(sales-pipeline stack env)"',
     )
     .action(async () => {
+      const { loadStackConfig, nativeStatus, nativeSecrets, shellQuote } = await load();
       const config = loadStackConfig();
       const status = await nativeStatus(config);
       const secrets = nativeSecrets(config);

@@ -1,0 +1,170 @@
+import { completeAllPending } from '@sales-pipeline/consumer';
+import {
+  ConfigError,
+  createKafka,
+  createLogger,
+  createPool,
+  withTransaction,
+  type Env,
+  type Logger,
+  type Pool,
+} from '@sales-pipeline/platform';
+import { envWithStackDefaults, loadCliConfig } from '../config.ts';
+
+interface RejectedRow {
+  rejected_id: string;
+  stage: 'producer' | 'consumer';
+  feed: string | null;
+  line_number: string | null;
+  reason: string;
+  raw_line: string | null;
+  topic: string | null;
+  rejected_at: Date;
+  replayed_at: Date | null;
+}
+
+interface PendingGroup {
+  product_id: string;
+  store_id: string;
+  missing: string;
+  sales: string;
+}
+
+async function withDatabase<T>(env: Env, logger: Logger, work: (pool: Pool) => Promise<T>): Promise<T> {
+  if (!env.DATABASE_URL)
+    throw new ConfigError(['DATABASE_URL is not set (and no native stack is running to take it from)']);
+  const pool = createPool(env.DATABASE_URL, logger, { max: 1, applicationName: 'sales-pipeline-dlq' });
+  try {
+    return await work(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The dead letters: rejected rows with their reasons, and the pending sales grouped by what they lack. */
+async function queryDeadLetters(client: Pool, limit: number) {
+  const rejected = await client.query<RejectedRow>(
+    `SELECT rejected_id, stage, feed, line_number, reason, left(raw_line, 300) AS raw_line, topic,
+            rejected_at, replayed_at
+       FROM rejected_rows ORDER BY rejected_id DESC LIMIT $1`,
+    [limit],
+  );
+  const pending = await client.query<PendingGroup>(
+    `SELECT s.product_id, s.store_id,
+            concat_ws(' and ', CASE WHEN p.product_id IS NULL THEN 'product' END,
+                               CASE WHEN st.store_id IS NULL THEN 'store' END) AS missing,
+            count(*) AS sales
+       FROM sales s
+       LEFT JOIN products p ON p.product_id = s.product_id
+       LEFT JOIN stores st ON st.store_id = s.store_id
+      WHERE s.status = 'pending'
+      GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT $1`,
+    [limit],
+  );
+  const totals = await client.query<{ rejected: string; pending: string }>(
+    `SELECT (SELECT count(*) FROM rejected_rows) AS rejected,
+            (SELECT count(*) FROM sales WHERE status = 'pending') AS pending`,
+  );
+  return {
+    totals: {
+      rejectedRows: Number(totals.rows[0]?.rejected ?? 0),
+      pendingSales: Number(totals.rows[0]?.pending ?? 0),
+    },
+    rejected: rejected.rows.map((r) => ({
+      id: Number(r.rejected_id),
+      stage: r.stage,
+      feed: r.feed,
+      line: r.line_number === null ? null : Number(r.line_number),
+      reason: r.reason,
+      raw: r.raw_line,
+      topic: r.topic,
+      rejectedAt: r.rejected_at.toISOString(),
+      replayedAt: r.replayed_at?.toISOString() ?? null,
+    })),
+    pending: pending.rows.map((p) => ({
+      productId: p.product_id,
+      storeId: p.store_id,
+      missing: p.missing || 'nothing (complete it with: sales-pipeline dlq replay)',
+      sales: Number(p.sales),
+    })),
+  };
+}
+
+export type DeadLetterList = Awaited<ReturnType<typeof queryDeadLetters>>;
+
+/** `dlq list`: prints the rejected rows and the pending sales, as text or JSON. */
+export async function listDeadLetters(limit: number, json: boolean): Promise<void> {
+  const logger = createLogger('dlq', loadCliConfig().LOG_LEVEL);
+  const list = await withDatabase(await envWithStackDefaults(), logger, (pool) =>
+    queryDeadLetters(pool, limit),
+  );
+  if (json) {
+    process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    return;
+  }
+  const out = [`${list.totals.rejectedRows} rejected rows, ${list.totals.pendingSales} pending sales`];
+  for (const r of list.rejected) {
+    const where = r.feed ? `${r.feed}:${r.line ?? '?'}` : `${r.topic ?? '?'}`;
+    const replayed = r.replayedAt ? ` (replayed ${r.replayedAt})` : '';
+    out.push(`  #${r.id} ${r.stage} ${where}: ${r.reason}${replayed}`);
+    if (r.raw) out.push(`      ${JSON.stringify(r.raw.slice(0, 120))}`);
+  }
+  if (list.pending.length > 0) out.push('pending sales (waiting for a reference):');
+  for (const p of list.pending)
+    out.push(`  ${p.sales} sales of product ${p.productId} at store ${p.storeId}: missing ${p.missing}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/** `dlq replay`: completes the pending sales that can be, re-sends the refused messages. */
+export async function replayDeadLetters(): Promise<void> {
+  const env = await envWithStackDefaults();
+  const logger = createLogger('dlq', loadCliConfig().LOG_LEVEL);
+  const summary = await withDatabase(env, logger, async (client) => {
+    const completed = await withTransaction(client, completeAllPending);
+    const { rows } = await client.query<{ rejected_id: string; topic: string; raw_line: string }>(
+      `SELECT rejected_id, topic, raw_line FROM rejected_rows
+          WHERE stage = 'consumer' AND replayed_at IS NULL AND topic IS NOT NULL AND raw_line IS NOT NULL
+          ORDER BY rejected_id`,
+    );
+    let resent = 0;
+    if (rows.length > 0) {
+      if (!env.KAFKA_BROKERS)
+        throw new ConfigError(['KAFKA_BROKERS is not set: it is needed to re-send refused messages']);
+      const producer = createKafka({
+        clientId: 'sales-pipeline-dlq',
+        brokers: env.KAFKA_BROKERS.split(','),
+        logger,
+      }).producer({ idempotent: true });
+      await producer.connect();
+      try {
+        for (const row of rows) {
+          // Sent first, then marked: a crash in between re-sends it on the next replay, which the
+          // consumer's idempotent writes absorb.
+          await producer.send({ topic: row.topic, acks: -1, messages: [{ value: row.raw_line }] });
+          await client.query('UPDATE rejected_rows SET replayed_at = now() WHERE rejected_id = $1', [
+            row.rejected_id,
+          ]);
+          resent++;
+        }
+      } finally {
+        await producer.disconnect();
+      }
+    }
+    const left = await client.query<{ producer: string; pending: string }>(
+      `SELECT (SELECT count(*) FROM rejected_rows WHERE stage = 'producer') AS producer,
+                (SELECT count(*) FROM sales WHERE status = 'pending') AS pending`,
+    );
+    return {
+      completed,
+      resent,
+      producerRejected: Number(left.rows[0]?.producer ?? 0),
+      stillPending: Number(left.rows[0]?.pending ?? 0),
+    };
+  });
+  process.stdout.write(
+    `${summary.completed} pending sales completed, ${summary.resent} refused messages re-sent.\n` +
+      `${summary.stillPending} sales still pending (their product or store is still unknown: dlq list shows which).\n` +
+      `${summary.producerRejected} lines rejected by the producer stay as they are: the line itself is wrong; ` +
+      'correct the feed (appended lines are picked up), not the dead letter.\n',
+  );
+}
