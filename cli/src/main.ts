@@ -11,6 +11,7 @@ import { stackCommand } from './commands/stack.ts';
 import { upCommands } from './commands/up.ts';
 import { downCommand } from './commands/down.ts';
 import { statusCommand } from './commands/status.ts';
+import { exitCodesHelp } from './options.ts';
 
 /** Builds the `sales-pipeline` command tree. */
 export function buildProgram(): Command {
@@ -31,6 +32,14 @@ export function buildProgram(): Command {
   for (const command of upCommands())
     program.addCommand(command, command.name() === 'supervise' ? { hidden: true } : {});
   program.addCommand(downCommand()).addCommand(statusCommand());
+  program.addHelpText('after', exitCodesHelp(''));
+  // Every command, not only the root, reports its usage errors to main() (exitOverride) rather than
+  // exiting by itself, and lists its exit codes in its help.
+  for (const command of program.commands) {
+    command.exitOverride().addHelpText('after', exitCodesHelp(command.name()));
+    for (const sub of command.commands)
+      sub.exitOverride().addHelpText('after', exitCodesHelp(`${command.name()} ${sub.name()}`));
+  }
   return program;
 }
 
@@ -39,11 +48,19 @@ export function buildProgram(): Command {
  * never a stack trace: 2 for a configuration error, 1 otherwise.
  */
 export async function main(argv: string[]): Promise<number> {
+  // A reader that closed the pipe (`sales-pipeline report --json | head`) ends the command quietly, with
+  // the exit code of a Unix tool killed by SIGPIPE, rather than an unhandled EPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(141);
+    throw error;
+  });
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    // Commander has printed the help or the usage error already; a usage error exits 2, like any
+    // wrong configuration (commander's own default is 1).
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     process.stderr.write(`sales-pipeline: ${describeError(error)}\n`);
     if (error instanceof ConfigError) return 2;
     if (!(error instanceof PipelineError) && error instanceof Error && error.stack) {

@@ -21,3 +21,32 @@ export function positiveNumber(name: string) {
     return n;
   };
 }
+
+/** The exit codes every command shares. */
+const COMMON_EXIT_CODES: [number, string][] = [
+  [0, 'success'],
+  [1, 'failure: the error is printed with what to do'],
+  [2, 'configuration error or wrong usage: the message names the setting or option'],
+  [130, 'stopped by a second Ctrl-C (the first one stops in order)'],
+  [141, 'stdout was closed by its reader (e.g. piped into head), as Unix tools do'],
+];
+
+/** What exit code 1 means for the commands where it means more than "it failed". */
+const COMMAND_EXIT_CODES: Record<string, [number, string][]> = {
+  status: [[1, 'something is not healthy (the output says what)']],
+  'stack status': [[1, 'a component is not healthy or the stack is not running']],
+  'stack env': [[1, 'no native stack is running here']],
+  reconcile: [[1, 'an aggregate differs from its recomputation (each difference is printed)']],
+  up: [[1, 'with --detach: not every worker was healthy within --health-timeout']],
+  produce: [[2, 'also: a feed whose header is not the expected one (nothing of it can be read)']],
+};
+
+/** The "Exit codes:" help section of a command (`name` as typed: `status`, `stack status`). */
+export function exitCodesHelp(name: string): string {
+  const codes = new Map(COMMON_EXIT_CODES);
+  for (const [code, meaning] of COMMAND_EXIT_CODES[name] ?? []) codes.set(code, meaning);
+  const lines = [...codes]
+    .sort(([a], [b]) => a - b)
+    .map(([code, meaning]) => `  ${String(code).padEnd(4)} ${meaning}`);
+  return `\nExit codes:\n${lines.join('\n')}`;
+}

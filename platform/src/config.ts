@@ -67,3 +67,17 @@ export const metricsEnvShape = {
   METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 };
+
+/** `LOG_FORMAT`: `pretty` (human lines) or `json` (one JSON object a line). */
+export const logFormatSchema = z.enum(['json', 'pretty']).optional();
+
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * The log format of this process: `LOG_FORMAT` when set; otherwise pretty lines on a terminal, JSON lines
+ * when stderr is a file, a pipe or a container's log.
+ */
+export function logFormatFromEnv(env: Env = process.env, isTTY = Boolean(process.stderr.isTTY)): LogFormat {
+  const { LOG_FORMAT } = parseConfig(z.object({ LOG_FORMAT: logFormatSchema }), env);
+  return LOG_FORMAT ?? (isTTY ? 'pretty' : 'json');
+}

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Env, Logger } from '@sales-pipeline/platform';
-import { freePort, isAlive } from '@sales-pipeline/stack';
+import { freePort, isAlive, type StackEndpoints } from '@sales-pipeline/stack';
 import {
   readPipelineState,
   removePipelineState,
@@ -33,6 +33,20 @@ export interface SuperviseOptions {
   /** The workers' environment: endpoints and credentials included. */
   env: Env;
   logger: Logger;
+  /** Where the stack runs (recorded for `status`); no password in them. */
+  endpoints?: StackEndpoints;
+  /** The script each worker runs with its spec's arguments. Default: the `sales-pipeline` bin. */
+  bin?: string;
+  /** The restart policy; defaults from worker-plan.ts (tests shorten it). */
+  policy?: Partial<RestartPolicy>;
+}
+
+/** When a worker that exited is restarted, and when the supervisor gives up on it. */
+export interface RestartPolicy {
+  restartDelayMs: (restarts: number) => number;
+  /** More than this many exits within `crashWindowMs` is a crash loop: the worker is left FAILED. */
+  crashLimit: number;
+  crashWindowMs: number;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -49,12 +63,20 @@ function exited(child: ChildProcess): Promise<void> {
  */
 export async function supervise(options: SuperviseOptions, stop: AbortSignal): Promise<void> {
   const { home, logger } = options;
+  const bin = options.bin ?? BIN;
+  const policy: RestartPolicy = {
+    restartDelayMs,
+    crashLimit: CRASH_LIMIT,
+    crashWindowMs: CRASH_WINDOW_MS,
+    ...options.policy,
+  };
   const log = logger.child({ module: 'supervisor' });
   const logDir = path.join(home, 'logs');
   fs.mkdirSync(logDir, { recursive: true });
   const state: PipelineState = {
     supervisorPid: process.pid,
     mode: options.mode,
+    ...(options.endpoints ? { endpoints: options.endpoints } : {}),
     demo: options.demo,
     startedAt: new Date().toISOString(),
     feeds: options.feeds,
@@ -68,9 +90,11 @@ export async function supervise(options: SuperviseOptions, stop: AbortSignal): P
     const metricsPort = spec.metrics ? await freePort() : undefined;
     const logFile = path.join(logDir, `${spec.name}.log`);
     const out = fs.openSync(logFile, 'a');
-    const child = spawn(process.execPath, [BIN, ...spec.args], {
+    const child = spawn(process.execPath, [bin, ...spec.args], {
       env: {
         ...options.env,
+        // The log file is read back by `status` (its last error): JSON lines, whatever the terminal.
+        LOG_FORMAT: 'json',
         ...(metricsPort === undefined ? {} : { METRICS_PORT: String(metricsPort) }),
       },
       stdio: ['ignore', out, out],
@@ -95,20 +119,20 @@ export async function supervise(options: SuperviseOptions, stop: AbortSignal): P
       save();
       if (stop.aborted) return;
       const recent = [...(exits.get(spec.name) ?? []), Date.now()].filter(
-        (t) => t > Date.now() - CRASH_WINDOW_MS,
+        (t) => t > Date.now() - policy.crashWindowMs,
       );
       exits.set(spec.name, recent);
       if (code === CONFIG_ERROR_EXIT) {
         record.failed = `configuration error (exit code 2): see ${logFile}`;
-      } else if (recent.length > CRASH_LIMIT) {
-        record.failed = `crashed ${recent.length} times in ${CRASH_WINDOW_MS / 1000} s: see ${logFile}`;
+      } else if (recent.length > policy.crashLimit) {
+        record.failed = `crashed ${recent.length} times in ${policy.crashWindowMs / 1000} s: see ${logFile}`;
       }
       if (record.failed) {
         save();
         log.error({ worker: spec.name, code, signal }, `worker not restarted: ${record.failed}`);
         return;
       }
-      const delay = restartDelayMs(restarts);
+      const delay = policy.restartDelayMs(restarts);
       log.warn({ worker: spec.name, code, signal, delayMs: delay }, 'worker exited; restarting');
       setTimeout(() => {
         if (!stop.aborted) void start(spec, restarts + 1);
