@@ -14,7 +14,7 @@ export {
   type RunningStack,
 } from './native-stack.ts';
 export { freePort } from './free-port.ts';
-export { isAlive } from './processes.ts';
+export { isAlive, waitFor } from './processes.ts';
 export { runMigrations, setRolePasswords, MIGRATIONS_DIR, type RolePasswords } from './migrate.ts';
 export {
   registerConnector,

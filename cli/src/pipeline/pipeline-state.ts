@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { StackEndpoints } from '@sales-pipeline/stack';
 
 /** One worker process the supervisor runs. */
 export interface WorkerRecord {
@@ -20,7 +21,10 @@ export type WorkerName = 'consumer' | 'analytics' | 'notifier' | 'producer' | 's
 /** What `up` is running, in `<home>/pipeline.json`: read by `status` and `down`. */
 export interface PipelineState {
   supervisorPid: number;
+  /** The stack the workers run on: `status` checks that one. */
   mode: 'native' | 'docker';
+  /** The stack's endpoints (no password): how `status` reaches a Docker stack. */
+  endpoints?: StackEndpoints;
   demo: boolean;
   startedAt: string;
   feeds: { sales?: string; products?: string; stores?: string };
