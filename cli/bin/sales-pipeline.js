@@ -1,6 +1,16 @@
 #!/usr/bin/env node
 // The sales-pipeline command: runs the compiled JavaScript in cli/dist (`npm run build`, which `npm ci`
 // runs through the `prepare` script).
+// kafkajs 2.2.4 asks for a negative timer delay when its request queue is idle (tulios/kafkajs#1751);
+// Node clamps it to 1 ms as it always did, but since Node 24 it also prints a TimeoutNegativeWarning
+// on every connection. That one warning is dropped; every other warning is printed as usual.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning, ...rest) => {
+  const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
+  if (type === 'TimeoutNegativeWarning' || warning?.name === 'TimeoutNegativeWarning') return;
+  emitWarning(warning, ...rest);
+};
+
 let main;
 try {
   ({ main } = await import('../dist/main.js'));
