@@ -22,6 +22,7 @@ export class FakeSlack {
   readonly posted: PostedMessage[] = [];
   readonly requests: Array<{ method: string; at: number; authorization: string | undefined }> = [];
   private script: Scripted[] = [];
+  private hold: { mode: 'store' | 'drop'; arrived: () => void } | undefined;
   private server: http.Server | undefined;
   private seq = 0;
   token = 'xoxb-test-token';
@@ -30,6 +31,22 @@ export class FakeSlack {
   /** Answers the next requests with these, in order, before going back to normal. */
   queue(...answers: Scripted[]): void {
     this.script.push(...answers);
+  }
+
+  /**
+   * The next chat.postMessage gets no answer, ever — as when the poster dies mid-call: with `store` the
+   * message is in the channel (the poster died before reading the answer), with `drop` it is not (it died
+   * before Slack took it). Resolves when that request has arrived.
+   */
+  holdNextPost(mode: 'store' | 'drop'): Promise<void> {
+    return new Promise((resolve) => {
+      this.hold = { mode, arrived: resolve };
+    });
+  }
+
+  /** The chat.postMessage requests received (answered or not). */
+  postRequests(): number {
+    return this.requests.filter((r) => r.method === 'chat.postMessage').length;
   }
 
   async start(): Promise<string> {
@@ -43,6 +60,7 @@ export class FakeSlack {
   }
 
   async stop(): Promise<void> {
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
@@ -87,6 +105,9 @@ export class FakeSlack {
         return this.reply(response, 200, { ok: false, error: 'channel_not_found' });
       const ts = `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`;
       const metadata = form.get('metadata');
+      const hold = this.hold;
+      this.hold = undefined;
+      if (hold?.mode === 'drop') return hold.arrived();
       this.posted.push({
         ts,
         channel,
@@ -95,6 +116,7 @@ export class FakeSlack {
         mrkdwn: form.get('mrkdwn') ?? undefined,
         metadata: metadata ? JSON.parse(metadata) : undefined,
       });
+      if (hold) return hold.arrived();
       this.reply(response, 200, { ok: true, channel, ts, message: { text: form.get('text') } });
       return;
     }

@@ -45,10 +45,11 @@ describe('SlackSender against a server speaking the Slack Web API', () => {
     expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(950);
   });
 
-  it('retries a 500', async () => {
+  it('retries a 500: two requests, one message', async () => {
     slack.queue({ status: 500 });
     const sender = new SlackSender(slack.token, slack.channel, logger, url);
     await sender.post(message, '1');
+    expect(slack.postRequests()).toBe(2);
     expect(slack.posted).toHaveLength(1);
   });
 
