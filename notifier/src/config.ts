@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { z } from 'zod';
 import {
   databaseUrlSchema,
@@ -8,19 +7,9 @@ import {
   type Env,
   metricsEnvShape,
 } from '@sales-pipeline/platform';
+import { loadMilestoneRules, type MilestoneRules } from './milestone-rules.ts';
 
-/** The milestone rules; a rules file (JSON) overrides any of them. */
-export const rulesSchema = z.object({
-  /** Cumulative revenue crossing every multiple of this many euros (0 disables). */
-  revenueStepEuros: z.number().int().min(0).default(1000),
-  /** A product's cumulative units crossing every multiple of this (0 disables). */
-  productUnitsStep: z.number().int().min(0).default(25),
-  /** A single sale of at least this many euros (0 disables). */
-  bigSaleEuros: z.number().min(0).default(500),
-  /** A store's new daily revenue record, after its first day. */
-  storeBestDay: z.boolean().default(true),
-});
-export type MilestoneRules = z.infer<typeof rulesSchema>;
+export { rulesSchema, type MilestoneRules } from './milestone-rules.ts';
 
 const schema = z
   .object({
@@ -69,9 +58,5 @@ export type NotifierConfig = z.infer<typeof schema> & { rules: MilestoneRules };
 /** The notifier's configuration and rules, validated once at start. */
 export function loadNotifierConfig(env: Env = process.env): NotifierConfig {
   const config = parseConfig(schema, env);
-  let rules: unknown = {};
-  if (config.MILESTONE_RULES_FILE) {
-    rules = JSON.parse(fs.readFileSync(config.MILESTONE_RULES_FILE, 'utf8'));
-  }
-  return { ...config, rules: parseConfig(rulesSchema, rules as Env) };
+  return { ...config, rules: loadMilestoneRules(config.MILESTONE_RULES_FILE) };
 }

@@ -1,4 +1,6 @@
-import type { MilestoneRules } from './config.ts';
+import type { MilestoneRules } from './milestone-rules.ts';
+import { stepsCrossed } from './milestone-steps.ts';
+import { centsToDecimal, toCents } from './money.ts';
 
 /** A milestone found in the change stream; unique per rule, subject and step. */
 export interface Milestone {
@@ -25,20 +27,13 @@ interface Envelope {
   source: { table: string; schema: string };
 }
 
-const decimal = (value: unknown): number => Number(value ?? 0);
+/** A count (bigint column, a JSON number from Debezium) as an exact integer; null is 0. */
+const count = (value: unknown): bigint => BigInt(String(value ?? 0));
 
 /** The aggregate row's `line_seen_at` (ISO-8601 text from Debezium) as epoch ms, when present. */
 function lineSeenAt(row: Record<string, unknown>): { lineSeenAt?: number } {
   const ms = typeof row.line_seen_at === 'string' ? Date.parse(row.line_seen_at) : NaN;
   return Number.isFinite(ms) ? { lineSeenAt: ms } : {};
-}
-
-/** Each multiple of `step` in (before, after]: every step crossed by one change is its own milestone. */
-export function stepsCrossed(before: number, after: number, step: number): number[] {
-  if (step <= 0 || after <= before) return [];
-  const steps: number[] = [];
-  for (let k = Math.floor(before / step) + 1; k * step <= after; k++) steps.push(k * step);
-  return steps;
 }
 
 /**
@@ -55,12 +50,13 @@ export function detectMilestones(
   if (!after || event.op === 'd' || event.op === 't') return { milestones: [] };
   const table = `${event.source.schema}.${event.source.table}`;
   if (table === 'analytics.revenue_total') {
+    const first = BigInt(rules.revenueStepEuros) * 100n;
     return {
-      milestones: stepsCrossed(decimal(before?.revenue), decimal(after.revenue), rules.revenueStepEuros).map(
-        (step) => ({
+      milestones: stepsCrossed(toCents(before?.revenue), toCents(after.revenue), first, rules.stepSeries).map(
+        (cents) => ({
           rule: 'revenue_total',
           subject: 'total',
-          step: String(step),
+          step: centsToDecimal(cents),
           payload: { revenue: String(after.revenue) },
           ...lineSeenAt(after),
         }),
@@ -70,30 +66,31 @@ export function detectMilestones(
   if (table === 'analytics.by_product') {
     const productId = String(after.product_id);
     return {
-      milestones: stepsCrossed(decimal(before?.units), decimal(after.units), rules.productUnitsStep).map(
-        (step) => ({
-          rule: 'product_units',
-          subject: productId,
-          step: String(step),
-          payload: { product_id: productId, units: Number(after.units) },
-          ...lineSeenAt(after),
-        }),
-      ),
+      milestones: stepsCrossed(
+        count(before?.units),
+        count(after.units),
+        BigInt(rules.productUnitsStep),
+        rules.stepSeries,
+      ).map((step) => ({
+        rule: 'product_units',
+        subject: productId,
+        step: String(step),
+        payload: { product_id: productId, units: Number(after.units) },
+        ...lineSeenAt(after),
+      })),
     };
   }
   if (table === 'public.sales') {
+    const threshold = toCents(rules.bigSaleEuros);
     const big = (row: Record<string, unknown> | null) =>
-      !!row &&
-      row.status === 'complete' &&
-      rules.bigSaleEuros > 0 &&
-      decimal(row.amount) >= rules.bigSaleEuros;
+      !!row && row.status === 'complete' && threshold > 0n && toCents(row.amount) >= threshold;
     if (!big(after) || big(before)) return { milestones: [] };
     return {
       milestones: [
         {
           rule: 'big_sale',
           subject: String(after.sale_id),
-          step: String(rules.bigSaleEuros),
+          step: centsToDecimal(threshold),
           payload: {
             sale_id: String(after.sale_id),
             amount: String(after.amount),
@@ -109,7 +106,7 @@ export function detectMilestones(
   if (
     table === 'analytics.by_store_day' &&
     rules.storeBestDay &&
-    decimal(after.revenue) > decimal(before?.revenue)
+    toCents(after.revenue) > toCents(before?.revenue)
   ) {
     const day =
       typeof after.day === 'number'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectMilestones, stepsCrossed, type Milestone } from './detect-milestones.ts';
+import { detectMilestones, type Milestone } from './detect-milestones.ts';
+import { stepsCrossed } from './milestone-steps.ts';
 import { escapeSlackText, formatMilestone } from './format-milestone.ts';
 import { rulesSchema } from './config.ts';
 
@@ -9,7 +10,8 @@ const change = (table: string, before: object | null, after: object | null, op =
 
 describe('detectMilestones', () => {
   it('makes each step crossed by one change its own milestone', () => {
-    expect(stepsCrossed(900, 3100, 1000)).toEqual([1000, 2000, 3000]);
+    expect(stepsCrossed(900n, 3100n, 1000n, 'multiples')).toEqual([1000n, 2000n, 3000n]);
+    expect(stepsCrossed(900n, 3100n, 1000n, '1-2-5')).toEqual([1000n, 2000n]);
     const { milestones } = detectMilestones(
       change('analytics.revenue_total', { revenue: '999.99' }, { revenue: '2000.00' }),
       rules,
