@@ -18,16 +18,19 @@ export function prepareDemoFeeds(home: string, clientDataDir: string): Required<
 }
 
 /**
- * The demo's milestone rules, `<home>/demo/milestone-rules.json`: steps sized for a simulated feed of a few
- * dozen sales a second, so that the channel gets a milestone every minute or so rather than a flood.
+ * The demo's milestone rules, `<home>/demo/milestone-rules.json`: steps that grow as a person reads them
+ * (10 k€, 20 k€, 50 k€, 100 k€ … of revenue; 500, 1 000, 2 000 … units of a product) and only the sales of
+ * 2 500 € or more, so that a simulated feed of hundreds of sales a second gives a handful of messages;
+ * what still comes too fast goes out as one digest (see the notifier's NOTIFIER_DIGEST_*).
  */
 export function demoMilestoneRules(home: string): string {
   const file = path.join(home, 'demo', 'milestone-rules.json');
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const rules = {
-      revenueStepEuros: 25_000,
-      productUnitsStep: 2_000,
+      stepSeries: '1-2-5',
+      revenueStepEuros: 10_000,
+      productUnitsStep: 500,
       bigSaleEuros: 2_500,
       storeBestDay: false,
     };
