@@ -20,7 +20,7 @@ export type Decoded =
   | { kind: 'product'; value: ProductMessage; offset: bigint }
   | { kind: 'store'; value: StoreMessage & { cityKey: string }; offset: bigint }
   | { kind: 'dead-letter'; value: DeadLetter; offset: bigint }
-  | { kind: 'rejected'; reason: string; raw: string; offset: bigint };
+  | { kind: 'rejected'; reason: string; raw: string; bytes: Buffer; offset: bigint };
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
 const saleSchema = z.object({
@@ -78,6 +78,7 @@ export function decodeMessage(
     kind: 'rejected',
     reason,
     raw: pgSafeText(raw.slice(0, 65_536)),
+    bytes: (message.value ?? Buffer.alloc(0)).subarray(0, 65_536),
     offset,
   });
   if (message.value === null) return reject('empty message (tombstone)');

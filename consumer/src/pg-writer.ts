@@ -167,6 +167,15 @@ export interface Rejection {
   topic: string;
   partition: number;
   offset: bigint;
+  /** The raw bytes exactly (the text above is lossy: invalid UTF-8 and NUL replaced), when known. */
+  rawBytes: Buffer | null;
+}
+
+/** The exact bytes of a dead letter's line: its base64 when it had to be kept so, else its text. */
+export function deadLetterBytes(letter: DeadLetter): Buffer {
+  return letter.raw_base64 !== null
+    ? Buffer.from(letter.raw_base64, 'base64')
+    : Buffer.from(letter.raw, 'utf8');
 }
 
 export function rejectionFromDeadLetter(
@@ -180,6 +189,7 @@ export function rejectionFromDeadLetter(
     feed: letter.feed,
     line: letter.line,
     raw: letter.raw,
+    rawBytes: deadLetterBytes(letter),
     reason: letter.reason,
     topic,
     partition,
@@ -191,8 +201,8 @@ export function rejectionFromDeadLetter(
 export async function insertRejections(client: PoolClient, rejections: Rejection[]): Promise<number> {
   if (rejections.length === 0) return 0;
   const result = await client.query(
-    `INSERT INTO rejected_rows (stage, feed, line_number, raw_line, reason, topic, kafka_partition, kafka_offset)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::bigint[])
+    `INSERT INTO rejected_rows (stage, feed, line_number, raw_line, reason, topic, kafka_partition, kafka_offset, raw_bytes)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::bigint[], $9::bytea[])
      ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING`,
     [
       rejections.map((r) => r.stage),
@@ -203,6 +213,7 @@ export async function insertRejections(client: PoolClient, rejections: Rejection
       rejections.map((r) => r.topic),
       rejections.map((r) => r.partition),
       rejections.map((r) => r.offset.toString()),
+      rejections.map((r) => r.rawBytes),
     ],
   );
   return result.rowCount ?? 0;
