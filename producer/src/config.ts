@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PRODUCT_ID_PATTERN, DEFAULT_STORE_ID_PATTERN, wholeIdPattern } from './id-patterns.ts';
 import {
   DEFAULT_TOPICS,
   kafkaBrokersSchema,
@@ -8,6 +9,33 @@ import {
   type Env,
   metricsEnvShape,
 } from '@sales-pipeline/platform';
+
+/** A regular expression given in the environment, compiled to match whole ids. */
+function idPatternSchema(defaultSource: string) {
+  return z
+    .string()
+    .default(defaultSource)
+    .transform((source, ctx) => {
+      let pattern: RegExp;
+      try {
+        pattern = wholeIdPattern(source);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `is not a valid regular expression (${(error as Error).message}): give one that a whole id must match, e.g. ${defaultSource}`,
+        });
+        return z.NEVER;
+      }
+      if (pattern.test('')) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `matches an empty id: give a regular expression that a whole id must match, e.g. ${defaultSource}`,
+        });
+        return z.NEVER;
+      }
+      return pattern;
+    });
+}
 
 const schema = z.object({
   /** KAFKA_BROKERS: comma-separated host:port list. Required (the CLI fills it from a running native stack). */
@@ -36,6 +64,12 @@ const schema = z.object({
   MAX_LINE_BYTES: positiveIntSchema(65_536),
   /** PRODUCER_READ_BYTES: bytes read per step; each step is one Kafka transaction. Default 262144. */
   PRODUCER_READ_BYTES: positiveIntSchema(262_144),
+  /**
+   * PRODUCT_ID_PATTERN / STORE_ID_PATTERN: regular expressions a whole product / store id must match; a
+   * row with another id is rejected with its reason. Defaults: the client's, `REF[0-9]+` and `[1-9][0-9]*`.
+   */
+  PRODUCT_ID_PATTERN: idPatternSchema(DEFAULT_PRODUCT_ID_PATTERN),
+  STORE_ID_PATTERN: idPatternSchema(DEFAULT_STORE_ID_PATTERN),
   ...metricsEnvShape,
 });
 

@@ -1,6 +1,7 @@
 import type { DeadLetter } from '@sales-pipeline/platform';
 import { parseFields } from './csv-fields.ts';
 import { detectDelimiter, matchHeader, type ColumnMap, type FeedKind } from './header.ts';
+import type { IdPatterns } from './id-patterns.ts';
 import { parseRow, type ParsedRow } from './parse-row.ts';
 import { RecordSplitter, type RawRecord } from './record-splitter.ts';
 
@@ -45,7 +46,7 @@ const CR = 0x0d;
  */
 export class FeedParser {
   private splitter: RecordSplitter;
-  private header: Header | { error: string } | undefined;
+  private header: Header | { error: string; found: string } | undefined;
   private state: FeedCursor;
   private heldTerminator: Buffer = Buffer.alloc(0);
   private continuationOf: number | undefined;
@@ -54,7 +55,7 @@ export class FeedParser {
     private readonly kind: FeedKind,
     private readonly feed: string,
     cursor: FeedCursor,
-    private readonly options: { maxRecordBytes: number; now?: () => Date },
+    private readonly options: { maxRecordBytes: number; now?: () => Date; ids?: IdPatterns },
   ) {
     this.state = { ...cursor };
     this.splitter = new RecordSplitter(cursor.offset, cursor.line, options.maxRecordBytes);
@@ -68,6 +69,17 @@ export class FeedParser {
   /** Bytes of an incomplete trailing record not yet returned. */
   get heldBytes(): number {
     return this.splitter.heldBytes + this.heldTerminator.length;
+  }
+
+  /**
+   * Why the feed's header was refused, with the header line as found (cut at 200 characters); undefined
+   * while no header was read or when it is valid. Such a feed can never yield a row: every line after it
+   * is dead-lettered.
+   */
+  get headerProblem(): { reason: string; found: string } | undefined {
+    return this.header && 'error' in this.header
+      ? { reason: this.header.error, found: this.header.found }
+      : undefined;
   }
 
   /**
@@ -143,10 +155,16 @@ export class FeedParser {
   }
 
   private readHeader(record: RawRecord): void {
+    const found = lossy
+      .decode(record.bytes.subarray(0, 800))
+      .replace(/^\uFEFF/, '')
+      .replace(/\r$/, '')
+      .slice(0, 200);
     if (record.tooLong) {
       // Only its beginning was kept: matching that would give the feed a header cut short.
       this.header = {
         error: `the header line is longer than ${this.options.maxRecordBytes} bytes (${record.length} bytes)`,
+        found,
       };
       return;
     }
@@ -154,14 +172,14 @@ export class FeedParser {
     try {
       text = utf8.decode(record.bytes).replace(/^\uFEFF/, '');
     } catch {
-      this.header = { error: 'the header line is not valid UTF-8' };
+      this.header = { error: 'the header line is not valid UTF-8', found };
       return;
     }
     const delimiter = detectDelimiter(text);
     const fields = parseFields(text, delimiter);
     const match = fields.ok ? matchHeader(this.kind, fields.fields) : fields;
     if (!match.ok) {
-      this.header = { error: match.reason };
+      this.header = { error: match.reason, found };
       return;
     }
     this.header = { columns: match.columns, width: match.width, delimiter };
@@ -218,11 +236,14 @@ export class FeedParser {
     if (text.trim() === '') return dead('empty line');
     const fields = parseFields(text, this.header.delimiter);
     if (!fields.ok) return dead(fields.reason);
-    const parsed = parseRow(this.kind, fields.fields, this.header.columns, this.header.width, {
-      feed: this.feed,
-      generation: this.state.generation,
-      line: record.line,
-    });
+    const parsed = parseRow(
+      this.kind,
+      fields.fields,
+      this.header.columns,
+      this.header.width,
+      { feed: this.feed, generation: this.state.generation, line: record.line },
+      this.options.ids,
+    );
     if (!parsed.ok) return dead(parsed.reason);
     return { type: 'row', row: parsed.row, line: record.line, end: record.end };
   }

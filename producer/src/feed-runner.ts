@@ -4,9 +4,11 @@ import type { Message } from 'kafkajs';
 import { LINE_SEEN_AT_HEADER, type DeadLetter, type Logger } from '@sales-pipeline/platform';
 import type { FeedCheckpoint } from './feed-checkpoint.ts';
 import { FeedParser, START_CURSOR, type FeedCursor, type FeedOutput } from './feed-parser.ts';
+import { FeedHeaderError } from './feed-header-error.ts';
 import type { FeedLocation } from './feed-identity.ts';
 import { FileSource } from './file-source.ts';
 import type { FeedKind } from './header.ts';
+import type { IdPatterns } from './id-patterns.ts';
 import type { TopicMessages } from './kafka-publisher.ts';
 import type { ProducerMetrics } from './producer-metrics.ts';
 import type { FeedCounts, Progress } from './progress.ts';
@@ -30,6 +32,8 @@ export interface FeedRunnerOptions {
   urlPollMs: number;
   lastLineIdleMs: number;
   rotationSettleMs: number;
+  /** Formats of product and store ids; an id of another format is a rejected row. */
+  ids: IdPatterns;
 }
 
 /** How many of the last bytes read are compared to tell a file rewritten in place. */
@@ -77,6 +81,7 @@ export class FeedRunner {
   private reset(cursor: FeedCursor, prefixHash: crypto.Hash = crypto.createHash('sha256')): void {
     this.parser = new FeedParser(this.options.kind, this.options.feed, cursor, {
       maxRecordBytes: this.options.maxLineBytes,
+      ids: this.options.ids,
     });
     this.prefixHash = prefixHash;
     this.hashedOffset = cursor.offset;
@@ -200,8 +205,12 @@ export class FeedRunner {
           // Without --follow the file is a finished snapshot: its last line is complete as it stands.
           await this.publish(this.parser.flush(), Date.now());
           await this.reportFile(source);
+          this.failOnWrongHeader();
           return;
         }
+        // Caught up with a feed whose header is wrong: what it holds is dead-lettered, and nothing it
+        // will ever hold can become a row. Following it on would be waiting silently for ever.
+        this.failOnWrongHeader();
         if (
           this.parser.heldBytes > 0 &&
           Date.now() - lastChange >= this.options.lastLineIdleMs &&
@@ -333,6 +342,7 @@ export class FeedRunner {
         }
         this.metrics.bytesBehind.set({ feed: this.options.feed }, Math.max(0, body.length - cursor.offset));
         this.progress.update(this.counts, cursor.offset, body.length);
+        this.failOnWrongHeader();
       }
       if (!this.options.follow) return;
       if (await this.idle(this.options.urlPollMs)) return;
@@ -371,6 +381,21 @@ export class FeedRunner {
     await this.publisher.publish(messages, { ...published, reportedRewrite: version });
     this.counts.rewrites++;
     this.metrics.deadLettered.inc({ feed: this.options.feed });
+  }
+
+  /** Throws a {@link FeedHeaderError} when the feed's header was refused. */
+  private failOnWrongHeader(): void {
+    const problem = this.parser.headerProblem;
+    if (!problem) return;
+    const { kind, feed, location } = this.options;
+    const error = new FeedHeaderError(
+      { id: feed, kind, location: location.type === 'file' ? location.path : location.url },
+      problem,
+      this.counts.deadLetters,
+    );
+    this.progress.done(this.counts);
+    this.logger.error({ feed, header: problem.found }, error.message);
+    throw error;
   }
 
   /** Sleeps, waking early on stop; true when stopping. */

@@ -35,6 +35,13 @@ const COLUMNS: Record<FeedKind, Record<string, { aliases: string[]; required: bo
   },
 };
 
+/** The header of each kind of feed as the client's spreadsheet exports it (data/pme/). */
+export const EXPECTED_HEADER: Record<FeedKind, string> = {
+  sales: 'Date,ID Référence produit,Quantité,ID Magasin',
+  products: 'Nom,ID Référence produit,Prix,Stock',
+  stores: 'ID Magasin,Ville,Nombre de salariés',
+};
+
 /** Field index of each canonical column, by name. */
 export type ColumnMap = Record<string, number>;
 

@@ -1,5 +1,6 @@
 import type { ProductMessage, SaleMessage, StoreMessage } from '@sales-pipeline/platform';
 import type { ColumnMap, FeedKind } from './header.ts';
+import { DEFAULT_ID_PATTERNS, describePattern, type IdPatterns } from './id-patterns.ts';
 import {
   isFormulaLike,
   parseIdentifier,
@@ -28,6 +29,17 @@ export function saleId(origin: RowOrigin): string {
   return `${origin.feed}/${origin.generation}/${origin.line}`;
 }
 
+/** An identifier that is also of the configured format (`what` is `product` or `store`). */
+function parseId(text: string, what: 'product' | 'store', patterns: IdPatterns): Parsed<string> {
+  const parsed = parseIdentifier(text, `${what} id`);
+  if (!parsed.ok || patterns[what].test(parsed.value)) return parsed;
+  const variable = what === 'product' ? 'PRODUCT_ID_PATTERN' : 'STORE_ID_PATTERN';
+  return {
+    ok: false,
+    reason: `${what} id ${JSON.stringify(parsed.value)} is not a ${what} id of this feed (${variable} ${describePattern(patterns[what])})`,
+  };
+}
+
 /** Collects the first failure of several parses, in column order. */
 function all<T extends Record<string, Parsed<unknown>>>(
   parsed: T,
@@ -52,6 +64,7 @@ export function parseRow(
   columns: ColumnMap,
   width: number,
   origin: RowOrigin,
+  ids: IdPatterns = DEFAULT_ID_PATTERNS,
 ): { ok: true; row: ParsedRow } | { ok: false; reason: string } {
   if (fields.length !== width)
     return { ok: false, reason: `expected ${width} fields, found ${fields.length}` };
@@ -66,9 +79,9 @@ export function parseRow(
   if (kind === 'sales') {
     const parsed = all({
       sold_on: parseSaleDate(field('date')),
-      product_id: parseIdentifier(field('product_id'), 'product id'),
+      product_id: parseId(field('product_id'), 'product', ids),
       quantity: parseQuantity(field('quantity')),
-      store_id: parseIdentifier(field('store_id'), 'store id'),
+      store_id: parseId(field('store_id'), 'store', ids),
     });
     if (!parsed.ok) return parsed;
     const id = saleId(origin);
@@ -89,7 +102,7 @@ export function parseRow(
   }
   if (kind === 'products') {
     const parsed = all({
-      product_id: parseIdentifier(field('product_id'), 'product id'),
+      product_id: parseId(field('product_id'), 'product', ids),
       name: parseLabel(field('name'), 'product name'),
       unit_price: parsePrice(field('price')),
       stock: parseOptionalCount(field('stock'), 'stock'),
@@ -98,7 +111,7 @@ export function parseRow(
     return { ok: true, row: { kind, key: parsed.values.product_id, value: parsed.values } };
   }
   const parsed = all({
-    store_id: parseIdentifier(field('store_id'), 'store id'),
+    store_id: parseId(field('store_id'), 'store', ids),
     city: parseLabel(field('city'), 'city'),
     employees: parseOptionalCount(field('employees'), 'number of employees'),
   });

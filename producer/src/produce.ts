@@ -79,34 +79,47 @@ export async function produce(
       });
       log.info({ port: metricsServer.port }, 'metrics served on /metrics');
     }
+    // One feed that cannot go on (a wrong header, an unreadable file) stops the others: the producer
+    // exits with its error rather than running on with part of its feeds.
+    const failed = new AbortController();
+    const stopFeeds = AbortSignal.any([stop, failed.signal]);
     const runs = feeds.map(async ({ kind, location }) => {
       const feed = kind === 'sales' && options.salesFeedId ? options.salesFeedId : defaultFeedId(location);
-      const publisher = new FeedPublisher(kafka, admin, feed, topics[kind]);
-      publishers.push(publisher);
-      await publisher.connect();
-      const runner = new FeedRunner(
-        {
-          kind,
-          feed,
-          location,
-          follow: options.follow,
-          topics,
-          maxLineBytes: config.MAX_LINE_BYTES,
-          readBytes: config.PRODUCER_READ_BYTES,
-          filePollMs: config.FILE_POLL_INTERVAL_MS,
-          urlPollMs: config.URL_POLL_INTERVAL_MS,
-          lastLineIdleMs: config.LAST_LINE_IDLE_MS,
-          rotationSettleMs: config.ROTATION_SETTLE_MS,
-        },
-        publisher,
-        log.child({ feed }),
-        metrics,
-        new Progress(feed, log, kind === 'sales' ? options.tty : undefined),
-        stop,
-      );
-      return { feed, kind, ...(await runner.run()) };
+      try {
+        const publisher = new FeedPublisher(kafka, admin, feed, topics[kind]);
+        publishers.push(publisher);
+        await publisher.connect();
+        const runner = new FeedRunner(
+          {
+            kind,
+            feed,
+            location,
+            follow: options.follow,
+            topics,
+            maxLineBytes: config.MAX_LINE_BYTES,
+            readBytes: config.PRODUCER_READ_BYTES,
+            filePollMs: config.FILE_POLL_INTERVAL_MS,
+            urlPollMs: config.URL_POLL_INTERVAL_MS,
+            lastLineIdleMs: config.LAST_LINE_IDLE_MS,
+            rotationSettleMs: config.ROTATION_SETTLE_MS,
+            ids: { product: config.PRODUCT_ID_PATTERN, store: config.STORE_ID_PATTERN },
+          },
+          publisher,
+          log.child({ feed }),
+          metrics,
+          new Progress(feed, log, kind === 'sales' ? options.tty : undefined),
+          stopFeeds,
+        );
+        return { feed, kind, ...(await runner.run()) };
+      } catch (error) {
+        failed.abort();
+        throw error;
+      }
     });
-    return await Promise.all(runs);
+    const settled = await Promise.allSettled(runs);
+    const failure = settled.find((r) => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   } finally {
     await Promise.allSettled(publishers.map((publisher) => publisher.disconnect()));
     await admin.disconnect().catch(() => undefined);

@@ -81,13 +81,22 @@ async function mapLimit<T, R>(items: T[], limit: number, run: (item: T) => Promi
   return results;
 }
 
-function printedCounts(stdout: string, feed: string): Produced['counts'] {
+function printedCounts(result: { stdout: string; stderr: string }, feed: string): Produced['counts'] {
   const match = new RegExp(
     `${feed.replace(/[.]/g, '\\.')} \\(sales\\): (\\d+) published, (\\d+) dead-lettered, (\\d+) header line`,
-  ).exec(stdout);
-  if (!match) return undefined;
-  return { rows: Number(match[1]), deadLetters: Number(match[2]), headers: Number(match[3]) };
+  ).exec(result.stdout);
+  if (match) return { rows: Number(match[1]), deadLetters: Number(match[2]), headers: Number(match[3]) };
+  // A feed whose header is refused stops the producer (exit code 2) with what it dead-lettered.
+  const refused = new RegExp(
+    `feed ${feed.replace(/[.]/g, '\\.')} .* has a wrong header: .*; (\\d+) line\\(s\\) dead-lettered this run`,
+  ).exec(result.stderr);
+  if (refused) return { rows: 0, deadLetters: Number(refused[1]), headers: 0 };
+  return undefined;
 }
+
+/** Whether the case's header is refused: none of its lines can be a row, and the producer says so. */
+const headerRefused = (c: CorpusCase) =>
+  c.rejected.some((r) => r.line === 1 && r.reason.startsWith('invalid header'));
 
 /**
  * Checks that the records tile the file's physical lines: they start at line 1, each starts where the
@@ -136,7 +145,7 @@ describe('the bad-input corpus, producer → Kafka → consumer → PostgreSQL',
     const env = producerEnv(topics);
     await mapLimit(cases, PRODUCER_CONCURRENCY, async (c) => {
       const result = await produceOnce(['--sales', c.file, '--feed-id', feedId(c)], env);
-      produced.set(c.name, { ...result, counts: printedCounts(result.stdout, feedId(c)) });
+      produced.set(c.name, { ...result, counts: printedCounts(result, feedId(c)) });
     });
 
     // Wait until the consumer has stored everything each producer says it published.
@@ -173,7 +182,9 @@ describe('the bad-input corpus, producer → Kafka → consumer → PostgreSQL',
     async (_, c) => {
       const feed = feedId(c);
       const result = produced.get(c.name);
-      expect(result?.code, result?.stderr).toBe(0);
+      // A refused header is a configuration error: exit code 2, after every line was dead-lettered.
+      expect(result?.code, result?.stderr).toBe(headerRefused(c) ? 2 : 0);
+      if (headerRefused(c)) expect(result?.stderr).toContain(`feed ${feed} (${c.file}) has a wrong header`);
 
       const sales = await query<SaleRow>(
         'SELECT line_number, sale_id FROM sales WHERE feed = $1 ORDER BY line_number',

@@ -8,10 +8,12 @@ import { readWholeTopic, values } from '../../stack/test/support.ts';
 import {
   CLIENT_DATA,
   SALES_HEADER,
+  exitOf,
   isolatedTopics,
   produceFollowing,
   produceOnce,
   producerEnv,
+  readTopicToEnd,
   stopProducer,
   tempDir,
 } from './producer-harness.ts';
@@ -94,8 +96,9 @@ describe('produce --follow on a growing file', () => {
       fs.appendFileSync(feed, '\r\n2023-05-30,REF004,4,3\r\n'); // the line ending that completes line 4 comes late
       const all = await sales(topics.sales, 4, 1000);
       expect(all.map((s) => s.line)).toEqual([2, 3, 4, 5]);
-      const dlq = await readWholeTopic(brokers, topics.deadLetter, { quietMs: 500 }).catch(() => []);
-      expect(dlq).toEqual([]);
+      // Everything the producer has published is in the topics by now (the sales above were read).
+      const dlq = await readTopicToEnd(topics.deadLetter);
+      expect(dlq.map((m) => m.value?.toString())).toEqual([]);
     } finally {
       expect(await stopProducer(producer)).toBe(0);
     }
@@ -214,6 +217,88 @@ describe('produce with bad rows', () => {
     ]);
     expect(letters[0]).toMatchObject({ feed: 'ventes', raw: '2023-05-27,REF001,5', stage: 'producer' });
     expect((await sales(topics.sales, 2)).map((s) => s.line)).toEqual([2, 8]);
+  });
+});
+
+describe("produce: ids that cannot be the client's", () => {
+  it('dead-letters a store id that is not a positive integer and a product id that is not REF + digits', async () => {
+    const topics = isolatedTopics('ids');
+    const feed = path.join(tempDir(), 'ventes.csv');
+    fs.writeFileSync(
+      feed,
+      SALES_HEADER +
+        [
+          '2023-06-01,REF002,2,x7',
+          '2023-06-01,PROD9,1,3',
+          '2023-06-01,REF003,1,0',
+          '2023-06-02,REF010,4,12',
+        ].join('\r\n'),
+    );
+    const result = await produceOnce(['--sales', feed], producerEnv(topics));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('ventes (sales): 1 published, 3 dead-lettered, 1 header line(s)');
+    const letters = values<DeadLetter>(await readTopicToEnd(topics.deadLetter));
+    expect(letters.map((l) => [l.line, l.reason])).toEqual([
+      [2, expect.stringMatching(/^store id "x7" is not a store id of this feed \(STORE_ID_PATTERN /)],
+      [
+        3,
+        expect.stringMatching(/^product id "PROD9" is not a product id of this feed \(PRODUCT_ID_PATTERN /),
+      ],
+      [4, expect.stringMatching(/^store id "0" is not a store id/)],
+    ]);
+    expect(values<SaleMessage>(await readTopicToEnd(topics.sales))).toEqual([
+      expect.objectContaining({ line: 5, product_id: 'REF010', store_id: '12' }),
+    ]);
+  });
+
+  it('takes other id formats from PRODUCT_ID_PATTERN / STORE_ID_PATTERN, and refuses an invalid pattern at start', async () => {
+    const topics = isolatedTopics('idfmt');
+    const feed = path.join(tempDir(), 'ventes.csv');
+    fs.writeFileSync(feed, `${SALES_HEADER}2023-06-01,PROD9,1,x7\r\n`);
+    const custom = await produceOnce(
+      ['--sales', feed],
+      producerEnv(topics, { PRODUCT_ID_PATTERN: 'PROD[0-9]+', STORE_ID_PATTERN: '[a-z][0-9]' }),
+    );
+    expect(custom.code, custom.stderr).toBe(0);
+    expect(custom.stdout).toContain('1 published, 0 dead-lettered');
+
+    const invalid = await produceOnce(['--sales', feed], producerEnv(topics, { STORE_ID_PATTERN: '[0-9' }));
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(/STORE_ID_PATTERN: is not a valid regular expression/);
+  });
+});
+
+describe('produce: a feed with a wrong header', () => {
+  const WRONG =
+    'Horodatage,Code article,Montant,Caisse\r\n2023-06-01,REF002,2,1\r\n2023-06-02,REF003,1,2\r\n';
+
+  it('one-shot: dead-letters every line, then fails with exit code 2 naming the feed, the header found and the one expected', async () => {
+    const topics = isolatedTopics('hdr');
+    const feed = path.join(tempDir(), 'caisse.csv');
+    fs.writeFileSync(feed, WRONG);
+    const result = await produceOnce(['--sales', feed], producerEnv(topics));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('feed caisse');
+    expect(result.stderr).toContain('"Horodatage,Code article,Montant,Caisse"');
+    expect(result.stderr).toContain('"Date,ID Référence produit,Quantité,ID Magasin"');
+    expect(result.stderr).toContain('3 line(s) dead-lettered');
+    const letters = values<DeadLetter>(await readTopicToEnd(topics.deadLetter));
+    expect(letters.map((l) => l.line)).toEqual([1, 2, 3]);
+    expect(await readTopicToEnd(topics.sales)).toEqual([]);
+  });
+
+  it('--follow: stops by itself with exit code 2 instead of following a feed nothing can be read from', async () => {
+    const topics = isolatedTopics('hdrf');
+    const feed = path.join(tempDir(), 'caisse.csv');
+    fs.writeFileSync(feed, WRONG);
+    const producer = produceFollowing(['--sales', feed], producerEnv(topics));
+    try {
+      expect(await exitOf(producer, 30_000)).toBe(2);
+      expect(producer.output()).toMatch(/feed caisse .*has a wrong header/);
+    } finally {
+      await stopProducer(producer);
+    }
+    expect(values<DeadLetter>(await readTopicToEnd(topics.deadLetter)).map((l) => l.line)).toEqual([1, 2, 3]);
   });
 });
 
