@@ -9,6 +9,7 @@ import {
   type Env,
   metricsEnvShape,
 } from '@sales-pipeline/platform';
+import { pendingAlertAfterSchema } from './duration.ts';
 
 const schema = z.object({
   /** KAFKA_BROKERS: comma-separated host:port list. */
@@ -46,6 +47,12 @@ const schema = z.object({
     .string()
     .regex(/^crash-after-commit:\d+$/, 'must be crash-after-commit:<N>')
     .optional(),
+  /**
+   * PENDING_ALERT_AFTER: a sale pending (its product or store unknown) for longer than this is a warning
+   * in /healthz, in consumer_pending_sales_overdue and in `status`. Seconds, or with a unit: `10m`, `1h`.
+   * Default 10m.
+   */
+  PENDING_ALERT_AFTER: pendingAlertAfterSchema,
   ...metricsEnvShape,
 });
 

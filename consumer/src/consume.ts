@@ -2,16 +2,16 @@ import {
   createKafka,
   createPool,
   createRegistry,
-  ensureTopics,
-  pipelineTopicSpecs,
   runPartitionWorker,
   startMetricsServer,
+  waitForTopics,
   type Logger,
   type MetricsServer,
 } from '@sales-pipeline/platform';
 import { applyBatch } from './apply-batch.ts';
 import type { ConsumerConfig } from './config.ts';
 import { ConsumerMetrics } from './consumer-metrics.ts';
+import { PendingWatch } from './pending-watch.ts';
 
 /** Totals since start, for the command's summary. */
 export interface ConsumeTotals {
@@ -64,17 +64,44 @@ export async function consume(
     : undefined;
   let commits = 0;
   let metricsServer: MetricsServer | undefined;
+  const pending = new PendingWatch(pool, config.PENDING_ALERT_AFTER, registry, log);
+  let missingTopics: string[] = [];
   try {
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, pipelineTopicSpecs(topics, 3)).finally(() => admin.disconnect());
+    await pending.start();
     if (config.METRICS_PORT !== undefined) {
       metricsServer = await startMetricsServer(registry, {
         port: config.METRICS_PORT,
         host: config.METRICS_HOST,
+        healthy: () => ({
+          ok: true,
+          detail: {
+            ...pending.health(),
+            ...(missingTopics.length > 0 ? { waitingForTopics: missingTopics } : {}),
+          },
+        }),
       });
       log.info({ port: metricsServer.port }, 'metrics served on /metrics');
     }
+    // The producer creates the topics, with the partitions it is configured with (SALES_TOPIC_PARTITIONS):
+    // the consumer never does, so that no race with a default of its own decides their shape.
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await waitForTopics(
+        admin,
+        [topics.products, topics.stores, topics.sales, topics.deadLetter],
+        (missing) => {
+          if (missing.join() !== missingTopics.join())
+            log.warn({ missing }, 'waiting for the topics: the producer creates them when it starts');
+          missingTopics = missing;
+        },
+        stop,
+      );
+    } finally {
+      await admin.disconnect();
+    }
+    missingTopics = [];
+    if (stop.aborted) return totals;
     await runPartitionWorker({
       kafka,
       pool,
@@ -131,6 +158,7 @@ export async function consume(
     });
     return totals;
   } finally {
+    pending.stop();
     await metricsServer?.close();
     await pool.end();
   }

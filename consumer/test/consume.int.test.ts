@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { loadStackConfig, nativeRestartPostgres } from '@sales-pipeline/stack';
+import { collectStatus } from '@sales-pipeline/cli/pipeline/pipeline-status';
+import { freePort, loadStackConfig, nativeRestartPostgres } from '@sales-pipeline/stack';
 import {
   CLIENT_DATA,
   produceOnce,
@@ -13,13 +14,16 @@ import {
   consumerEnv,
   eventually,
   isolatedTopics,
+  partitionCount,
   product,
   query,
   sale,
   sendRaw,
   startWorker,
+  storedOffset,
   stopWorker,
   store,
+  topicExists,
 } from './consumer-harness.ts';
 
 interface Totals {
@@ -92,8 +96,15 @@ describe('consume: idempotence and exactly once', () => {
           (t) => t.n === '2' && t.pending === '0',
         ),
       ).toMatchObject({ n: '2', revenue: '12.50' });
-      await sendRaw(topics, topics.sales, [sale(feed, 2, id, '1', 4)]); // once more, later
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const [again] = await sendRaw(topics, topics.sales, [sale(feed, 2, id, '1', 4)]); // once more, later
+      if (!again?.baseOffset) throw new Error('the duplicate was not acknowledged');
+      // Wait until the consumer has applied the duplicate: its stored offset (written with the rows) has
+      // passed it. Only then does the count tell anything.
+      const group = consumerEnv(topics).CONSUMER_GROUP as string;
+      await eventually(
+        () => storedOffset(group, topics.sales, again.partition),
+        (next) => next > BigInt(again.baseOffset as string),
+      );
       expect(await totalsOf(feed)).toMatchObject({ n: '2', units: '5' });
     } finally {
       await stopWorker(consumer);
@@ -282,6 +293,145 @@ describe('consume: late reference data and bad messages', () => {
           )
         ).n,
       ).toBe('1');
+    } finally {
+      await stopWorker(consumer);
+    }
+  });
+});
+
+describe('consume: topics come from the producer only', () => {
+  it('does not create the topics: the sales topic has the partitions the producer was configured with', async () => {
+    const topics = isolatedTopics('parts');
+    const feed = unique('parts');
+    const dir = tempDir();
+    fs.copyFileSync(path.join(CLIENT_DATA, 'ventes.csv'), path.join(dir, `${feed}.csv`));
+    const consumer = startWorker(['consume'], consumerEnv(topics));
+    try {
+      // Started first, the consumer either creates the topics (it must not) or waits for them.
+      await eventually(
+        async () => ({
+          created: await topicExists(topics.sales),
+          waiting: /waiting for the topics/.test(consumer.output()),
+        }),
+        (s) => s.created || s.waiting,
+      );
+      const produced = await produceOnce(
+        [
+          '--sales',
+          path.join(dir, `${feed}.csv`),
+          '--products',
+          path.join(CLIENT_DATA, 'produits.csv'),
+          '--stores',
+          path.join(CLIENT_DATA, 'magasins.csv'),
+        ],
+        producerEnv(topics, { SALES_TOPIC_PARTITIONS: '5' }),
+      );
+      expect(produced.code, produced.stderr).toBe(0);
+      expect(await partitionCount(topics.sales)).toBe(5);
+      const totals = await eventually(
+        () => totalsOf(feed),
+        (t) => t.n === '30' && t.pending === '0',
+      );
+      expect(totals).toMatchObject({ units: '122', revenue: '5268.78' });
+    } finally {
+      expect(await stopWorker(consumer), consumer.output()).toBe(0);
+    }
+  });
+});
+
+describe('consume: rejected lines keep their exact bytes', () => {
+  it('stores the raw bytes of invalid UTF-8 and NUL-bearing lines in rejected_rows.raw_bytes', async () => {
+    const topics = isolatedTopics('bytes');
+    const feed = unique('bytes');
+    const csv = path.join(tempDir(), `${feed}.csv`);
+    const lines = [
+      Buffer.concat([Buffer.from('2024-01-01,REF00'), Buffer.from([0xff, 0xfe]), Buffer.from(',1,1')]),
+      Buffer.concat([Buffer.from('2024-01-01,REF001,1,1'), Buffer.from([0xc3])]), // a cut multi-byte character
+      Buffer.from('2024-01-01,REF\u0000001,1,1'), // valid UTF-8, but PostgreSQL text cannot hold the NUL
+      Buffer.from('2024-01-01,REF001,1,1'),
+    ];
+    const crlf = Buffer.from('\r\n');
+    fs.writeFileSync(csv, Buffer.concat([Buffer.from(SALES_HEADER), ...lines.flatMap((l) => [l, crlf])]));
+    const produced = await produceOnce(['--sales', csv], producerEnv(topics));
+    expect(produced.stdout).toContain('1 published, 3 dead-lettered');
+    const consumer = startWorker(['consume'], consumerEnv(topics));
+    try {
+      const rejected = await eventually(
+        () =>
+          query<{ line_number: string; raw_bytes: Buffer | null; raw_line: string }>(
+            'SELECT line_number, raw_bytes, raw_line FROM rejected_rows WHERE feed = $1 ORDER BY line_number',
+            [feed],
+          ),
+        (rows) => rows.length === 3,
+      );
+      expect(rejected.map((r) => [r.line_number, r.raw_bytes?.toString('hex')])).toEqual([
+        ['2', lines[0]?.toString('hex')],
+        ['3', lines[1]?.toString('hex')],
+        ['4', lines[2]?.toString('hex')],
+      ]);
+      // The text column stays readable (lossy); the bytes are the line exactly as it was in the feed.
+      expect(rejected[0]?.raw_line).toBe('2024-01-01,REF00\uFFFD\uFFFD,1,1');
+    } finally {
+      await stopWorker(consumer);
+    }
+  });
+});
+
+describe('consume: a sale pending for too long is a warning', () => {
+  it('shows in /healthz, in consumer_pending_sales_overdue and in sales-pipeline status', async () => {
+    const topics = isolatedTopics('overdue');
+    const feed = unique('overdue');
+    const id = unique('P');
+    const storeId = unique('S');
+    await sendRaw(topics, topics.products, [product(id, 'Attend son magasin', '3.00')]);
+    await sendRaw(topics, topics.sales, [sale(feed, 2, id, storeId, 1)]); // its store never comes
+    const port = await freePort();
+    const consumer = startWorker(
+      ['consume'],
+      consumerEnv(topics, { METRICS_PORT: String(port), PENDING_ALERT_AFTER: '2s' }),
+    );
+    try {
+      await eventually(
+        () => totalsOf(feed),
+        (t) => t.pending === '1',
+      );
+      // Every sale pending for longer than 2 s now, ours included.
+      await eventually(
+        () =>
+          query<{ n: string }>(
+            "SELECT count(*) FILTER (WHERE feed = $1) AS n FROM sales WHERE status = 'pending' AND ingested_at < now() - interval '2 seconds'",
+            [feed],
+          ),
+        (rows) => rows[0]?.n === '1',
+      );
+      const [{ n: overdue } = { n: '0' }] = await query<{ n: string }>(
+        "SELECT count(*) AS n FROM sales WHERE status = 'pending' AND ingested_at < now() - interval '2 seconds'",
+      );
+      type Health = { ok: boolean; detail?: { pendingOverdue?: number; warnings?: string[] } };
+      const health = await eventually(
+        async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).json() as Promise<Health>,
+        (h) => (h.detail?.pendingOverdue ?? 0) >= Number(overdue),
+        30_000,
+      );
+      expect(health.ok).toBe(true); // a warning, not a broken consumer
+      expect(health.detail?.warnings).toEqual([
+        expect.stringMatching(
+          /^\d+ sale\(s\) pending for longer than 2s \(oldest since .*\): see sales-pipeline dlq list$/,
+        ),
+      ]);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const sample = /^consumer_pending_sales_overdue(?:\{[^}]*\})? (\d+)$/m.exec(metrics);
+      expect(Number(sample?.[1])).toBeGreaterThanOrEqual(Number(overdue));
+
+      const { home, secrets } = inject('stack');
+      const status = await collectStatus(
+        loadStackConfig({ ...process.env, SALES_PIPELINE_HOME: home }),
+        { DATABASE_URL: secrets.databaseUrl, PENDING_ALERT_AFTER: '2s' },
+        { sampleMs: 0 },
+      );
+      expect(status.errors).toContainEqual(
+        expect.stringMatching(/^warning: \d+ sale\(s\) pending for longer than 2s/),
+      );
     } finally {
       await stopWorker(consumer);
     }

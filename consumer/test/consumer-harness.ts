@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { Kafka, Partitioners, logLevel, type Message } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Message, type RecordMetadata } from 'kafkajs';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { ensureTopics, pipelineTopicSpecs } from '@sales-pipeline/platform';
@@ -47,8 +47,11 @@ export async function stopWorker(worker: Worker): Promise<number | null> {
   return worker.exited;
 }
 
-/** Sends plain (non-transactional) messages, for duplicates and poison messages. */
-export async function sendRaw(topics: Topics, topic: string, messages: Message[]): Promise<void> {
+/**
+ * Sends plain (non-transactional) messages, for duplicates and poison messages; returns where they landed.
+ * Creates the test's topics first, as a producer would.
+ */
+export async function sendRaw(topics: Topics, topic: string, messages: Message[]): Promise<RecordMetadata[]> {
   const { endpoints } = inject('stack');
   const kafka = new Kafka({
     clientId: 'test-raw',
@@ -61,8 +64,20 @@ export async function sendRaw(topics: Topics, topic: string, messages: Message[]
   await admin.disconnect();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  await producer.send({ topic, messages, acks: -1 });
-  await producer.disconnect();
+  try {
+    return await producer.send({ topic, messages, acks: -1 });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** The offset the consumer group stored in PostgreSQL (with its rows) for a partition: where it resumes. */
+export async function storedOffset(group: string, topic: string, partition: number): Promise<bigint> {
+  const rows = await query<{ next_offset: string }>(
+    'SELECT next_offset FROM consumer_offsets WHERE consumer_group = $1 AND topic = $2 AND kafka_partition = $3',
+    [group, topic, partition],
+  );
+  return BigInt(rows[0]?.next_offset ?? '-1');
 }
 
 /** One query as the pipeline's reader role. */
@@ -122,4 +137,37 @@ export function product(id: string, name: string, price: string): Message {
 
 export function store(id: string, city: string): Message {
   return { key: id, value: JSON.stringify({ store_id: id, city, employees: 3 }) };
+}
+
+/** Partitions of a topic, as the broker has it. */
+export async function partitionCount(topic: string): Promise<number> {
+  const kafka = new Kafka({
+    clientId: 'test-admin',
+    brokers: inject('stack').endpoints.kafkaBrokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    return topics[0]?.partitions.length ?? 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Whether the broker knows a topic. */
+export async function topicExists(topic: string): Promise<boolean> {
+  const kafka = new Kafka({
+    clientId: 'test-admin',
+    brokers: inject('stack').endpoints.kafkaBrokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.listTopics()).includes(topic);
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -9,6 +9,7 @@ import {
   type StackConfig,
   type StackStatus,
 } from '@sales-pipeline/stack';
+import { pendingWarning } from '@sales-pipeline/consumer/overdue-pending';
 import { readPipelineState, type WorkerName } from './pipeline-state.ts';
 
 export interface WorkerStatus {
@@ -225,6 +226,9 @@ export async function collectStatus(
           revenue: row.revenue ?? '0.00',
           milestones: Number(row.milestones),
         };
+      // A sale pending for longer than PENDING_ALERT_AFTER: a warning (it does not make the pipeline unhealthy).
+      const overdue = await pendingWarning(client, env);
+      if (overdue) errors.push(`warning: ${overdue}`);
       const m = await client.query<{
         rule: string;
         subject: string;
