@@ -44,6 +44,15 @@ const schema = z
     CDC_TOPIC_PREFIX: z.string().min(1).default('cdc'),
     /** SLACK_MIN_INTERVAL_MS: least time between two posts to the channel (Slack allows ~1/s). Default 1100. */
     SLACK_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(1100),
+    /**
+     * NOTIFIER_DIGEST_AFTER: when more milestones than this wait, one digest message summarises them
+     * (0: never, one message each). Default 5.
+     */
+    NOTIFIER_DIGEST_AFTER: z.coerce.number().int().min(0).default(5),
+    /** NOTIFIER_DIGEST_MAX: most milestones in one digest. Default 500. */
+    NOTIFIER_DIGEST_MAX: z.coerce.number().int().min(2).max(10_000).default(500),
+    /** NOTIFIER_DIGEST_INTERVAL_MS: after a digest, the channel rests this long (the next digest gathers what came). Default 60000. */
+    NOTIFIER_DIGEST_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
     /** NOTIFIER_SESSION_TIMEOUT_MS: see CONSUMER_SESSION_TIMEOUT_MS. */
     NOTIFIER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
     ...metricsEnvShape,

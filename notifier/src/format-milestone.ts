@@ -14,11 +14,13 @@ export interface MilestoneContext {
   city?: string | null;
 }
 
-function euros(value: string | number, language: Language): string {
+/** An amount in euros as people write it: `5 000 €`, `1 234,50 €` (fr), `€5,000`, `€1,234.50` (en). */
+export function euros(value: string | number, language: Language): string {
   const amount = typeof value === 'number' ? value.toFixed(2) : value;
   const [units = '0', cents = '00'] = amount.split('.');
   const whole = cents.replace(/0+$/, '') === '';
-  if (language === 'en') return `€${units.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${whole ? '' : `.${cents}`}`;
+  if (language === 'en')
+    return `€${units.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${whole ? '' : `.${cents.padEnd(2, '0')}`}`;
   return `${units.replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f')}${whole ? '' : `,${cents.padEnd(2, '0')}`} €`;
 }
 

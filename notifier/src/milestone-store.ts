@@ -1,5 +1,6 @@
 import type { PoolClient } from '@sales-pipeline/platform';
 import type { BestDayCandidate, Milestone } from './detect-milestones.ts';
+import { toCents } from './money.ts';
 
 /** A milestone as stored in the outbox. */
 export interface StoredMilestone extends Milestone {
@@ -19,7 +20,7 @@ export async function confirmBestDay(
   );
   const row = rows[0];
   if (!row || Number(row.days) < 2 || row.best_other === null) return undefined;
-  if (Number(candidate.revenue) <= Number(row.best_other)) return undefined;
+  if (toCents(candidate.revenue) <= toCents(row.best_other)) return undefined;
   return {
     rule: 'store_best_day',
     subject: candidate.storeId,
@@ -55,8 +56,10 @@ export async function recordMilestones(client: PoolClient, milestones: Milestone
       milestones.map((m) => JSON.stringify(m.payload)),
     ],
   );
-  const recorded = new Set(result.rows.map((r) => `${r.rule}\u0000${r.subject}\u0000${Number(r.step)}`));
-  return milestones.filter((m) => recorded.has(`${m.rule}\u0000${m.subject}\u0000${Number(m.step)}`));
+  const key = (m: { rule: string; subject: string; step: string }) =>
+    `${m.rule}\u0000${m.subject}\u0000${toCents(m.step)}`;
+  const recorded = new Set(result.rows.map(key));
+  return milestones.filter((m) => recorded.has(key(m)));
 }
 
 /** Only one notifier sends at a time: it holds this session lock, freed when its connection ends. */
@@ -70,72 +73,113 @@ export async function tryHoldSenderLock(client: PoolClient): Promise<boolean> {
   return rows[0]?.held === true;
 }
 
+/** The outbox's backlog: milestones waiting to be posted, and since when the oldest waits. */
+export async function outboxBacklog(client: PoolClient): Promise<{ pending: number; oldest: Date | null }> {
+  const { rows } = await client.query<{ pending: string; oldest: Date | null }>(
+    `SELECT count(*) AS pending, min(detected_at) AS oldest FROM milestones WHERE status = 'pending'`,
+  );
+  return { pending: Number(rows[0]?.pending ?? 0), oldest: rows[0]?.oldest ?? null };
+}
+
+/** Milestones claimed together for one post (one message, or one digest), oldest first. */
+export interface ClaimedPost {
+  milestones: StoredMilestone[];
+  /** When these were attempted together now. */
+  attemptedAt: Date;
+  /**
+   * When they were attempted before, if they were: the post may have gone out from a sender that died
+   * before recording it, so the channel's history is looked at first.
+   */
+  previousAttempt: Date | null;
+}
+
 /**
- * The oldest pending milestone (detection order), marked as attempted now. Also returns when it was
- * attempted before: such a milestone may have been posted by a sender that died before recording it.
+ * Claims the next post, marking its milestones as attempted, all with the same time (the transaction's):
+ * that time ties a post's milestones together across a crash. First an attempt left unfinished (the same
+ * milestones again, whatever has arrived since); else the oldest `limit` pending milestones.
  * Call only while holding the sender lock.
  */
-export async function claimNextPending(client: PoolClient): Promise<StoredMilestone | undefined> {
+export async function claimNextPost(client: PoolClient, limit: number): Promise<ClaimedPost | undefined> {
   const { rows } = await client.query<{
     milestone_id: string;
     rule: Milestone['rule'];
     subject: string;
     step: string;
     payload: Milestone['payload'];
+    attempted_at: Date;
     previous_attempt: Date | null;
   }>(
-    `WITH next AS (
-       SELECT milestone_id, attempted_at FROM milestones WHERE status = 'pending' ORDER BY milestone_id LIMIT 1
+    `WITH unfinished AS (
+       SELECT attempted_at FROM milestones
+        WHERE status = 'pending' AND attempted_at IS NOT NULL ORDER BY milestone_id LIMIT 1
+     ), next AS (
+       SELECT milestone_id, attempted_at FROM milestones
+        WHERE status = 'pending' AND attempted_at = (SELECT attempted_at FROM unfinished)
+       UNION ALL
+       (SELECT milestone_id, attempted_at FROM milestones
+         WHERE status = 'pending' AND attempted_at IS NULL AND NOT EXISTS (SELECT 1 FROM unfinished)
+         ORDER BY milestone_id LIMIT $1)
      )
      UPDATE milestones m SET attempted_at = now()
        FROM next
       WHERE m.milestone_id = next.milestone_id
-     RETURNING m.milestone_id, m.rule, m.subject, m.step::text, m.payload, next.attempted_at AS previous_attempt`,
+     RETURNING m.milestone_id::text, m.rule, m.subject, m.step::text, m.payload, m.attempted_at,
+               next.attempted_at AS previous_attempt`,
+    [limit],
   );
-  const row = rows[0];
-  if (!row) return undefined;
+  const first = rows[0];
+  if (!first) return undefined;
   return {
-    id: row.milestone_id,
-    rule: row.rule,
-    subject: row.subject,
-    step: row.step.replace(/\.00$/, ''),
-    payload: row.payload,
-    attemptedAt: row.previous_attempt,
+    milestones: rows
+      .map((row) => ({
+        id: row.milestone_id,
+        rule: row.rule,
+        subject: row.subject,
+        step: row.step.replace(/\.00$/, ''),
+        payload: row.payload,
+        attemptedAt: row.previous_attempt,
+      }))
+      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)),
+    attemptedAt: first.attempted_at,
+    previousAttempt: first.previous_attempt,
   };
 }
 
+/** Records the post of these milestones (one message or a digest): each is sent, once. */
 export async function markSent(
   client: PoolClient,
-  id: string,
+  ids: readonly string[],
   ts: string | null,
   dryRun: boolean,
 ): Promise<void> {
   await client.query(
-    `UPDATE milestones SET status = $2, slack_ts = $3, sent_at = now(), last_error = NULL WHERE milestone_id = $1`,
-    [id, dryRun ? 'sent_dry' : 'sent', ts],
+    `UPDATE milestones SET status = $2, slack_ts = $3, sent_at = now(), last_error = NULL
+      WHERE milestone_id = ANY($1::bigint[])`,
+    [ids, dryRun ? 'sent_dry' : 'sent', ts],
   );
 }
 
 /**
  * After a failure: records it. `mayHavePosted` keeps the attempt (the next try looks in the channel's
- * history first); otherwise the attempt is forgotten (Slack refused the call, nothing was posted).
+ * history first, and posts these milestones together again); otherwise the attempt is forgotten (Slack
+ * refused every call, nothing was posted).
  */
 export async function recordFailure(
   client: PoolClient,
-  id: string,
+  ids: readonly string[],
   error: string,
   mayHavePosted: boolean,
 ): Promise<void> {
   await client.query(
     `UPDATE milestones SET last_error = $2, attempted_at = CASE WHEN $3 THEN attempted_at ELSE NULL END
-      WHERE milestone_id = $1`,
-    [id, error, mayHavePosted],
+      WHERE milestone_id = ANY($1::bigint[])`,
+    [ids, error, mayHavePosted],
   );
 }
 
-export async function markFailed(client: PoolClient, id: string, error: string): Promise<void> {
-  await client.query(`UPDATE milestones SET status = 'failed', last_error = $2 WHERE milestone_id = $1`, [
-    id,
-    error,
-  ]);
+export async function markFailed(client: PoolClient, ids: readonly string[], error: string): Promise<void> {
+  await client.query(
+    `UPDATE milestones SET status = 'failed', last_error = $2 WHERE milestone_id = ANY($1::bigint[])`,
+    [ids, error],
+  );
 }

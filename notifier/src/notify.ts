@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import {
   applyExactlyOnce,
   createKafka,
@@ -8,32 +7,16 @@ import {
   runPartitionWorker,
   startMetricsServer,
   waitForTopics,
-  withTransaction,
   type Logger,
   type MetricsServer,
-  type Pool,
-  type PoolClient,
 } from '@sales-pipeline/platform';
 import type { NotifierConfig } from './config.ts';
 import { detectMilestones, type Milestone } from './detect-milestones.ts';
-import { formatMilestone } from './format-milestone.ts';
-import {
-  claimNextPending,
-  confirmBestDay,
-  markFailed,
-  markSent,
-  recordMilestones,
-  recordFailure,
-  tryHoldSenderLock,
-} from './milestone-store.ts';
-import { SlackSender, classifySlackError } from './slack-sender.ts';
+import { confirmBestDay, recordMilestones } from './milestone-store.ts';
+import { postOutbox, type NotifierStatus, type OutboxMetrics } from './post-outbox.ts';
+import { SlackSender } from './slack-sender.ts';
 
-/** What /healthz and the logs say about Slack. */
-export interface NotifierStatus {
-  slack: 'ok' | 'dry_run' | 'configuration_error' | 'unavailable';
-  lastError?: string;
-  hint?: string;
-}
+export type { NotifierStatus } from './post-outbox.ts';
 
 /**
  * The notifier: records milestones from the change stream in the outbox (exactly once, offsets in
@@ -60,12 +43,30 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
     help: 'Milestones recorded in the outbox',
     registers: [registry],
   });
-  const posts = new Counter({
-    name: 'notifier_slack_posts_total',
-    help: 'Slack posts by outcome',
-    labelNames: ['outcome'],
-    registers: [registry],
-  });
+  const outbox: OutboxMetrics = {
+    posts: new Counter({
+      name: 'notifier_slack_posts_total',
+      help: 'Slack posts by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    sent: new Counter({
+      name: 'notifier_milestones_sent_total',
+      help: 'Milestones marked sent, by how: single (a message of its own), digest, dry_run',
+      labelNames: ['via'],
+      registers: [registry],
+    }),
+    pending: new Gauge({
+      name: 'notifier_outbox_pending',
+      help: 'Milestones in the outbox waiting to be posted (kept bounded by digests)',
+      registers: [registry],
+    }),
+    oldestPendingSeconds: new Gauge({
+      name: 'notifier_outbox_oldest_pending_seconds',
+      help: 'Age of the oldest milestone waiting to be posted',
+      registers: [registry],
+    }),
+  };
   const lineToMilestone = new Histogram({
     name: 'notifier_line_to_milestone_seconds',
     help: 'From the earliest feed line behind a milestone seen by the producer to the milestone recorded',
@@ -94,7 +95,7 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
     // loop gives its lock connection back (pool.end() waits for it), and the error ends the process so
     // that its supervisor restarts it rather than leaving a half-working notifier.
     stop.addEventListener('abort', () => halt.abort(), { once: true });
-    sending = sendLoop(pool, sender, config, log, halt.signal, status, posts).catch((error: unknown) => {
+    sending = postOutbox(pool, sender, config, log, halt.signal, status, outbox).catch((error: unknown) => {
       sendFailure = error;
       log.error({ err: error }, 'the Slack send loop failed; stopping the notifier');
       halt.abort();
@@ -157,134 +158,4 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
     await metricsServer?.close();
     await pool.end();
   }
-}
-
-/** Posts the outbox, oldest first, one at a time, at most one post per SLACK_MIN_INTERVAL_MS. */
-async function sendLoop(
-  pool: Pool,
-  sender: SlackSender | undefined,
-  config: NotifierConfig,
-  log: Logger,
-  stop: AbortSignal,
-  status: NotifierStatus,
-  posts: Counter<'outcome'>,
-): Promise<void> {
-  let lastPostAt = 0;
-  let backoffMs = 1_000;
-  const pause = (ms: number) => sleep(ms, undefined, { signal: stop }).catch(() => undefined);
-  let lock: PoolClient | undefined;
-  let lockLost = false;
-  const releaseLock = () => {
-    lock?.release(true);
-    lock = undefined;
-  };
-  while (!stop.aborted) {
-    // One sender at a time, holding a session lock on its own connection: if it dies, the lock goes
-    // with its connection, and another notifier takes over at once.
-    if (lockLost) {
-      releaseLock();
-      lockLost = false;
-    }
-    if (!lock) {
-      try {
-        const client = await pool.connect();
-        client.on('error', () => {
-          lockLost = true;
-        });
-        if (await tryHoldSenderLock(client)) {
-          lock = client;
-          log.info('holding the sender lock: this notifier posts the outbox');
-        } else {
-          client.release(true);
-          await pause(2_000);
-          continue;
-        }
-      } catch (error) {
-        log.warn({ err: error }, 'could not take the sender lock; trying again');
-        await pause(2_000);
-        continue;
-      }
-    }
-    let claimed;
-    try {
-      claimed = await withTransaction(pool, (client) => claimNextPending(client));
-    } catch (error) {
-      log.warn({ err: error }, 'could not read the outbox; trying again');
-      await pause(1_000);
-      continue;
-    }
-    if (!claimed) {
-      await pause(200);
-      continue;
-    }
-    const message = formatMilestone(
-      claimed,
-      {
-        productName: (claimed.payload.product_name as string | null) ?? null,
-        city: (claimed.payload.city as string | null) ?? null,
-      },
-      config.NOTIFIER_LANGUAGE,
-    );
-    const id = claimed.id;
-    if (!sender) {
-      log.info({ milestoneId: id, rule: claimed.rule, text: message.text }, 'dry run: milestone not posted');
-      await withTransaction(pool, (client) => markSent(client, id, null, true));
-      posts.inc({ outcome: 'dry_run' });
-      continue;
-    }
-    try {
-      if (claimed.attemptedAt) {
-        const ts = await sender.findPosted(id, claimed.attemptedAt);
-        if (ts) {
-          await withTransaction(pool, (client) => markSent(client, id, ts, false));
-          log.info(
-            { milestoneId: id, ts },
-            'milestone was already posted before a restart: recorded, not posted again',
-          );
-          continue;
-        }
-      }
-      const wait = lastPostAt + config.SLACK_MIN_INTERVAL_MS - Date.now();
-      if (wait > 0) await pause(wait);
-      const ts = await sender.post(message, id);
-      lastPostAt = Date.now();
-      await withTransaction(pool, (client) => markSent(client, id, ts, false));
-      posts.inc({ outcome: 'sent' });
-      log.info({ milestoneId: id, rule: claimed.rule, ts }, 'milestone posted');
-      status.slack = 'ok';
-      delete status.lastError;
-      delete status.hint;
-      backoffMs = 1_000;
-    } catch (error) {
-      const failure = classifySlackError(error);
-      posts.inc({ outcome: failure.kind });
-      if (failure.kind === 'configuration') {
-        Object.assign(status, { slack: 'configuration_error', lastError: failure.error, hint: failure.hint });
-        log.error(
-          { error: failure.error, hint: failure.hint },
-          'Slack refuses the configuration; milestones wait in the outbox; checking again in 60 s',
-        );
-        await withTransaction(pool, (client) => recordFailure(client, id, failure.error, false)).catch(
-          () => undefined,
-        );
-        await pause(60_000);
-      } else if (failure.kind === 'transient') {
-        Object.assign(status, { slack: 'unavailable', lastError: failure.error });
-        log.warn(
-          { error: failure.error, retryInMs: backoffMs },
-          'Slack unavailable; the milestone stays first in line',
-        );
-        // The post may have gone through before the failure: the next try looks in the history first.
-        await withTransaction(pool, (client) => recordFailure(client, id, failure.error, true)).catch(
-          () => undefined,
-        );
-        await pause(backoffMs);
-        backoffMs = Math.min(60_000, backoffMs * 2);
-      } else {
-        log.error({ milestoneId: id, error: failure.error }, 'Slack rejected this milestone; marked failed');
-        await withTransaction(pool, (client) => markFailed(client, id, failure.error)).catch(() => undefined);
-      }
-    }
-  }
-  releaseLock();
 }

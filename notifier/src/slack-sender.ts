@@ -79,8 +79,11 @@ export class SlackSender {
     });
   }
 
-  /** Posts; returns the message's ts. The milestone id rides along as message metadata. */
-  async post(message: SlackMessage, milestoneId: string): Promise<string> {
+  /**
+   * Posts; returns the message's ts. The (first) milestone id rides along as message metadata, with the
+   * number of milestones a digest carries.
+   */
+  async post(message: SlackMessage, milestoneId: string, milestoneCount = 1): Promise<string> {
     const result = await this.client.chat.postMessage({
       channel: this.channel,
       text: message.text,
@@ -90,7 +93,13 @@ export class SlackSender {
       link_names: false,
       unfurl_links: false,
       unfurl_media: false,
-      metadata: { event_type: 'sales_milestone', event_payload: { milestone_id: milestoneId } },
+      metadata: {
+        event_type: 'sales_milestone',
+        event_payload:
+          milestoneCount > 1
+            ? { milestone_id: milestoneId, milestone_count: milestoneCount }
+            : { milestone_id: milestoneId },
+      },
     });
     return String(result.ts);
   }

@@ -1,12 +1,14 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createLogger } from '@sales-pipeline/platform';
-import { REPO_ROOT, loadStackConfig, startStack, type RunningStack } from '@sales-pipeline/stack';
+import { REPO_ROOT, freePort, loadStackConfig, startStack, type RunningStack } from '@sales-pipeline/stack';
 import { eventually, startWorker, stopWorker, type Worker } from '../../consumer/test/consumer-harness.ts';
 import { CLIENT_DATA, produceOnce } from '../../producer/test/producer-harness.ts';
-import { FakeSlack } from './fake-slack.ts';
+import { stepsCrossed } from '../src/milestone-steps.ts';
+import { FakeSlack, type PostedMessage } from './fake-slack.ts';
 
 /** A stack of its own: the milestones count from an empty database, as on the client's first day. */
 const home = path.join(REPO_ROOT, '.stack', 'test-notifier');
@@ -44,22 +46,70 @@ const env = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-async function milestones(): Promise<
-  Array<{ rule: string; step: string; status: string; slack_ts: string | null }>
-> {
+interface Row {
+  milestone_id: string;
+  rule: string;
+  subject: string;
+  step: string;
+  status: string;
+  slack_ts: string | null;
+}
+
+async function sql<T extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: stack.secrets.adminDatabaseUrl });
   await client.connect();
   try {
-    return (
-      await client.query('SELECT rule, step::text, status, slack_ts FROM milestones ORDER BY milestone_id')
-    ).rows;
+    return (await client.query<T>(text, params)).rows;
   } finally {
     await client.end();
   }
 }
 
+/** The outbox, oldest first; only the milestones after `afterId` when given. */
+function milestones(afterId = '0'): Promise<Row[]> {
+  return sql<Row>(
+    `SELECT milestone_id::text, rule, subject, step::text, status, slack_ts FROM milestones
+      WHERE milestone_id > $1 ORDER BY milestone_id`,
+    [afterId],
+  );
+}
+
+async function lastMilestoneId(): Promise<string> {
+  return (await sql<{ id: string }>('SELECT coalesce(max(milestone_id), 0)::text AS id FROM milestones'))[0]!
+    .id;
+}
+
+/** How many milestones a post carries: one, or the digest's count. */
+const carried = (m: PostedMessage) => Number(m.metadata?.event_payload.milestone_count ?? 1);
+
+/**
+ * Each milestone posted exactly once: every post is recorded, as the `slack_ts` of exactly as many
+ * milestones as it carries (a post no milestone records would be a second post of one of them).
+ */
+function expectEachPostedOnce(rows: Row[], posts: PostedMessage[]): void {
+  expect(new Set(posts.map((p) => p.ts)).size).toBe(posts.length);
+  const byTs = new Map<string, number>();
+  for (const r of rows) {
+    expect(r.status, `milestone ${r.milestone_id}`).toBe('sent');
+    byTs.set(String(r.slack_ts), (byTs.get(String(r.slack_ts)) ?? 0) + 1);
+  }
+  expect(new Set(byTs.keys())).toEqual(new Set(posts.map((p) => p.ts)));
+  for (const p of posts) expect(byTs.get(p.ts), p.text).toBe(carried(p));
+}
+
+let pipeline: Worker[] | undefined;
+/** The consumer and analytics, started once for the file. */
+function ensurePipeline(): void {
+  if (pipeline) return;
+  pipeline = [startWorker(['consume'], env()), startWorker(['analytics'], env())];
+  workers.push(...pipeline);
+}
+
+const slackEnv = (extra: Record<string, string> = {}) =>
+  env({ SLACK_BOT_TOKEN: slack.token, SLACK_CHANNEL: slack.channel, SLACK_API_URL: slackUrl, ...extra });
+
 describe('notify on the client files with the default rules', () => {
-  it('posts exactly five revenue milestones (1,000 € … 5,000 €), each once, in order, across a kill -9 and Slack errors', async () => {
+  it('posts the revenue milestones 1,000 €, 2,000 €, 5,000 €, each once, in order, across a kill -9 and Slack errors', async () => {
     onTestFailed(() => {
       for (const w of workers) console.error(w.spawnargs.slice(-1)[0], w.output().slice(-3000));
     });
@@ -75,7 +125,7 @@ describe('notify on the client files with the default rules', () => {
       env(),
     );
     expect(produced.code, produced.stderr).toBe(0);
-    workers.push(startWorker(['consume'], env()), startWorker(['analytics'], env()));
+    ensurePipeline();
 
     const progress = setInterval(() => {
       void milestones()
@@ -86,13 +136,10 @@ describe('notify on the client files with the default rules', () => {
         )
         .catch(() => undefined);
     }, 10_000);
-    const slackEnv = env({
-      SLACK_BOT_TOKEN: slack.token,
-      SLACK_CHANNEL: slack.channel,
-      SLACK_API_URL: slackUrl,
-    });
+    // One message per milestone here (digests have their own tests below).
+    const singles = slackEnv({ NOTIFIER_DIGEST_AFTER: '0' });
     slack.queue({ status: 429, retryAfter: 1 }, { status: 500 });
-    const first = startWorker(['notify'], slackEnv);
+    const first = startWorker(['notify'], singles);
     await eventually(
       async () => slack.posted.length,
       (n) => n >= 2,
@@ -100,19 +147,19 @@ describe('notify on the client files with the default rules', () => {
     );
     first.kill('SIGKILL');
     await first.exited;
-    const second = startWorker(['notify'], slackEnv);
+    const second = startWorker(['notify'], singles);
     workers.push(second);
 
     const done = await eventually(
-      milestones,
+      () => milestones(),
       (rows) =>
-        rows.filter((r) => r.rule === 'revenue_total').length === 5 && rows.every((r) => r.status === 'sent'),
+        rows.filter((r) => r.rule === 'revenue_total').length === 3 && rows.every((r) => r.status === 'sent'),
       120_000,
     );
     await new Promise((resolve) => setTimeout(resolve, 2000)); // nothing more arrives
     const revenuePosts = slack.posted.filter((m) => m.text.startsWith('🎉'));
     expect(revenuePosts.map((m) => m.text)).toEqual(
-      ['1\u202f000', '2\u202f000', '3\u202f000', '4\u202f000', '5\u202f000'].map(
+      ['1\u202f000', '2\u202f000', '5\u202f000'].map(
         (v) => `🎉 Le chiffre d'affaires total vient de dépasser ${v} €`,
       ),
     );
@@ -122,16 +169,162 @@ describe('notify on the client files with the default rules', () => {
     expect(done.filter((r) => r.rule === 'revenue_total').map((r) => r.step)).toEqual([
       '1000.00',
       '2000.00',
-      '3000.00',
-      '4000.00',
       '5000.00',
     ]);
-    expect(new Set(done.map((r) => r.slack_ts))).toEqual(new Set(slack.posted.map((m) => m.ts)));
+    expectEachPostedOnce(done, slack.posted);
     expect(second.output()).not.toContain(slack.token);
     clearInterval(progress);
     await stopWorker(second);
     onTestFailed(() => clearInterval(progress));
   }, 300_000);
+});
+
+/** The notifier's outbox backlog as its /metrics says. */
+async function scrapePending(port: number): Promise<number | undefined> {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+  const line = text.split('\n').find((l) => l.startsWith('notifier_outbox_pending'));
+  return line === undefined ? undefined : Number(line.split(' ').pop());
+}
+
+describe('notify under a flood: 300 sales/s through the default rules', () => {
+  it('posts a handful of messages (digests for the rest), each milestone once, with a bounded outbox', async () => {
+    onTestFailed(() => {
+      for (const w of workers) console.error(w.spawnargs.slice(-1)[0], w.output().slice(-3000));
+    });
+    ensurePipeline();
+    const totals = () =>
+      sql<{ revenue: string; sales: string }>(
+        'SELECT revenue::text, sales::text FROM analytics.revenue_total',
+      ).then((r) => r[0]!);
+    const units = () =>
+      sql<{ product_id: string; units: string }>('SELECT product_id, units::text FROM analytics.by_product');
+    const bigSales = () =>
+      sql<{ n: string }>(
+        `SELECT count(*)::text AS n FROM sales WHERE status = 'complete' AND amount >= 500`,
+      ).then((r) => Number(r[0]!.n));
+    const start = { totals: await totals(), units: await units(), bigSales: await bigSales() };
+    const afterId = await lastMilestoneId();
+    const postsBefore = slack.posted.length;
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sp-flood-'));
+    const feed = path.join(dir, 'flood.csv');
+    const port = await freePort();
+    const notifier = startWorker(['notify'], slackEnv({ METRICS_PORT: String(port) }));
+    workers.push(notifier);
+    const simulator = startWorker(
+      ['simulate', '--rate', '300', '--duration', '30', '--seed', '12', '--out', feed],
+      env(),
+    );
+    workers.push(simulator);
+    await eventually(
+      async () => fs.existsSync(feed),
+      (exists) => exists,
+      10_000,
+    );
+    const producer = startWorker(
+      [
+        'produce',
+        '--follow',
+        '--sales',
+        feed,
+        '--products',
+        path.join(CLIENT_DATA, 'produits.csv'),
+        '--stores',
+        path.join(CLIENT_DATA, 'magasins.csv'),
+      ],
+      env(),
+    );
+    workers.push(producer);
+    const backlog: number[] = [];
+    const sampler = setInterval(() => {
+      void scrapePending(port)
+        .then((n) => n !== undefined && backlog.push(n))
+        .catch(() => undefined);
+    }, 1000);
+    onTestFailed(() => clearInterval(sampler));
+
+    expect(await simulator.exited).toBe(0);
+    const sales = fs.readFileSync(feed, 'utf8').trim().split('\n').length - 1;
+    const end = await eventually(
+      totals,
+      (t) => Number(t.sales) >= Number(start.totals.sales) + sales,
+      120_000,
+    );
+    // Every revenue, product and big-sale milestone the flood brings, from the aggregates: all of them
+    // recorded and sent.
+    const cents = (euros: string) => BigInt(euros.replace('.', ''));
+    const expectedRevenue = stepsCrossed(cents(start.totals.revenue), cents(end.revenue), 100_000n, '1-2-5');
+    const before = new Map(start.units.map((u) => [u.product_id, BigInt(u.units)]));
+    const expectedProducts = (await units()).flatMap((u) =>
+      stepsCrossed(before.get(u.product_id) ?? 0n, BigInt(u.units), 25n, '1-2-5').map(
+        (step) => `${u.product_id}:${step}`,
+      ),
+    );
+    const expectedBigSales = (await bigSales()) - start.bigSales;
+    const done = await eventually(
+      () => milestones(afterId),
+      (rows) =>
+        rows.every((r) => r.status === 'sent') &&
+        rows.filter((r) => r.rule === 'revenue_total').length === expectedRevenue.length &&
+        rows.filter((r) => r.rule === 'product_units').length === expectedProducts.length &&
+        rows.filter((r) => r.rule === 'big_sale').length === expectedBigSales,
+      150_000,
+    );
+    clearInterval(sampler);
+    const posts = slack.posted.slice(postsBefore);
+    console.error(
+      `flood: ${sales} sales, ${done.length} milestones, ${posts.length} posts ` +
+        `(${posts.filter((p) => carried(p) > 1).length} digests), outbox at most ${Math.max(...backlog)} ` +
+        `(samples ${backlog.join(',')})`,
+    );
+    expect(sales).toBeGreaterThanOrEqual(8_000);
+    expect(done.length).toBeGreaterThanOrEqual(100);
+    expect(posts.length).toBeLessThanOrEqual(10);
+    expect(posts.some((p) => carried(p) > 1)).toBe(true);
+    expectEachPostedOnce(done, posts);
+    expect(backlog.length).toBeGreaterThan(10);
+    expect(Math.max(...backlog)).toBeLessThanOrEqual(500);
+    await Promise.all([stopWorker(producer), stopWorker(notifier)]);
+  }, 400_000);
+});
+
+describe('a digest across a kill -9', () => {
+  async function addPending(subject: string, count: number): Promise<void> {
+    await sql(
+      `INSERT INTO milestones (rule, subject, step, payload)
+       SELECT 'product_units', $1, k * 25, jsonb_build_object('product_id', $1::text) FROM generate_series(1, $2) k`,
+      [subject, count],
+    );
+  }
+
+  it.each([
+    ['store', 'after Slack took it'],
+    ['drop', 'before Slack took it'],
+  ] as const)('posts it once when the notifier dies holding the digest (%s: %s)', async (mode, _when) => {
+    const subject = `CRASH-${mode}`;
+    await addPending(subject, 12);
+    const postsBefore = slack.posted.length;
+    const held = slack.holdNextPost(mode);
+    const first = startWorker(['notify'], slackEnv());
+    await held;
+    first.kill('SIGKILL');
+    await first.exited;
+    const second = startWorker(['notify'], slackEnv());
+    workers.push(second);
+    const rows = await eventually(
+      () =>
+        sql<Row>(
+          `SELECT milestone_id::text, rule, subject, step::text, status, slack_ts FROM milestones WHERE subject = $1`,
+          [subject],
+        ),
+      (r) => r.length === 12 && r.every((m) => m.status === 'sent'),
+      60_000,
+    );
+    await stopWorker(second);
+    const posts = slack.posted.slice(postsBefore);
+    expect(posts.map((p) => [carried(p), p.text.split('\n')[0]])).toEqual([[12, '📣 12 jalons d’un coup']]);
+    expectEachPostedOnce(rows, posts);
+  });
 });
 
 describe('notify with a wrong configuration, then without Slack', () => {
