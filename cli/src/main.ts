@@ -11,6 +11,7 @@ import { stackCommand } from './commands/stack.ts';
 import { upCommands } from './commands/up.ts';
 import { downCommand } from './commands/down.ts';
 import { statusCommand } from './commands/status.ts';
+import { dashboardCommand } from './commands/dashboard.ts';
 import { exitCodesHelp } from './options.ts';
 
 /** Builds the `sales-pipeline` command tree. */
@@ -31,7 +32,7 @@ export function buildProgram(): Command {
     .addCommand(dlqCommand());
   for (const command of upCommands())
     program.addCommand(command, command.name() === 'supervise' ? { hidden: true } : {});
-  program.addCommand(downCommand()).addCommand(statusCommand());
+  program.addCommand(downCommand()).addCommand(statusCommand()).addCommand(dashboardCommand());
   program.addHelpText('after', exitCodesHelp(''));
   // Every command, not only the root, reports its usage errors to main() (exitOverride) rather than
   // exiting by itself, and lists its exit codes in its help.

@@ -56,6 +56,7 @@ describe('sales-pipeline up --demo --detach', () => {
     expect(s.workers.map((w) => w.name).sort()).toEqual([
       'analytics',
       'consumer',
+      'dashboard',
       'notifier',
       'producer',
       'simulator',
@@ -158,7 +159,7 @@ describe('sales-pipeline up --demo --detach', () => {
     const pids = [state?.supervisorPid, ...Object.values(state?.workers ?? {}).map((w) => w?.pid)].filter(
       (p): p is number => p !== undefined,
     );
-    expect(pids.length).toBe(6);
+    expect(pids.length).toBe(7);
     const stackPids = (await status()).components.map((c) => c.pid).filter((p): p is number => !!p);
     expect(stackPids.length).toBeGreaterThanOrEqual(3);
     await admin.end();

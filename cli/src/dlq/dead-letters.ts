@@ -41,8 +41,11 @@ async function withDatabase<T>(env: Env, logger: Logger, work: (pool: Pool) => P
   }
 }
 
-/** The dead letters: rejected rows with their reasons, and the pending sales grouped by what they lack. */
-async function queryDeadLetters(client: Pool, limit: number) {
+/**
+ * The dead letters: rejected rows with their reasons, and the pending sales grouped by what they lack.
+ * Also read by the dashboard (through the reporting role).
+ */
+export async function queryDeadLetters(client: Pool, limit: number) {
   const rejected = await client.query<RejectedRow>(
     `SELECT rejected_id, stage, feed, line_number, reason, left(raw_line, 300) AS raw_line, topic,
             rejected_at, replayed_at

@@ -16,7 +16,7 @@ export interface WorkerRecord {
   lastExit?: { code: number | null; signal: string | null; at: string };
 }
 
-export type WorkerName = 'consumer' | 'analytics' | 'notifier' | 'producer' | 'simulator';
+export type WorkerName = 'consumer' | 'analytics' | 'notifier' | 'producer' | 'simulator' | 'dashboard';
 
 /** What `up` is running, in `<home>/pipeline.json`: read by `status` and `down`. */
 export interface PipelineState {

@@ -10,6 +10,7 @@ import {
   type StackStatus,
 } from '@sales-pipeline/stack';
 import { pendingWarning } from '@sales-pipeline/consumer/overdue-pending';
+import { readDashboardRecord } from '@sales-pipeline/dashboard/dashboard-record';
 import { readPipelineState, type WorkerName } from './pipeline-state.ts';
 
 export interface WorkerStatus {
@@ -47,6 +48,8 @@ export interface PipelineStatus {
     milestones: number;
   } | null;
   lastMilestones: Array<{ rule: string; subject: string; step: string; status: string; detectedAt: string }>;
+  /** The web dashboard serving this pipeline (`up` starts it; `sales-pipeline dashboard` too), if one runs. */
+  dashboard?: { url: string; pid: number } | null;
   errors: string[];
 }
 
@@ -314,6 +317,7 @@ export async function collectStatus(
     consumerLag: consumerLag.sort((a, b) => (a.group + a.topic < b.group + b.topic ? -1 : 1)),
     totals,
     lastMilestones,
+    dashboard: ((d) => (d ? { url: d.url, pid: d.pid } : null))(readDashboardRecord(config.home)),
     errors,
   };
 }

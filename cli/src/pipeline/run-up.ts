@@ -19,6 +19,7 @@ import { collectStatus } from './pipeline-status.ts';
 import { stopPipeline, supervise } from './supervisor.ts';
 import { planWorkers, type Feeds } from './worker-plan.ts';
 import { stopOnSignals } from '../run-until-signal.ts';
+import { waitForDashboardRecord } from '@sales-pipeline/dashboard/dashboard-record';
 import { CLIENT_DATA_DIR } from '../options.ts';
 
 const BIN = path.join(REPO_ROOT, 'cli', 'bin', 'sales-pipeline.js');
@@ -87,6 +88,7 @@ async function runSupervised(
   const specs = planWorkers(
     feeds,
     options.demo ? { rate: options.rate, salesFile: feeds.sales as string } : undefined,
+    { dashboard: true },
   );
   const workerEnv =
     options.demo && !env.MILESTONE_RULES_FILE
@@ -148,6 +150,7 @@ export async function runUp(options: UpOptions): Promise<void> {
       `\npipeline up in ${((Date.now() - started) / 1000).toFixed(1)} s. ` +
         'Watch it: sales-pipeline status. Stop it: sales-pipeline down\n',
     );
+    if (status.dashboard) process.stdout.write(`dashboard: ${status.dashboard.url}\n`);
     return;
   }
 
@@ -158,6 +161,10 @@ export async function runUp(options: UpOptions): Promise<void> {
         'pipeline running; sales-pipeline status shows it from another terminal. Ctrl-C stops everything.\n',
       ),
       Promise.resolve());
+  if (!process.stdout.isTTY)
+    void waitForDashboardRecord(config.home, { since: started, signal: stop.signal }).then(
+      (d) => d && process.stdout.write(`dashboard: ${d.url}\n`),
+    );
   try {
     await runSupervised(config, { ...options, mode: running.mode }, env, logger, stop.signal);
     await view;

@@ -16,14 +16,20 @@ export interface WorkerSpec {
 
 /**
  * The workers `up` runs, in start order (downstream first, so nothing waits on a missing reader); they are
- * stopped in reverse order of the data flow's upstream: the feed stops first and the rest drains. Pure.
+ * stopped in reverse order of the data flow's upstream: the feed stops first and the rest drains. With
+ * `dashboard`, the web dashboard too (`sales-pipeline dashboard`, on DASHBOARD_HOST:DASHBOARD_PORT). Pure.
  */
-export function planWorkers(feeds: Feeds, demo?: { rate: number; salesFile: string }): WorkerSpec[] {
+export function planWorkers(
+  feeds: Feeds,
+  demo?: { rate: number; salesFile: string },
+  options: { dashboard?: boolean } = {},
+): WorkerSpec[] {
   const specs: WorkerSpec[] = [
     { name: 'consumer', args: ['consume'], metrics: true },
     { name: 'analytics', args: ['analytics'], metrics: true },
     { name: 'notifier', args: ['notify'], metrics: true },
   ];
+  if (options.dashboard) specs.push({ name: 'dashboard', args: ['dashboard'], metrics: true });
   if (feeds.sales || feeds.products || feeds.stores) {
     const args = ['produce', '--follow'];
     if (feeds.sales) args.push('--sales', feeds.sales);
@@ -42,7 +48,14 @@ export function planWorkers(feeds: Feeds, demo?: { rate: number; salesFile: stri
 }
 
 /** Stop order: the source first, then each stage after the one feeding it has stopped. */
-export const STOP_ORDER: WorkerName[] = ['simulator', 'producer', 'consumer', 'analytics', 'notifier'];
+export const STOP_ORDER: WorkerName[] = [
+  'dashboard',
+  'simulator',
+  'producer',
+  'consumer',
+  'analytics',
+  'notifier',
+];
 
 /** Delay before restarting a worker that exited on its own: 1 s, doubling, at most 30 s. */
 export function restartDelayMs(restarts: number): number {

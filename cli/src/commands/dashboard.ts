@@ -1,0 +1,57 @@
+import { Command } from 'commander';
+import { positiveNumber } from '../options.ts';
+
+/** `sales-pipeline dashboard [--port N]`: the live web dashboard (also started by `up`). */
+export function dashboardCommand(): Command {
+  return new Command('dashboard')
+    .description(
+      'serve the live web dashboard of the sales and the pipeline (http://127.0.0.1:8090/; DASHBOARD_HOST, ' +
+        'DASHBOARD_PORT), read through the read-only reporting role; runs until stopped (up starts it too)',
+    )
+    .option(
+      '--port <n>',
+      'the port to listen on (default DASHBOARD_PORT, else 8090)',
+      positiveNumber('--port'),
+    )
+    .action(async (options: { port?: number }) => {
+      const [
+        dashboard,
+        { createLogger },
+        { loadStackConfig },
+        { envWithStackDefaults },
+        status,
+        dlq,
+        signals,
+      ] = await Promise.all([
+        import('@sales-pipeline/dashboard'),
+        import('@sales-pipeline/platform'),
+        import('@sales-pipeline/stack'),
+        import('../config.ts'),
+        import('../pipeline/pipeline-status.ts'),
+        import('../dlq/dead-letters.ts'),
+        import('../run-until-signal.ts'),
+      ]);
+      const env = await envWithStackDefaults();
+      const config = dashboard.loadDashboardConfig(
+        options.port === undefined ? env : { ...env, DASHBOARD_PORT: String(options.port) },
+      );
+      const stack = loadStackConfig(env);
+      // The status is read as `status --json` computes it, but through the reporting role.
+      const readerEnv = { ...env, DATABASE_URL: config.DATABASE_READER_URL };
+      const logger = createLogger('dashboard', config.LOG_LEVEL);
+      const stop = signals.stopOnSignals();
+      try {
+        await dashboard.serveDashboard({
+          config,
+          home: stack.home,
+          collectStatus: () => status.collectStatus(stack, readerEnv, { sampleMs: 1000 }),
+          deadLetters: dlq.queryDeadLetters,
+          logger,
+          signal: stop.signal,
+          onListening: (url) => process.stdout.write(`dashboard: ${url}\n`),
+        });
+      } finally {
+        stop.dispose();
+      }
+    });
+}

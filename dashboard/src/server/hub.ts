@@ -1,0 +1,194 @@
+import type pg from 'pg';
+import { redactSecrets } from '../shared/redact.ts';
+import type {
+  DashboardEvent,
+  DeadLettersSection,
+  MilestoneView,
+  PipelineSection,
+  SalesSection,
+  SourcesHealth,
+} from '../shared/types.ts';
+import { MinuteSeries } from './minute-series.ts';
+import type { PipelineSource } from './pipeline-source.ts';
+import {
+  readDeadLetters,
+  readFingerprint,
+  readMilestones,
+  readMinuteSeed,
+  readSales,
+  type DeadLetterQuery,
+} from './sales-source.ts';
+
+export interface HubOptions {
+  pool: pg.Pool;
+  pipeline: PipelineSource;
+  deadLetters: DeadLetterQuery;
+  /** How often the aggregates' fingerprint is read (the page hears of a change within about that). */
+  pollMs?: number;
+  /** Pause between two reads of the pipeline's state while a page is open (each read samples 1 s). */
+  pipelinePauseMs?: number;
+}
+
+const since = (ok: boolean, previous: { ok: boolean; since: string | null }) =>
+  ok === previous.ok && previous.since ? previous.since : new Date().toISOString();
+
+/**
+ * Keeps the page's sections fresh and pushes each change to the open pages. The aggregates'
+ * fingerprint is read every `pollMs` (always, so that the per-minute revenue stays complete); the
+ * sections are re-read only when it changed and a page is open. The pipeline is read while a page is
+ * open. A source that fails is reported as down, and re-read until it answers again.
+ */
+export class DashboardHub {
+  sales: SalesSection | undefined;
+  milestones: MilestoneView[] | undefined;
+  deadLetters: DeadLettersSection | undefined;
+  pipeline: PipelineSection | undefined;
+  sources: SourcesHealth = {
+    at: new Date().toISOString(),
+    database: { ok: true, error: null, since: null },
+    pipeline: { ok: true, error: null, since: null },
+  };
+
+  private readonly subscribers = new Set<(event: DashboardEvent) => void>();
+  private readonly series = new MinuteSeries(60);
+  private readonly keys = { sales: '', milestones: '', deadLetters: '', minute: 0 };
+  private readonly stop = new AbortController();
+  private loops: Promise<void>[] = [];
+  private pipelineRead: Promise<void> | undefined;
+
+  constructor(private readonly options: HubOptions) {}
+
+  get clients(): number {
+    return this.subscribers.size;
+  }
+
+  /** Every current section, in the order a page needs them. */
+  current(): DashboardEvent[] {
+    const events: DashboardEvent[] = [{ type: 'sources', data: this.sources }];
+    if (this.sales) events.push({ type: 'sales', data: this.sales });
+    if (this.milestones) events.push({ type: 'milestones', data: this.milestones });
+    if (this.deadLetters) events.push({ type: 'deadLetters', data: this.deadLetters });
+    if (this.pipeline) events.push({ type: 'pipeline', data: this.pipeline });
+    return events;
+  }
+
+  subscribe(listener: (event: DashboardEvent) => void): () => void {
+    if (this.subscribers.size === 0) {
+      // Nothing was re-read while no page was open: the next poll re-reads every section.
+      this.keys.sales = this.keys.milestones = this.keys.deadLetters = '';
+      if (!this.pipeline || Date.now() - Date.parse(this.pipeline.at) > 3000) void this.refreshPipeline();
+    }
+    this.subscribers.add(listener);
+    return () => this.subscribers.delete(listener);
+  }
+
+  private broadcast(event: DashboardEvent): void {
+    for (const listener of this.subscribers) listener(event);
+  }
+
+  private setSource(name: 'database' | 'pipeline', error: unknown): void {
+    const ok = error === undefined;
+    const previous = this.sources[name];
+    const message = ok ? null : redactSecrets((error as Error)?.message ?? String(error));
+    if (previous.ok === ok && previous.error === message) return;
+    this.sources = {
+      ...this.sources,
+      at: new Date().toISOString(),
+      [name]: { ok, error: message, since: since(ok, previous) },
+    };
+    this.broadcast({ type: 'sources', data: this.sources });
+  }
+
+  private async pause(ms: number): Promise<void> {
+    if (this.stop.signal.aborted) return;
+    const signal = this.stop.signal;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** One poll of the aggregates; re-reads the sections that changed. */
+  async pollData(): Promise<void> {
+    const { pool } = this.options;
+    try {
+      if (!this.series.seeded) {
+        const seed = await readMinuteSeed(pool, 60);
+        this.series.seed(seed.points, seed.total);
+      }
+      const fp = await readFingerprint(pool);
+      const now = Date.now();
+      this.series.observe({ revenue: fp.revenue, units: fp.units, sales: fp.sales }, now);
+      this.setSource('database', undefined);
+      const watched = this.subscribers.size > 0 || this.sales === undefined;
+      if (!watched) return;
+      const minute = Math.floor(now / 60_000);
+      if (fp.salesKey !== this.keys.sales || minute !== this.keys.minute) {
+        const sales = await readSales(pool);
+        this.sales = { at: new Date().toISOString(), ...sales, perMinute: this.series.points() };
+        this.keys.sales = fp.salesKey;
+        this.keys.minute = minute;
+        this.broadcast({ type: 'sales', data: this.sales });
+      }
+      if (fp.milestonesKey !== this.keys.milestones) {
+        this.milestones = await readMilestones(pool);
+        this.keys.milestones = fp.milestonesKey;
+        this.broadcast({ type: 'milestones', data: this.milestones });
+      }
+      if (fp.deadLettersKey !== this.keys.deadLetters) {
+        this.deadLetters = await readDeadLetters(pool, this.options.deadLetters);
+        this.keys.deadLetters = fp.deadLettersKey;
+        this.broadcast({ type: 'deadLetters', data: this.deadLetters });
+      }
+    } catch (error) {
+      this.setSource('database', error);
+    }
+  }
+
+  /** One read of the pipeline's state (shared by concurrent callers). */
+  refreshPipeline(): Promise<void> {
+    this.pipelineRead ??= (async () => {
+      try {
+        this.pipeline = await this.options.pipeline.read();
+        this.setSource('pipeline', undefined);
+        this.broadcast({ type: 'pipeline', data: this.pipeline });
+      } catch (error) {
+        this.setSource('pipeline', error);
+      } finally {
+        this.pipelineRead = undefined;
+      }
+    })();
+    return this.pipelineRead;
+  }
+
+  start(): void {
+    const pollMs = this.options.pollMs ?? 500;
+    const pipelinePauseMs = this.options.pipelinePauseMs ?? 2000;
+    this.loops = [
+      (async () => {
+        while (!this.stop.signal.aborted) {
+          await this.pollData();
+          await this.pause(pollMs);
+        }
+      })(),
+      (async () => {
+        await this.refreshPipeline();
+        while (!this.stop.signal.aborted) {
+          await this.pause(pipelinePauseMs);
+          if (this.subscribers.size > 0) await this.refreshPipeline();
+        }
+      })(),
+    ];
+  }
+
+  async close(): Promise<void> {
+    this.stop.abort();
+    await Promise.all(this.loops);
+    await this.pipelineRead;
+  }
+}

@@ -1,0 +1,214 @@
+import pg from 'pg';
+import { milestoneSentence } from '@sales-pipeline/notifier/format-milestone';
+import type { DeadLettersSection, MilestoneView, MinutePoint, SalesSection } from '../shared/types.ts';
+
+/**
+ * The dashboard's reads, all through the read-only reporting role (DATABASE_READER_URL): a cheap
+ * fingerprint of the aggregates polled every half second, and, when it changed, the sections of the page.
+ */
+
+export type DeadLetterQuery = (pool: pg.Pool, limit: number) => Promise<DeadLettersSection>;
+
+export function createReaderPool(readerUrl: string): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: readerUrl,
+    max: 2,
+    application_name: 'sales-pipeline-dashboard',
+    connectionTimeoutMillis: 3000,
+    query_timeout: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle connection that drops (PostgreSQL restarted) is replaced on the next query.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** What tells each section of the page that it changed: one light query (primary-key and partial indexes). */
+export interface Fingerprint {
+  revenue: string;
+  units: number;
+  sales: number;
+  /** Changes when the totals, a name, a store's city or the pending sales change. */
+  salesKey: string;
+  milestonesKey: string;
+  deadLettersKey: string;
+}
+
+export async function readFingerprint(pool: pg.Pool): Promise<Fingerprint> {
+  const { rows } = await pool.query<{
+    revenue: string;
+    units: string;
+    sales: string;
+    milestones: string;
+    rejected: string;
+    pending: string;
+    products: string;
+    stores: string;
+  }>(
+    `SELECT t.revenue::text AS revenue, t.units, t.sales,
+            (SELECT coalesce(max(milestone_id), 0) || '/' || count(*) FILTER (WHERE status = 'pending')
+               FROM milestones) AS milestones,
+            (SELECT coalesce(max(rejected_id), 0) FROM rejected_rows) AS rejected,
+            (SELECT count(*) FROM sales WHERE status = 'pending') AS pending,
+            (SELECT coalesce(max(updated_at)::text, '') || '/' || count(*) FROM products) AS products,
+            (SELECT coalesce(max(lsn), 0) FROM analytics.store_dim) AS stores
+       FROM analytics.revenue_total t WHERE t.id = 1`,
+  );
+  const r = rows[0];
+  if (!r) throw new Error('analytics.revenue_total has no row: are the migrations applied?');
+  return {
+    revenue: r.revenue,
+    units: Number(r.units),
+    sales: Number(r.sales),
+    salesKey: [r.revenue, r.units, r.sales, r.pending, r.products, r.stores].join('|'),
+    milestonesKey: r.milestones,
+    deadLettersKey: `${r.rejected}|${r.pending}`,
+  };
+}
+
+/** The sales counted per minute in the last hour (one scan, at start) and the total, in one snapshot. */
+export async function readMinuteSeed(
+  pool: pg.Pool,
+  minutes: number,
+): Promise<{ points: MinutePoint[]; total: { revenue: string; units: number; sales: number } }> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const points = await client.query<{ minute: string; revenue: string; units: string; sales: string }>(
+      `SELECT (extract(epoch FROM date_trunc('minute', ingested_at)) * 1000)::bigint AS minute,
+              sum(amount)::text AS revenue, sum(quantity) AS units, count(*) AS sales
+         FROM sales
+        WHERE status = 'complete' AND ingested_at >= date_trunc('minute', now()) - make_interval(mins => $1)
+        GROUP BY 1 ORDER BY 1`,
+      [minutes - 1],
+    );
+    const total = await client.query<{ revenue: string; units: string; sales: string }>(
+      'SELECT revenue::text AS revenue, units, sales FROM analytics.revenue_total WHERE id = 1',
+    );
+    await client.query('COMMIT');
+    const t = total.rows[0];
+    return {
+      points: points.rows.map((p) => ({
+        minute: Number(p.minute),
+        revenue: p.revenue,
+        units: Number(p.units),
+        sales: Number(p.sales),
+      })),
+      total: { revenue: t?.revenue ?? '0.00', units: Number(t?.units ?? 0), sales: Number(t?.sales ?? 0) },
+    };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+type Row = Record<string, string | null>;
+const n = (v: string | null | undefined) => Number(v ?? 0);
+
+/**
+ * The sales section in one round trip and one consistent snapshot: the same queries as `sales-pipeline
+ * report` (analytics/src/report.ts), with the stores limited to the best `storeLimit`.
+ */
+export async function readSales(
+  pool: pg.Pool,
+  storeLimit = 10,
+): Promise<Omit<SalesSection, 'perMinute' | 'at'>> {
+  const limit = Math.max(1, Math.floor(storeLimit));
+  const results = (await pool.query(
+    `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
+     SELECT revenue::text AS revenue, units::text, sales::text FROM analytics.revenue_total WHERE id = 1;
+     SELECT a.product_id, p.name, a.units::text, a.revenue::text, a.sales::text FROM analytics.by_product a
+       LEFT JOIN products p USING (product_id) WHERE a.sales <> 0 ORDER BY a.revenue DESC, a.product_id;
+     SELECT r.region, r.units::text, r.revenue::text AS revenue, r.sales::text FROM analytics.by_region r
+       WHERE r.sales <> 0 ORDER BY r.revenue DESC, r.region;
+     SELECT a.city, (SELECT min(region) FROM analytics.store_dim d WHERE d.city = a.city) AS region,
+            a.units::text, a.revenue::text, a.sales::text
+       FROM analytics.by_city a WHERE a.sales <> 0 ORDER BY a.revenue DESC, a.city;
+     SELECT a.store_id, d.city, d.region, a.units::text, a.revenue::text, a.sales::text FROM analytics.by_store a
+       LEFT JOIN analytics.store_dim d USING (store_id) WHERE a.sales <> 0 ORDER BY a.revenue DESC, a.store_id
+       LIMIT ${limit};
+     SELECT to_char(day, 'YYYY-MM-DD') AS day, units::text, revenue::text, sales::text FROM analytics.by_day
+       WHERE sales <> 0 ORDER BY day;
+     SELECT (SELECT count(*) FROM rejected_rows)::text AS rejected,
+            (SELECT count(*) FROM sales WHERE status = 'pending')::text AS pending;
+     COMMIT;`,
+  )) as unknown as Array<pg.QueryResult<Row>>;
+  const [, total, products, regions, cities, stores, days, quality] = results.map((r) => r.rows);
+  const t = total?.[0];
+  const b = (r: Row) => ({ units: n(r.units), sales: n(r.sales), revenue: r.revenue ?? '0.00' });
+  return {
+    totals: { revenue: t?.revenue ?? '0.00', units: n(t?.units), sales: n(t?.sales) },
+    byProduct: (products ?? []).map((r) => ({
+      productId: r.product_id ?? '',
+      name: r.name ?? null,
+      ...b(r),
+    })),
+    byRegion: (regions ?? []).map((r) => ({ region: r.region ?? '', ...b(r) })),
+    byCity: (cities ?? []).map((r) => ({ city: r.city ?? '', region: r.region ?? null, ...b(r) })),
+    bestStores: (stores ?? []).map((r) => ({
+      storeId: r.store_id ?? '',
+      city: r.city ?? null,
+      region: r.region ?? null,
+      ...b(r),
+    })),
+    byDay: (days ?? []).map((r) => ({ day: r.day ?? '', ...b(r) })),
+    quality: { rejectedRows: n(quality?.[0]?.rejected), pendingSales: n(quality?.[0]?.pending) },
+  };
+}
+
+/** The last milestones of the outbox, each with the sentence the notifier posts to Slack. */
+export async function readMilestones(pool: pg.Pool, limit = 10): Promise<MilestoneView[]> {
+  const { rows } = await pool.query<{
+    milestone_id: string;
+    rule: 'revenue_total' | 'product_units' | 'big_sale' | 'store_best_day';
+    subject: string;
+    step: string;
+    payload: Record<string, string | number | null>;
+    status: string;
+    detected_at: Date;
+    sent_at: Date | null;
+  }>(
+    `SELECT milestone_id, rule, subject, step::text, payload, status, detected_at, sent_at
+       FROM milestones ORDER BY milestone_id DESC LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => {
+    // As the notifier formats it when it claims the milestone (notifier/src/notify.ts).
+    const milestone = {
+      rule: r.rule,
+      subject: r.subject,
+      step: r.step.replace(/\.00$/, ''),
+      payload: r.payload,
+    };
+    const context = {
+      productName: (r.payload.product_name as string | null) ?? null,
+      city: (r.payload.city as string | null) ?? null,
+    };
+    const sentence = (language: 'fr' | 'en') => {
+      try {
+        return milestoneSentence(milestone, context, language) ?? `${r.rule} ${r.subject} ${r.step}`;
+      } catch {
+        return `${r.rule} ${r.subject} ${r.step}`;
+      }
+    };
+    return {
+      id: Number(r.milestone_id),
+      rule: r.rule,
+      subject: r.subject,
+      status: r.status,
+      detectedAt: r.detected_at.toISOString(),
+      sentAt: r.sent_at?.toISOString() ?? null,
+      text: { fr: sentence('fr'), en: sentence('en') },
+    };
+  });
+}
+
+export async function readDeadLetters(
+  pool: pg.Pool,
+  query: DeadLetterQuery,
+  limit = 20,
+): Promise<DeadLettersSection> {
+  return query(pool, limit);
+}

@@ -1,0 +1,115 @@
+/**
+ * What the dashboard server sends the page (as JSON, over server-sent events and /api/*). Money is a
+ * decimal string with two decimals, exact; counts are numbers. No connection string, password or token
+ * is ever part of it.
+ */
+
+export interface Breakdown {
+  units: number;
+  sales: number;
+  /** Exact decimal string, e.g. `"5268.78"`. */
+  revenue: string;
+}
+
+export interface MinutePoint extends Breakdown {
+  /** Start of the minute, in milliseconds since the epoch. */
+  minute: number;
+}
+
+export interface SalesSection {
+  at: string;
+  totals: Breakdown;
+  /** Revenue counted per minute over the last hour (minutes without a change are absent). */
+  perMinute: MinutePoint[];
+  byDay: Array<Breakdown & { day: string }>;
+  byProduct: Array<Breakdown & { productId: string; name: string | null }>;
+  byRegion: Array<Breakdown & { region: string }>;
+  byCity: Array<Breakdown & { city: string; region: string | null }>;
+  bestStores: Array<Breakdown & { storeId: string; city: string | null; region: string | null }>;
+  quality: { rejectedRows: number; pendingSales: number };
+}
+
+export interface MilestoneView {
+  id: number;
+  rule: string;
+  subject: string;
+  status: string;
+  detectedAt: string;
+  sentAt: string | null;
+  /** The sentence as the notifier posts it to Slack, in each language. Rendered as text. */
+  text: { fr: string; en: string };
+}
+
+export interface DeadLettersSection {
+  totals: { rejectedRows: number; pendingSales: number };
+  rejected: Array<{
+    id: number;
+    stage: string;
+    feed: string | null;
+    line: number | null;
+    reason: string;
+    raw: string | null;
+    topic: string | null;
+    rejectedAt: string;
+    replayedAt: string | null;
+  }>;
+  pending: Array<{ productId: string; storeId: string; missing: string; sales: number }>;
+}
+
+export interface WorkerView {
+  name: string;
+  pid: number | null;
+  alive: boolean;
+  healthy: boolean | null;
+  restarts: number;
+  failed: string | null;
+  ratePerSecond: number | null;
+  lastError: { at: string; message: string } | null;
+}
+
+export interface LatencyView {
+  hop: string;
+  worker: string;
+  metric: string;
+  p50: number | null;
+  p99: number | null;
+  count: number;
+  /** `window`: the observations of about the last minute; `lifetime`: since the worker started. */
+  scope: 'window' | 'lifetime';
+}
+
+export interface PartitionLag {
+  partition: number;
+  nextOffset: number;
+  endOffset: number | null;
+  lag: number | null;
+}
+
+export interface PipelineSection {
+  at: string;
+  healthy: boolean;
+  mode: string;
+  components: Array<{ name: string; healthy: boolean; detail: string }>;
+  supervisor: { pid: number; alive: boolean; demo: boolean; startedAt: string } | null;
+  workers: WorkerView[];
+  connector: { name: string; state: string; tasks: Array<{ id: number; state: string }> } | null;
+  replicationSlot: { name: string; active: boolean; lagBytes: number } | null;
+  topics: Array<{ name: string; partitions: Array<{ partition: number; endOffset: number }> }>;
+  groups: Array<{ group: string; topic: string; lag: number | null; partitions: PartitionLag[] }>;
+  latency: LatencyView[];
+  errors: string[];
+}
+
+/** The dashboard's own view of its sources: which are reachable now. */
+export interface SourcesHealth {
+  at: string;
+  database: { ok: boolean; error: string | null; since: string | null };
+  pipeline: { ok: boolean; error: string | null; since: string | null };
+}
+
+export type DashboardEvent =
+  | { type: 'sales'; data: SalesSection }
+  | { type: 'milestones'; data: MilestoneView[] }
+  | { type: 'deadLetters'; data: DeadLettersSection }
+  | { type: 'pipeline'; data: PipelineSection }
+  | { type: 'sources'; data: SourcesHealth };
