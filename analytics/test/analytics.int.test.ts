@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { readReport, reconcile, type Report } from '@sales-pipeline/analytics';
 import { loadStackConfig, nativeRestartPostgres } from '@sales-pipeline/stack';
@@ -154,21 +155,49 @@ describe('analytics: aggregates from the change stream', () => {
     expect(deltaOf(before, after).product('REF004')).toBe(3_003);
   });
 
-  it('applies nothing twice after a kill -9 and a replay', async () => {
+  it('applies nothing twice after a kill -9 in the middle of the stream and a replay', async () => {
     const feed = unique('replay');
+    // A sale of REF003 first, so that its by_product row exists: the test holds that row below.
+    await insertSales(`${feed}-seed`, 1, '3', 'REF003');
     await caughtUp();
     const before = await totalOf();
     await stopWorker(worker);
-    await insertSales(feed, 2000);
-    const victim = startWorker(['analytics'], analyticsEnv());
-    await eventually(totalOf, (t) => t.sales > before.sales, 60_000);
-    victim.kill('SIGKILL');
-    await victim.exited;
+    await insertSales(`${feed}-a`, 1000, '3', 'REF004');
+    // Hold REF003's aggregate row: the worker can apply changes of REF004, but it blocks on the first batch
+    // that reaches a REF003 sale, until it is killed there, in the middle of the stream.
+    const holder = new pg.Client({ connectionString: secrets.adminDatabaseUrl });
+    await holder.connect();
+    let killedAt: Awaited<ReturnType<typeof totalOf>>;
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM analytics.by_product WHERE product_id = 'REF003' FOR UPDATE`);
+      const victim = startWorker(['analytics'], analyticsEnv());
+      await eventually(totalOf, (t) => t.sales > before.sales, 60_000);
+      await insertSales(`${feed}-b`, 1000, '3', 'REF003');
+      await eventually(
+        () =>
+          query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_stat_activity
+              WHERE application_name = 'sales-pipeline-analytics' AND wait_event_type = 'Lock'`,
+          ),
+        (rows) => rows[0]?.n !== '0',
+        60_000,
+      );
+      victim.kill('SIGKILL');
+      await victim.exited;
+      killedAt = await totalOf();
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+    // It was the middle: some of the changes were applied and committed, not all of them.
+    expect(killedAt.sales - before.sales).toBeGreaterThan(0);
+    expect(killedAt.sales - before.sales).toBeLessThan(2000);
     worker = startWorker(['analytics'], analyticsEnv());
     await caughtUp();
     const after = await totalOf();
     expect(after.sales - before.sales).toBe(2000);
-    expect(after.units - before.units).toBe((1000 * (1 + 2 + 3 + 4)) / 2);
+    expect(after.units - before.units).toBe(2 * 250 * (1 + 2 + 3 + 4));
   });
 
   it('ends with zero drift after a random workload of inserts, updates and deletes', async () => {
