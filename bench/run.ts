@@ -8,6 +8,8 @@
  *   latency    line → row / aggregate / milestone at a steady rate                      BENCH_RATE (1,000), BENCH_SECONDS (30)
  *   aggregate  analytics cost per change, large vs small table                          BENCH_CHANGES, BENCH_BASE_SMALL, BENCH_BASE_LARGE
  *   memory     peak resident memory of each worker process (from ingest and latency: runs both)
+ *   cost       CPU ms per sale of each process, idle cost, latency per hop, at a set rate   BENCH_RATE (300),
+ *              BENCH_WARMUP_SECONDS (60), BENCH_SECONDS (60), BENCH_IDLE_SECONDS (30)
  *
  * No argument runs them all. Results go to bench/results/latest.json (merged: a part run alone replaces
  * that part's figures only) and bench/results/latest.md.
@@ -21,6 +23,7 @@ import { REPO_ROOT, type RunningStack } from '@sales-pipeline/stack';
 import { benchStack, fmt } from './bench-stack.ts';
 import type { PartResult } from './lib/part.ts';
 import { aggregate } from './parts/aggregate.ts';
+import { cost } from './parts/cost.ts';
 import { ingest } from './parts/ingest.ts';
 import { latency } from './parts/latency.ts';
 import { naive } from './parts/naive.ts';
@@ -32,8 +35,9 @@ const PARTS: Record<string, (stack: RunningStack) => Promise<PartResult>> = {
   naive,
   latency,
   aggregate,
+  cost,
 };
-const ORDER = ['ingest', 'sink', 'naive', 'latency', 'aggregate'];
+const ORDER = ['ingest', 'sink', 'naive', 'latency', 'aggregate', 'cost'];
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 for (const arg of args) {
