@@ -177,7 +177,13 @@ export async function cost(stack: RunningStack): Promise<PartResult> {
   const rulesFile = path.join(dir, 'rules.json');
   fs.writeFileSync(
     rulesFile,
-    JSON.stringify({ revenueStepEuros, productUnitsStep, bigSaleEuros: 0, storeBestDay: false }),
+    JSON.stringify({
+      revenueStepEuros,
+      productUnitsStep,
+      stepSeries: 'multiples', // one milestone per step (the default 1-2-5 series fires a handful)
+      bigSaleEuros: 0,
+      storeBestDay: false,
+    }),
   );
   const slack = new FakeSlack();
   const slackUrl = await slack.start();
