@@ -7,6 +7,8 @@ import { CLI_BIN } from './supervisor.ts';
 
 /** The notifier's rules for the run, sized from the feed so that each rule fires tens of times. */
 export interface ChaosRules {
+  /** Every multiple of a step is a milestone (not the notifier's default 1-2-5 series). */
+  stepSeries: 'multiples';
   revenueStepEuros: number;
   productUnitsStep: number;
   bigSaleEuros: number;
@@ -19,6 +21,7 @@ export function rulesFor(feed: ChaosFeed): ChaosRules {
   const amounts = [...feed.sales.values()].map((s) => s.amountCents).sort((a, b) => (a < b ? 1 : -1));
   const top = amounts[Math.min(amounts.length - 1, Math.max(2, Math.floor(amounts.length / 1000)))] ?? 100n;
   return {
+    stepSeries: 'multiples',
     revenueStepEuros: Math.max(1, Math.floor(totalEuros / 40)),
     productUnitsStep: Math.max(1, Math.floor(Math.min(...units) / 8)),
     bigSaleEuros: Math.max(1, Number(top / 100n)),

@@ -115,6 +115,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     SLACK_API_URL: slackUrl,
     SLACK_MIN_INTERVAL_MS: '10',
     MILESTONE_RULES_FILE: files.rules,
+    // One post per milestone, so that each is checked against its own message (digests, which carry
+    // several, have kill -9 tests of their own in notifier/test/notify.int.test.ts).
+    NOTIFIER_DIGEST_AFTER: '0',
   };
   const timeline: TimelineEntry[] = [];
   const onEvent = (event: WorkerEvent) => {

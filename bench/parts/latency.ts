@@ -67,7 +67,13 @@ export async function latency(stack: RunningStack): Promise<PartResult> {
   const rulesFile = path.join(dir, 'rules.json');
   fs.writeFileSync(
     rulesFile,
-    JSON.stringify({ revenueStepEuros, productUnitsStep, bigSaleEuros: 0, storeBestDay: false }),
+    JSON.stringify({
+      stepSeries: 'multiples',
+      revenueStepEuros,
+      productUnitsStep,
+      bigSaleEuros: 0,
+      storeBestDay: false,
+    }),
   );
   const slack = new FakeSlack();
   const slackUrl = await slack.start();

@@ -38,6 +38,8 @@ export async function retry<T>(
       const delayMs = Math.round(base * (0.8 + Math.random() * 0.4));
       options.onRetry?.(error, attempt, delayMs);
       await sleep(delayMs, undefined, { signal: options.signal }).catch(() => undefined);
+      // Stopped while waiting: give up with the last error rather than try once more.
+      if (options.signal?.aborted) throw error;
     }
   }
 }
