@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { createLogger } from '@sales-pipeline/platform';
+import {
+  createKafka,
+  createLogger,
+  DEFAULT_TOPICS,
+  ensureTopics,
+  pipelineTopicSpecs,
+} from '@sales-pipeline/platform';
 import {
   CDC_CONNECTOR_NAME,
   REPO_ROOT,
@@ -154,3 +160,18 @@ export function summarize(values: number[]) {
 
 export const fmt = (n: number) => Math.round(n).toLocaleString('en');
 export const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** The pipeline's topics as the producer creates them (3 sales partitions), before a consumer starts. */
+export async function createPipelineTopics(stack: RunningStack): Promise<void> {
+  const admin = createKafka({
+    clientId: 'bench-topics',
+    brokers: stack.endpoints.kafkaBrokers.split(','),
+    logger: createLogger('bench', 'warn'),
+  }).admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, pipelineTopicSpecs(DEFAULT_TOPICS, 3));
+  } finally {
+    await admin.disconnect();
+  }
+}

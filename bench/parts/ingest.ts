@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { RunningStack } from '@sales-pipeline/stack';
-import { adminClient, fmt, rate, secs, setCdc, sizeFromEnv } from '../bench-stack.ts';
+import { adminClient, createPipelineTopics, fmt, rate, secs, setCdc, sizeFromEnv } from '../bench-stack.ts';
 import { SALES_COLUMNS, tempDir, writeFeed, writeReferenceFiles, writeSalesCopyFile } from '../lib/feed.ts';
 import { commitSpan, storedOffsetsReach, waitForGroup, waitForRows, type PartResult } from '../lib/part.ts';
 import { startWorker, waitForExit, whileAlive, workerEnv } from '../lib/workers.ts';
@@ -31,7 +31,9 @@ export async function ingest(stack: RunningStack): Promise<PartResult> {
   // Change capture is paused for the part, so that neither side pays for Debezium reading the WAL.
   await setCdc(stack, false);
 
-  // 1. The pipeline: consumer ready first, then the producer on the file.
+  // 1. The pipeline: consumer ready first, then the producer on the file. The consumer waits for the
+  // topics, which the producer creates (as `up` would, from SALES_TOPIC_PARTITIONS): made here first.
+  await createPipelineTopics(stack);
   const consumer = startWorker('consumer', ['consume'], workerEnv(stack));
   await whileAlive([consumer], waitForGroup(stack, 'sales-pipeline.consumer'));
   process.stdout.write('ingest: producer → Kafka → consumer → PostgreSQL…\n');
