@@ -25,6 +25,8 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-measure-'));
+// mkdtemp makes it 0700; PostgreSQL runs as `postgres` when we are root, and must enter it.
+fs.chmodSync(home, 0o711);
 const env: NodeJS.ProcessEnv = {
   PATH: process.env.PATH,
   HOME: process.env.HOME,
