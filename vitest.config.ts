@@ -15,6 +15,7 @@ export default defineConfig({
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['*/src/**/*.test.ts', '*/test/**/*.test.ts'],
@@ -22,6 +23,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['*/src/**/*.int.test.ts', '*/test/**/*.int.test.ts'],
