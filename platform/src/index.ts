@@ -38,3 +38,4 @@ export { ensureTopics, pipelineTopicSpecs, waitForTopics, type TopicSpec } from 
 export { lockOffset, storeOffset, storedOffsets } from './pg-offsets.ts';
 export { runPartitionWorker, type PartitionWorkerOptions } from './partition-worker.ts';
 export { applyExactlyOnce, type ExactlyOnceOutcome } from './apply-exactly-once.ts';
+export { Wakeup } from './wakeup.ts';

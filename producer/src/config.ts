@@ -49,8 +49,16 @@ const schema = z.object({
   DEADLETTER_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.deadLetter),
   /** SALES_TOPIC_PARTITIONS: partitions of the sales topic when the producer creates it. Default 3. */
   SALES_TOPIC_PARTITIONS: positiveIntSchema(3),
-  /** FILE_POLL_INTERVAL_MS: how often a followed file is checked for new bytes. Default 50. */
-  FILE_POLL_INTERVAL_MS: positiveIntSchema(50),
+  /**
+   * FILE_POLL_INTERVAL_MS: the safety-net check of a followed file. Changes wake the producer at once
+   * (inotify); this poll only matters where the filesystem gives no events. Default 1000.
+   */
+  FILE_POLL_INTERVAL_MS: positiveIntSchema(1000),
+  /**
+   * PRODUCER_LINGER_MS: after a change wakes it, how long the producer lets more lines arrive before it
+   * reads them, so that lines appended one by one share a Kafka transaction. 0 reads at once. Default 10.
+   */
+  PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(10),
   /** URL_POLL_INTERVAL_MS: how often a URL feed is polled (conditional GET). Default 2000. */
   URL_POLL_INTERVAL_MS: positiveIntSchema(2000),
   /**

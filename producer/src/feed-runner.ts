@@ -6,6 +6,7 @@ import type { FeedCheckpoint } from './feed-checkpoint.ts';
 import { FeedParser, START_CURSOR, type FeedCursor, type FeedOutput } from './feed-parser.ts';
 import { FeedHeaderError } from './feed-header-error.ts';
 import type { FeedLocation } from './feed-identity.ts';
+import { FileChangeSignal } from './file-change-signal.ts';
 import { FileSource } from './file-source.ts';
 import type { FeedKind } from './header.ts';
 import type { IdPatterns } from './id-patterns.ts';
@@ -28,7 +29,13 @@ export interface FeedRunnerOptions {
   topics: { sales: string; products: string; stores: string; deadLetter: string };
   maxLineBytes: number;
   readBytes: number;
+  /** Safety-net poll of a followed file; changes wake the producer at once (inotify). */
   filePollMs: number;
+  /**
+   * After a change wakes it, how long the producer lets more lines arrive before it reads: lines
+   * appended one at a time then go out in one transaction, not one each.
+   */
+  lingerMs: number;
   urlPollMs: number;
   lastLineIdleMs: number;
   rotationSettleMs: number;
@@ -178,10 +185,24 @@ export class FeedRunner {
 
   private async runFile(path: string, checkpoint: FeedCheckpoint | undefined): Promise<void> {
     const source = new FileSource(path);
-    while (!(await source.open())) {
-      if (!this.options.follow) throw new Error(`feed file ${path} does not exist`);
-      if (await this.idle(this.options.filePollMs)) return;
+    const changes = this.options.follow ? new FileChangeSignal(path, this.logger) : undefined;
+    try {
+      while (!(await source.open())) {
+        if (!changes) throw new Error(`feed file ${path} does not exist`);
+        await changes.next(this.options.filePollMs, this.stop);
+        if (this.stop.aborted) return;
+      }
+      await this.followFile(source, checkpoint, changes);
+    } finally {
+      changes?.close();
     }
+  }
+
+  private async followFile(
+    source: FileSource,
+    checkpoint: FeedCheckpoint | undefined,
+    changes: FileChangeSignal | undefined,
+  ): Promise<void> {
     try {
       await this.resumeFile(source, checkpoint);
       let lastChange = Date.now();
@@ -219,11 +240,27 @@ export class FeedRunner {
           await this.publish(this.parser.flush(), lastChange);
         }
         await this.reportFile(source);
-        if (await this.idle(this.options.filePollMs)) return;
+        if (await this.waitForChange(changes, lastChange)) return;
       }
     } finally {
       await source.close();
     }
+  }
+
+  /**
+   * Waits for the followed file to change (or the safety-net poll, or the moment a held last line
+   * becomes due), then lingers a little so that lines written one by one are read together. Returns
+   * true when the runner is stopped.
+   */
+  private async waitForChange(changes: FileChangeSignal | undefined, lastChange: number): Promise<boolean> {
+    if (!changes) return this.idle(this.options.filePollMs);
+    const lastLineDue =
+      this.parser.heldBytes > 0
+        ? Math.max(1, lastChange + this.options.lastLineIdleMs - Date.now())
+        : Number.POSITIVE_INFINITY;
+    await changes.next(Math.min(this.options.filePollMs, lastLineDue), this.stop);
+    if (this.options.lingerMs > 0) return this.idle(this.options.lingerMs);
+    return this.stop.aborted;
   }
 
   private async reportFile(source: FileSource): Promise<void> {

@@ -51,8 +51,11 @@ export class FileSource {
   /** Up to `length` bytes of the open file from `position` (fewer at its end). */
   async read(position: number, length: number): Promise<Buffer> {
     if (!this.handle) return Buffer.alloc(0);
-    const buffer = Buffer.allocUnsafe(length);
-    const { bytesRead } = await this.handle.read(buffer, 0, length, position);
+    // Only as much as the file holds: a follower that is caught up allocates nothing.
+    const available = Math.min(length, Math.max(0, (await this.handle.stat()).size - position));
+    if (available === 0) return Buffer.alloc(0);
+    const buffer = Buffer.allocUnsafe(available);
+    const { bytesRead } = await this.handle.read(buffer, 0, available, position);
     return buffer.subarray(0, bytesRead);
   }
 

@@ -99,6 +99,7 @@ export async function produce(
             maxLineBytes: config.MAX_LINE_BYTES,
             readBytes: config.PRODUCER_READ_BYTES,
             filePollMs: config.FILE_POLL_INTERVAL_MS,
+            lingerMs: config.PRODUCER_LINGER_MS,
             urlPollMs: config.URL_POLL_INTERVAL_MS,
             lastLineIdleMs: config.LAST_LINE_IDLE_MS,
             rotationSettleMs: config.ROTATION_SETTLE_MS,
