@@ -7,6 +7,7 @@ import {
   runPartitionWorker,
   startMetricsServer,
   waitForTopics,
+  Wakeup,
   type Logger,
   type MetricsServer,
 } from '@sales-pipeline/platform';
@@ -82,6 +83,8 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
   let metricsServer: MetricsServer | undefined;
   const halt = new AbortController();
   let sending: Promise<void> = Promise.resolve();
+  // Wakes the send loop when milestones are recorded, rather than it reading the outbox every 200 ms.
+  const outboxFilled = new Wakeup();
   let sendFailure: unknown;
   try {
     if (config.METRICS_PORT !== undefined) {
@@ -95,11 +98,13 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
     // loop gives its lock connection back (pool.end() waits for it), and the error ends the process so
     // that its supervisor restarts it rather than leaving a half-working notifier.
     stop.addEventListener('abort', () => halt.abort(), { once: true });
-    sending = postOutbox(pool, sender, config, log, halt.signal, status, outbox).catch((error: unknown) => {
-      sendFailure = error;
-      log.error({ err: error }, 'the Slack send loop failed; stopping the notifier');
-      halt.abort();
-    });
+    sending = postOutbox(pool, sender, config, log, halt.signal, status, outbox, outboxFilled).catch(
+      (error: unknown) => {
+        sendFailure = error;
+        log.error({ err: error }, 'the Slack send loop failed; stopping the notifier');
+        halt.abort();
+      },
+    );
     const admin = kafka.admin();
     await admin.connect();
     await waitForTopics(
@@ -116,7 +121,6 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
       group: config.NOTIFIER_GROUP,
       topics,
       sessionTimeoutMs: config.NOTIFIER_SESSION_TIMEOUT_MS,
-      maxWaitTimeInMs: 100,
       stop: halt.signal,
       handleBatch: async (batch) => {
         const outcome = await applyExactlyOnce(
@@ -139,6 +143,7 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
         );
         const recorded = outcome.result ?? [];
         if (recorded.length > 0) {
+          outboxFilled.notify();
           const now = Date.now();
           for (const m of recorded)
             if (m.lineSeenAt !== undefined) lineToMilestone.observe(Math.max(0, now - m.lineSeenAt) / 1000);

@@ -7,6 +7,7 @@ import {
   type Pool,
   type PoolClient,
   type RetryPolicy,
+  Wakeup,
 } from '@sales-pipeline/platform';
 import type { NotifierConfig } from './config.ts';
 import type { Milestone } from './detect-milestones.ts';
@@ -58,6 +59,9 @@ function messageOfOne(m: Milestone, config: NotifierConfig): SlackMessage {
   return formatMilestone(m, context, config.NOTIFIER_LANGUAGE);
 }
 
+/** How long an idle send loop sleeps before it reads the outbox again, unless woken sooner. */
+const IDLE_RECHECK_MS = 5_000;
+
 /** The message for a claimed post: the milestone's own, or a digest of them. */
 function messageOf(claim: ClaimedPost, config: NotifierConfig): SlackMessage {
   const [only, ...others] = claim.milestones;
@@ -79,6 +83,7 @@ export async function postOutbox(
   stop: AbortSignal,
   status: NotifierStatus,
   metrics: OutboxMetrics,
+  outboxFilled: Wakeup = new Wakeup(),
 ): Promise<void> {
   const pacing: Pacing = {
     minIntervalMs: config.SLACK_MIN_INTERVAL_MS,
@@ -133,9 +138,15 @@ export async function postOutbox(
         : backlog.pending > 0
           ? { waitMs: 0, limit: pacing.digestMax }
           : undefined;
-      if (!plan || plan.waitMs > 0) {
-        // Look again soon: the backlog may outgrow a digest meanwhile, and the gauge stays fresh.
-        await pause(Math.min(plan?.waitMs ?? 200, 1_000));
+      if (!plan) {
+        // Nothing to post: sleep until this process records a milestone, or a few seconds (another
+        // notifier may record some; the backlog gauge stays fresh).
+        await outboxFilled.wait(IDLE_RECHECK_MS, stop);
+        continue;
+      }
+      if (plan.waitMs > 0) {
+        // Paced: look again soon, the backlog may outgrow a digest meanwhile.
+        await pause(Math.min(plan.waitMs, 1_000));
         continue;
       }
       claim = await withTransaction(pool, (client) => claimNextPost(client, plan.limit));
