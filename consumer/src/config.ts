@@ -25,8 +25,12 @@ const schema = z.object({
   DEADLETTER_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.deadLetter),
   /** CONSUMER_MAX_BYTES_PER_PARTITION: largest fetch per partition, bytes; bounds a batch. Default 4 MiB. */
   CONSUMER_MAX_BYTES_PER_PARTITION: positiveIntSchema(4 * 1024 * 1024),
-  /** CONSUMER_MAX_WAIT_MS: how long a fetch waits for data, ms. Default 100. */
-  CONSUMER_MAX_WAIT_MS: positiveIntSchema(100),
+  /**
+   * CONSUMER_MAX_WAIT_MS: how long a fetch waits at the broker when there is nothing new, ms. Data that
+   * arrives meanwhile answers it at once, so a longer wait costs no latency, only fewer idle round trips.
+   * Default 1000.
+   */
+  CONSUMER_MAX_WAIT_MS: positiveIntSchema(1000),
   /**
    * CONSUMER_SESSION_TIMEOUT_MS: how long the group waits for a silent member before moving its
    * partitions (a crashed consumer's partitions resume elsewhere after this). Default 30000; min 6000.
