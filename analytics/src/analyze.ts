@@ -51,23 +51,31 @@ export async function analyze(
     registers: [registry],
   });
   let metricsServer: MetricsServer | undefined;
+  // The change topics it still waits for: healthy meanwhile (nothing to do yet), and /healthz says which.
+  let waitingFor: string[] = [];
   try {
-    // Debezium creates its topics on the first change: wait for them rather than fail.
+    if (config.METRICS_PORT !== undefined) {
+      metricsServer = await startMetricsServer(registry, {
+        port: config.METRICS_PORT,
+        host: config.METRICS_HOST,
+        healthy: () => ({ ok: true, ...(waitingFor.length > 0 ? { detail: { waitingFor } } : {}) }),
+      });
+    }
+    // Debezium creates a table's topic on its first change (`stack up` creates them beforehand; another
+    // stack may not): wait for them rather than fail.
     const admin = kafka.admin();
     await admin.connect();
     await waitForTopics(
       admin,
       [salesTopic, storesTopic],
-      (missing) =>
-        log.info({ missing }, 'waiting for the change topics (Debezium creates them on the first change)'),
+      (missing) => {
+        if (missing.join() !== waitingFor.join())
+          log.info({ missing }, 'waiting for the change topics (Debezium creates them on the first change)');
+        waitingFor = missing;
+      },
       stop,
     ).finally(() => admin.disconnect());
-    if (config.METRICS_PORT !== undefined) {
-      metricsServer = await startMetricsServer(registry, {
-        port: config.METRICS_PORT,
-        host: config.METRICS_HOST,
-      });
-    }
+    waitingFor = [];
     await runPartitionWorker({
       kafka,
       pool,

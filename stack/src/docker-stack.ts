@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { PostgreSqlContainer } from '@testcontainers/postgresql';
 import { GenericContainer, Network, Wait, getContainerRuntimeClient } from 'testcontainers';
 import type { Logger } from '@sales-pipeline/platform';
+import { ensureChangeTopics } from './change-topics.ts';
 import { registerConnector } from './connector.ts';
 import { freePort } from './free-port.ts';
 import { IMAGES } from './images.ts';
@@ -82,6 +83,7 @@ export async function dockerUp(logger: Logger, startTimeoutMs: number): Promise<
     .withStartupTimeout(startTimeoutMs)
     .start();
   log.info({ port: kafkaHostPort }, 'redpanda container ready');
+  await ensureChangeTopics(`127.0.0.1:${kafkaHostPort}`);
 
   const connect = await new GenericContainer(IMAGES.debeziumConnect)
     .withNetwork(network)
@@ -106,6 +108,12 @@ export async function dockerUp(logger: Logger, startTimeoutMs: number): Promise<
   await registerConnector(connectUrl, { timeoutMs: startTimeoutMs });
   log.info({ url: connectUrl }, 'debezium connect ready');
 
+  async function down() {
+    await connect.stop();
+    await redpanda.stop();
+    await postgres.stop();
+    await network.stop();
+  }
   return {
     mode: 'docker',
     endpoints: {
@@ -114,11 +122,8 @@ export async function dockerUp(logger: Logger, startTimeoutMs: number): Promise<
       connectUrl,
     },
     secrets: roleUrls(pgHost, pgPort, credentials),
-    async down() {
-      await connect.stop();
-      await redpanda.stop();
-      await postgres.stop();
-      await network.stop();
-    },
+    down,
+    // Every container was started by this call.
+    stopStarted: down,
   };
 }

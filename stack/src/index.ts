@@ -14,6 +14,8 @@ export {
   type RunningStack,
 } from './native-stack.ts';
 export { freePort } from './free-port.ts';
+export { endpointStatus, postgresAnswers } from './endpoint-status.ts';
+export { changeTopicPlan, ensureChangeTopics, type ChangeTopicPlan } from './change-topics.ts';
 export { isAlive, waitFor } from './processes.ts';
 export { runMigrations, setRolePasswords, MIGRATIONS_DIR, type RolePasswords } from './migrate.ts';
 export {

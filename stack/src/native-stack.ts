@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StackError, type Logger } from '@sales-pipeline/platform';
 import type { StackConfig } from './config.ts';
+import { ensureChangeTopics } from './change-topics.ts';
 import { ConnectNode } from './connect-node.ts';
 import { connectorState, registerConnector } from './connector.ts';
 import { isPortFree, reusePortOrPickFree } from './free-port.ts';
@@ -10,6 +11,7 @@ import { KafkaNode } from './kafka-node.ts';
 import { runMigrations, setRolePasswords } from './migrate.ts';
 import { DATABASE_NAME, PostgresNode, postgresUrl, roleUrls } from './postgres-node.ts';
 import { checkPrerequisites, type Prerequisites } from './prerequisites.ts';
+import { runCommand } from './processes.ts';
 import { loadOrCreateCredentials, readState, writeState, type StackPorts } from './state.ts';
 import type { ComponentHealth, StackCredentials, StackEndpoints, StackStatus } from './types.ts';
 
@@ -21,6 +23,8 @@ export interface RunningStack {
   secrets: { databaseUrl: string; readerDatabaseUrl: string; adminDatabaseUrl: string };
   /** Stops every component; the data stays for the next `up`. */
   down(): Promise<void>;
+  /** Stops only the components this start started (those that ran before stay): undoes a failed `up`. */
+  stopStarted(): Promise<void>;
 }
 
 function endpointsFor(ports: StackPorts): StackEndpoints {
@@ -99,6 +103,7 @@ export async function nativeUp(config: StackConfig, logger: Logger): Promise<Run
   const log = logger.child({ module: 'native-stack' });
   const prerequisites = checkPrerequisites(config);
   fs.mkdirSync(config.home, { recursive: true });
+  if (prerequisites.runuser) await ensurePostgresCanEnter(config.home, prerequisites.runuser);
   const jars = await ensureJars(config.cacheDir, prerequisites.mvn, () =>
     log.info(
       { cacheDir: config.cacheDir },
@@ -124,25 +129,56 @@ export async function nativeUp(config: StackConfig, logger: Logger): Promise<Run
   const credentials = loadOrCreateCredentials(config.home);
   const nodes = buildNodes(config, ports, credentials, prerequisites, jars);
   const admin = nodes.postgres.adminConfig();
+  // What this call starts, it stops again if the stack does not come up; what ran before stays.
+  const started = NATIVE_COMPONENTS.filter((name) => nodes[name].pid() === undefined);
+  const stopStarted = async () => {
+    for (const name of ['connect', 'kafka', 'postgres'] as const) {
+      if (!started.includes(name)) continue;
+      await (name === 'postgres' ? nodes.postgres.stop() : nodes[name].stop(config.stopTimeoutMs)).catch(
+        (error: unknown) => log.error({ err: error, component: name }, 'could not stop it'),
+      );
+    }
+  };
 
+  let failed = false;
   const database = (async () => {
-    const started = Date.now();
+    const since = Date.now();
     await nodes.postgres.init();
     await nodes.postgres.start();
     await nodes.postgres.ensureDatabase();
     await runMigrations(admin, logger);
     await setRolePasswords(admin, credentials);
-    log.info({ port: ports.postgres, durationMs: Date.now() - started }, 'postgres ready');
+    log.info({ port: ports.postgres, durationMs: Date.now() - since }, 'postgres ready');
   })();
   const broker = (async () => {
-    const started = Date.now();
+    const since = Date.now();
     await nodes.kafka.start();
-    log.info({ brokers: nodes.kafka.brokers, durationMs: Date.now() - started }, 'kafka ready');
+    log.info({ brokers: nodes.kafka.brokers, durationMs: Date.now() - since }, 'kafka ready');
+    const created = await ensureChangeTopics(nodes.kafka.brokers);
+    if (created.length > 0) log.info({ topics: created }, 'change topics created');
+    if (failed) return; // the database did not come up: start nothing more
     await nodes.connect.start();
-    log.info({ url: nodes.connect.url, durationMs: Date.now() - started }, 'kafka connect ready');
+    log.info({ url: nodes.connect.url, durationMs: Date.now() - since }, 'kafka connect ready');
   })();
-  await Promise.all([database, broker]);
-  await registerConnector(nodes.connect.url, { timeoutMs: config.startTimeoutMs });
+  try {
+    // Both halves run to their end (or first failure) before anything is decided: a failure of one
+    // never leaves the other starting processes behind our back.
+    const results = await Promise.allSettled([
+      database.catch((error: unknown) => {
+        failed = true;
+        throw error;
+      }),
+      broker,
+    ]);
+    const rejected = results.find((r) => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
+    await registerConnector(nodes.connect.url, { timeoutMs: config.startTimeoutMs });
+  } catch (error) {
+    if (started.length > 0)
+      log.warn({ components: started }, 'the stack did not come up: stopping what this up started');
+    await stopStarted();
+    throw error;
+  }
   log.info('debezium connector running');
 
   return {
@@ -150,6 +186,7 @@ export async function nativeUp(config: StackConfig, logger: Logger): Promise<Run
     endpoints: endpointsFor(ports),
     secrets: roleUrls('127.0.0.1', ports.postgres, credentials),
     down: () => nativeDown(config, logger),
+    stopStarted,
   };
 }
 
@@ -306,4 +343,40 @@ async function ensurePortsFree(component: NativeComponent, ports: number[]): Pro
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
+}
+
+/**
+ * Run as root, PostgreSQL runs as the `postgres` user, which must be able to enter the stack's home and
+ * every directory above it (a `mktemp -d` directory is 0700: it cannot). Checked before anything starts,
+ * naming the first directory it cannot enter and the fix.
+ */
+async function ensurePostgresCanEnter(home: string, runuser: string): Promise<void> {
+  const canEnter = (dir: string) =>
+    runCommand(runuser, ['-u', 'postgres', '--', 'test', '-x', dir]).then(
+      () => true,
+      () => false,
+    );
+  if (await canEnter(home)) return;
+  const chain: string[] = [];
+  for (let dir = path.resolve(home); ; dir = path.dirname(dir)) {
+    chain.unshift(dir);
+    if (dir === path.dirname(dir)) break;
+  }
+  let blocking = home;
+  for (const dir of chain) {
+    if (!(await canEnter(dir))) {
+      blocking = dir;
+      break;
+    }
+  }
+  const mode = (fs.statSync(blocking).mode & 0o777).toString(8).padStart(4, '0');
+  throw new StackError(
+    `PostgreSQL runs as the postgres user (we run as root), who cannot enter ${blocking} (mode ${mode}); ` +
+      `the stack's home is ${home}`,
+    {
+      hint:
+        `Let it through (enter, not list) with: chmod o+x ${blocking}\n` +
+        'or set SALES_PIPELINE_HOME to a directory it can reach (e.g. under /var/tmp).',
+    },
+  );
 }

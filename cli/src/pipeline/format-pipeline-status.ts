@@ -31,6 +31,7 @@ export function formatPipelineStatus(status: PipelineStatus, home: string): stri
       const state = w.failed ? `FAILED: ${w.failed}` : w.alive ? `pid ${w.pid}` : 'not running';
       const restarts = w.restarts > 0 ? `, ${w.restarts} restarts` : '';
       lines.push(`  ${mark(w.failed ? false : w.healthy)} ${w.name.padEnd(9)}  ${state}${restarts}${rate}`);
+      if (w.waitingFor) lines.push(`      waiting for topics: ${w.waitingFor.join(', ')}`);
       if (w.lastError) lines.push(`      last error ${w.lastError.at}: ${w.lastError.message}`);
     }
   }

@@ -4,6 +4,7 @@ import { createKafka, createLogger, type Env } from '@sales-pipeline/platform';
 import {
   CDC_SLOT_NAME,
   connectorState,
+  endpointStatus,
   isAlive,
   nativeStatus,
   type StackConfig,
@@ -26,6 +27,8 @@ export interface WorkerStatus {
   ratePerSecond: number | null;
   lastError: { at: string; message: string } | null;
   logFile: string;
+  /** The topics a healthy worker still waits for (analytics, before the first change of a table). */
+  waitingFor?: string[];
 }
 
 /** The shape of `sales-pipeline status --json` (documented in the README). */
@@ -71,6 +74,17 @@ export function sumCounter(text: string, name: string, filter?: string): number 
     if (Number.isFinite(value)) sum = (sum ?? 0) + value;
   }
   return sum;
+}
+
+/** What a worker's /healthz body says it waits for (`{"ok":true,"detail":{"waitingFor":[…]}}`). Pure. */
+export function waitingFor(healthzBody: string | undefined): { waitingFor?: string[] } {
+  try {
+    const body = JSON.parse(healthzBody ?? '') as { detail?: { waitingFor?: unknown } };
+    const topics = body.detail?.waitingFor;
+    return Array.isArray(topics) && topics.length > 0 ? { waitingFor: topics.map(String) } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** The last error a worker logged (pino JSON lines, level ≥ 50), read from the end of its log. Pure. */
@@ -136,9 +150,13 @@ export async function collectStatus(
   env: Env,
   options: { sampleMs: number },
 ): Promise<PipelineStatus> {
-  const stack = await nativeStatus(config);
-  const errors: string[] = [];
   const state = readPipelineState(config.home);
+  // The stack the pipeline runs on: a Docker stack is known by the endpoints `up --docker` recorded.
+  const stack =
+    state?.mode === 'docker' && state.endpoints
+      ? await endpointStatus('docker', config.home, state.endpoints)
+      : await nativeStatus(config);
+  const errors: string[] = [];
   const records = Object.values(state?.workers ?? {}).filter((r) => r !== undefined);
   const sample = async () =>
     new Map(
@@ -177,6 +195,7 @@ export async function collectStatus(
         ratePerSecond: a !== undefined && b !== undefined ? Math.round(((b - a) / elapsed) * 10) / 10 : null,
         lastError: lastLoggedError(readTail(r.logFile)),
         logFile: r.logFile,
+        ...waitingFor(answer?.text),
       };
     }),
   );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatPipelineStatus } from './format-pipeline-status.ts';
-import { lastLoggedError, sumCounter, type PipelineStatus } from './pipeline-status.ts';
+import { lastLoggedError, sumCounter, waitingFor, type PipelineStatus } from './pipeline-status.ts';
 import { planWorkers, restartDelayMs, STOP_ORDER } from './worker-plan.ts';
 
 describe('planWorkers', () => {
@@ -68,6 +68,17 @@ describe('lastLoggedError', () => {
   });
 });
 
+describe('waitingFor', () => {
+  it('reads the topics a worker waits for from its /healthz body', () => {
+    expect(waitingFor('{"ok":true,"detail":{"waitingFor":["cdc.public.sales"]}}')).toEqual({
+      waitingFor: ['cdc.public.sales'],
+    });
+    expect(waitingFor('{"ok":true}')).toEqual({});
+    expect(waitingFor(undefined)).toEqual({});
+    expect(waitingFor('not json')).toEqual({});
+  });
+});
+
 describe('formatPipelineStatus', () => {
   it('shows a failed worker with its last error, and never a password', () => {
     const status: PipelineStatus = {
@@ -94,6 +105,19 @@ describe('formatPipelineStatus', () => {
           lastError: { at: '2026-11-22T00:00:00.000Z', message: 'SLACK_CHANNEL is required' },
           logFile: 'notifier.log',
         },
+        {
+          name: 'analytics',
+          pid: 12,
+          alive: true,
+          healthy: true,
+          metricsUrl: 'http://127.0.0.1:9400/metrics',
+          restarts: 0,
+          failed: null,
+          ratePerSecond: 0,
+          lastError: null,
+          logFile: 'analytics.log',
+          waitingFor: ['cdc.public.sales', 'cdc.public.stores'],
+        },
       ],
       connector: null,
       replicationSlot: { name: 'sales_pipeline_cdc', active: true, lagBytes: 512 },
@@ -105,6 +129,9 @@ describe('formatPipelineStatus', () => {
     const text = formatPipelineStatus(status, '/h');
     expect(text).toContain('NOT healthy');
     expect(text).toContain('✗ notifier   FAILED: configuration error');
+    expect(text).toContain(
+      '✓ analytics  pid 12  0/s\n      waiting for topics: cdc.public.sales, cdc.public.stores',
+    );
     expect(text).toContain('last error 2026-11-22T00:00:00.000Z: SLACK_CHANNEL is required');
     expect(text).toContain('sales_pipeline_cdc: active, 512 bytes behind');
     expect(text).toContain('sales-pipeline.consumer  sales  3');

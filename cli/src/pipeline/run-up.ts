@@ -10,6 +10,7 @@ import {
   REPO_ROOT,
   startStack,
   type StackConfig,
+  type StackEndpoints,
 } from '@sales-pipeline/stack';
 import { envWithStackDefaults, loadCliConfig, loadFeedsConfig, processEnv } from '../config.ts';
 import { demoMilestoneRules, prepareDemoFeeds } from './demo-feeds.ts';
@@ -79,7 +80,7 @@ function liveView(config: StackConfig, env: Env, stop: AbortSignal): Promise<voi
 
 async function runSupervised(
   config: StackConfig,
-  options: { demo?: boolean; rate: number; mode: 'native' | 'docker' },
+  options: { demo?: boolean; rate: number; mode: 'native' | 'docker'; endpoints?: StackEndpoints },
   env: Env,
   logger: Logger,
   stop: AbortSignal,
@@ -98,6 +99,7 @@ async function runSupervised(
     {
       home: config.home,
       mode: options.mode,
+      endpoints: options.endpoints,
       demo: options.demo ?? false,
       feeds,
       specs,
@@ -139,9 +141,13 @@ export async function runUp(options: UpOptions): Promise<void> {
     const status = await waitHealthy(config, env, options.healthTimeout * 1000);
     process.stdout.write(`${formatPipelineStatus(status, config.home)}\n`);
     if (!status.healthy) {
+      // A failed `up` leaves nothing running: the supervisor and its workers, and the stack components
+      // this `up` started (a stack that ran before stays).
+      await stopPipeline(config.home, logger);
+      await running.stopStarted();
       process.stderr.write(
-        `sales-pipeline: the pipeline is not healthy after ${options.healthTimeout} s; ` +
-          `see the logs under ${path.join(config.home, 'logs')}, then: sales-pipeline down\n`,
+        `sales-pipeline: the pipeline is not healthy after ${options.healthTimeout} s, so it was stopped; ` +
+          `see the logs under ${path.join(config.home, 'logs')}\n`,
       );
       process.exitCode = 1;
       return;
@@ -166,7 +172,13 @@ export async function runUp(options: UpOptions): Promise<void> {
       (d) => d && process.stdout.write(`dashboard: ${d.url}\n`),
     );
   try {
-    await runSupervised(config, { ...options, mode: running.mode }, env, logger, stop.signal);
+    await runSupervised(
+      config,
+      { ...options, mode: running.mode, endpoints: running.endpoints },
+      env,
+      logger,
+      stop.signal,
+    );
     await view;
   } finally {
     stop.dispose();

@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '@sales-pipeline/stack';
+import { eventually } from '../../consumer/test/consumer-harness.ts';
+import type { PipelineStatus } from '../src/pipeline/pipeline-status.ts';
+import { runCli } from './run-cli.ts';
+
+/** A pipeline of its own on an empty database, with no feed configured. */
+const home = path.join(REPO_ROOT, '.stack', 'test-fresh-up');
+const data = path.join(REPO_ROOT, 'data', 'pme');
+const env = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  SALES_PIPELINE_HOME: home,
+  SALES_PIPELINE_CACHE: process.env.SALES_PIPELINE_CACHE,
+  STACK_START_TIMEOUT_MS: process.env.STACK_START_TIMEOUT_MS,
+  LOG_LEVEL: 'warn',
+};
+
+afterAll(async () => {
+  await runCli(['down', '--purge'], env, 240_000);
+}, 300_000);
+
+describe('up --detach on a fresh database, then feed it', () => {
+  it('is healthy while there is nothing to do yet', async () => {
+    fs.rmSync(home, { recursive: true, force: true });
+    const up = await runCli(['up', '--detach'], env, 600_000);
+    expect(up.code, `${up.stdout}\n${up.stderr}`).toBe(0);
+    expect(up.stdout).toContain('pipeline up in');
+    const status = JSON.parse(
+      (await runCli(['status', '--json', '--sample', '200'], env)).stdout,
+    ) as PipelineStatus;
+    expect(status.healthy, JSON.stringify(status, null, 2)).toBe(true);
+    const workers = Object.fromEntries(status.workers.map((w) => [w.name, w.healthy]));
+    expect(workers).toMatchObject({ consumer: true, analytics: true, notifier: true });
+    expect(workers).not.toHaveProperty('producer'); // no feed: nothing to produce yet
+  }, 660_000);
+
+  it("takes the client's files produced afterwards through to the report", async () => {
+    const produce = await runCli(
+      [
+        'produce',
+        '--products',
+        path.join(data, 'produits.csv'),
+        '--stores',
+        path.join(data, 'magasins.csv'),
+        '--sales',
+        path.join(data, 'ventes.csv'),
+      ],
+      env,
+    );
+    expect(produce.code, produce.stderr).toBe(0);
+    const report = await eventually(
+      async () => {
+        const result = await runCli(['report', '--json'], env);
+        return result.code === 0
+          ? (JSON.parse(result.stdout) as {
+              revenue_total: { revenue: string; units: number; sales: number };
+            })
+          : undefined;
+      },
+      (r) => r?.revenue_total.sales === 30,
+      120_000,
+    );
+    expect(report?.revenue_total).toEqual({ revenue: '5268.78', units: 122, sales: 30 });
+  }, 180_000);
+});
