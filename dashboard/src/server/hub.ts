@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { Wakeup } from '@sales-pipeline/platform';
 import { redactSecrets } from '../shared/redact.ts';
 import type {
   DashboardEvent,
@@ -23,8 +24,13 @@ export interface HubOptions {
   pool: pg.Pool;
   pipeline: PipelineSource;
   deadLetters: DeadLetterQuery;
-  /** How often the aggregates' fingerprint is read (the page hears of a change within about that). */
+  /**
+   * How often the aggregates' fingerprint is read while a page is open (the page hears of a change
+   * within about that). Default 500 ms.
+   */
   pollMs?: number;
+  /** … and while no page is open, only to keep the per-minute revenue complete. Default 5 s. */
+  idlePollMs?: number;
   /** Pause between two reads of the pipeline's state while a page is open (each read samples 1 s). */
   pipelinePauseMs?: number;
 }
@@ -53,6 +59,8 @@ export class DashboardHub {
   private readonly series = new MinuteSeries(60);
   private readonly keys = { sales: '', milestones: '', deadLetters: '', minute: 0 };
   private readonly stop = new AbortController();
+  /** A page opened: ends the idle pauses at once. */
+  private readonly opened = new Wakeup();
   private loops: Promise<void>[] = [];
   private pipelineRead: Promise<void> | undefined;
 
@@ -79,6 +87,7 @@ export class DashboardHub {
       if (!this.pipeline || Date.now() - Date.parse(this.pipeline.at) > 3000) void this.refreshPipeline();
     }
     this.subscribers.add(listener);
+    this.opened.notify();
     return () => this.subscribers.delete(listener);
   }
 
@@ -168,12 +177,14 @@ export class DashboardHub {
 
   start(): void {
     const pollMs = this.options.pollMs ?? 500;
-    const pipelinePauseMs = this.options.pipelinePauseMs ?? 2000;
+    const idlePollMs = this.options.idlePollMs ?? 5000;
+    const pipelinePauseMs = this.options.pipelinePauseMs ?? 5000;
     this.loops = [
       (async () => {
         while (!this.stop.signal.aborted) {
           await this.pollData();
-          await this.pause(pollMs);
+          if (this.subscribers.size > 0) await this.pause(pollMs);
+          else await this.opened.wait(idlePollMs, this.stop.signal);
         }
       })(),
       (async () => {
