@@ -11,6 +11,7 @@ import {
   insertRejections,
   insertSales,
   rejectionFromDeadLetter,
+  storedHeaders,
   upsertProducts,
   upsertStores,
   type Rejection,
@@ -40,11 +41,15 @@ const empty = (): AppliedCounts => ({
   skipped: 0,
 });
 
+/** The key and headers of the batch's messages by offset: a rejection keeps those of its message. */
+type Origins = Map<bigint, Pick<Rejection, 'key' | 'headers'>>;
+
 async function applyDecoded(
   client: PoolClient,
   decoded: Decoded[],
   topic: string,
   partition: number,
+  origins: Origins,
 ): Promise<AppliedCounts> {
   const counts = empty();
   const sales = decoded.flatMap((d) => (d.kind === 'sale' ? [d] : []));
@@ -70,6 +75,7 @@ async function applyDecoded(
           topic,
           partition,
           offset: d.offset,
+          ...origins.get(d.offset),
         },
       ];
     }
@@ -94,12 +100,13 @@ async function applyOneByOne(
   decoded: Decoded[],
   topic: string,
   partition: number,
+  origins: Origins,
 ): Promise<AppliedCounts> {
   const counts = empty();
   for (const item of decoded) {
     await client.query('SAVEPOINT one');
     try {
-      const applied = await applyDecoded(client, [item], topic, partition);
+      const applied = await applyDecoded(client, [item], topic, partition, origins);
       await client.query('RELEASE SAVEPOINT one');
       counts.salesInserted += applied.salesInserted;
       counts.referencesUpserted += applied.referencesUpserted;
@@ -120,6 +127,7 @@ async function applyOneByOne(
           topic,
           partition,
           offset: item.offset,
+          ...origins.get(item.offset),
         },
       ]);
     }
@@ -150,15 +158,18 @@ export async function applyBatch(
     messages,
     async (client, fresh) => {
       const decoded = fresh.map((m) => decodeMessage(topics, topic, m, LINE_SEEN_AT_HEADER));
+      const origins: Origins = new Map(
+        fresh.map((m) => [BigInt(m.offset), { key: m.key, headers: storedHeaders(m.headers) }]),
+      );
       await client.query('SAVEPOINT batch');
       let counts: AppliedCounts;
       try {
-        counts = await applyDecoded(client, decoded, topic, partition);
+        counts = await applyDecoded(client, decoded, topic, partition, origins);
         await client.query('RELEASE SAVEPOINT batch');
       } catch (error) {
         if (isRetriableDbError(error)) throw error;
         await client.query('ROLLBACK TO SAVEPOINT batch');
-        counts = await applyOneByOne(client, decoded, topic, partition);
+        counts = await applyOneByOne(client, decoded, topic, partition, origins);
       }
       const seenAt = decoded.flatMap((d) => (d.kind === 'sale' && d.seenAt !== undefined ? [d.seenAt] : []));
       return { counts, seenAt };

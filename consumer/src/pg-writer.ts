@@ -169,6 +169,21 @@ export interface Rejection {
   offset: bigint;
   /** The raw bytes exactly (the text above is lossy: invalid UTF-8 and NUL replaced), when known. */
   rawBytes: Buffer | null;
+  /** The refused message's key and headers, kept so that `dlq replay` re-sends it whole. */
+  key?: Buffer | null;
+  headers?: Record<string, string[]>;
+}
+
+/** A Kafka message's headers as stored with a rejection: each value base64, repeated names kept. */
+export function storedHeaders(
+  headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined,
+): Record<string, string[]> {
+  const stored: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    stored[name] = (Array.isArray(value) ? value : [value]).map((v) => Buffer.from(v).toString('base64'));
+  }
+  return stored;
 }
 
 /** The exact bytes of a dead letter's line: its base64 when it had to be kept so, else its text. */
@@ -201,8 +216,10 @@ export function rejectionFromDeadLetter(
 export async function insertRejections(client: PoolClient, rejections: Rejection[]): Promise<number> {
   if (rejections.length === 0) return 0;
   const result = await client.query(
-    `INSERT INTO rejected_rows (stage, feed, line_number, raw_line, reason, topic, kafka_partition, kafka_offset, raw_bytes)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::bigint[], $9::bytea[])
+    `INSERT INTO rejected_rows (stage, feed, line_number, raw_line, reason, topic, kafka_partition, kafka_offset,
+                                kafka_key, kafka_headers, raw_bytes)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::bigint[],
+                          $9::bytea[], $10::jsonb[], $11::bytea[])
      ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING`,
     [
       rejections.map((r) => r.stage),
@@ -213,6 +230,8 @@ export async function insertRejections(client: PoolClient, rejections: Rejection
       rejections.map((r) => r.topic),
       rejections.map((r) => r.partition),
       rejections.map((r) => r.offset.toString()),
+      rejections.map((r) => r.key ?? null),
+      rejections.map((r) => (r.headers ? JSON.stringify(r.headers) : null)),
       rejections.map((r) => r.rawBytes),
     ],
   );

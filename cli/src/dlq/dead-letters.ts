@@ -124,12 +124,13 @@ export async function replayDeadLetters(): Promise<void> {
   const logger = createLogger('dlq', loadCliConfig().LOG_LEVEL);
   const summary = await withDatabase(env, logger, async (client) => {
     const completed = await withTransaction(client, completeAllPending);
-    const { rows } = await client.query<{ rejected_id: string; topic: string; raw_line: string }>(
-      `SELECT rejected_id, topic, raw_line FROM rejected_rows
+    const { rows } = await client.query<RefusedMessage>(
+      `SELECT rejected_id, topic, raw_line, kafka_key, kafka_headers FROM rejected_rows
           WHERE stage = 'consumer' AND replayed_at IS NULL AND topic IS NOT NULL AND raw_line IS NOT NULL
           ORDER BY rejected_id`,
     );
     let resent = 0;
+    const failures: string[] = [];
     if (rows.length > 0) {
       if (!env.KAFKA_BROKERS)
         throw new ConfigError(['KAFKA_BROKERS is not set: it is needed to re-send refused messages']);
@@ -141,9 +142,21 @@ export async function replayDeadLetters(): Promise<void> {
       await producer.connect();
       try {
         for (const row of rows) {
+          const message = replayedMessage(row);
+          if (message.key === null) {
+            failures.push(
+              `#${row.rejected_id} (${row.topic}): its key was not recorded and cannot be told from the message`,
+            );
+            continue;
+          }
           // Sent first, then marked: a crash in between re-sends it on the next replay, which the
           // consumer's idempotent writes absorb.
-          await producer.send({ topic: row.topic, acks: -1, messages: [{ value: row.raw_line }] });
+          try {
+            await producer.send({ topic: row.topic, acks: -1, messages: [message] });
+          } catch (error) {
+            failures.push(`#${row.rejected_id} (${row.topic}): ${(error as Error).message}`);
+            continue;
+          }
           await client.query('UPDATE rejected_rows SET replayed_at = now() WHERE rejected_id = $1', [
             row.rejected_id,
           ]);
@@ -160,6 +173,7 @@ export async function replayDeadLetters(): Promise<void> {
     return {
       completed,
       resent,
+      failures,
       producerRejected: Number(left.rows[0]?.producer ?? 0),
       stillPending: Number(left.rows[0]?.pending ?? 0),
     };
@@ -170,4 +184,49 @@ export async function replayDeadLetters(): Promise<void> {
       `${summary.producerRejected} lines rejected by the producer stay as they are: the line itself is wrong; ` +
       'correct the feed (appended lines are picked up), not the dead letter.\n',
   );
+  if (summary.failures.length > 0) {
+    process.stderr.write(
+      `sales-pipeline: ${summary.failures.length} refused messages could not be re-sent (they stay in the dead letters):\n` +
+        summary.failures.map((f) => `  ${f}\n`).join(''),
+    );
+    process.exitCode = 1;
+  }
+}
+
+interface RefusedMessage {
+  rejected_id: string;
+  topic: string;
+  raw_line: string;
+  kafka_key: Buffer | null;
+  kafka_headers: Record<string, string[]> | null;
+}
+
+/**
+ * The refused message as it came: its value, key and headers. A row recorded before keys were kept gets
+ * the key the producer gives such a message (its sale, product or store id); null when none can be told.
+ */
+export function replayedMessage(row: Pick<RefusedMessage, 'raw_line' | 'kafka_key' | 'kafka_headers'>): {
+  key: Buffer | string | null;
+  value: string;
+  headers?: Record<string, Buffer[]>;
+} {
+  const headers = row.kafka_headers
+    ? Object.fromEntries(
+        Object.entries(row.kafka_headers).map(([name, values]) => [
+          name,
+          values.map((v) => Buffer.from(v, 'base64')),
+        ]),
+      )
+    : undefined;
+  let key: Buffer | string | null = row.kafka_key;
+  if (key === null) {
+    try {
+      const value = JSON.parse(row.raw_line) as Record<string, unknown>;
+      const id = value.sale_id ?? value.product_id ?? value.store_id;
+      key = typeof id === 'string' && id ? id : null;
+    } catch {
+      key = null;
+    }
+  }
+  return { key, value: row.raw_line, ...(headers ? { headers } : {}) };
 }
