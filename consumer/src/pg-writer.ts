@@ -12,8 +12,6 @@ import { copyText, pgSafeText } from './decode-message.ts';
  */
 const REFERENCE_LOCK = 0x53414c45; // 'SALE'
 
-const stagedClients = new WeakSet<PoolClient>();
-
 /**
  * Inserts sales: COPY into a session-local staging table, then one INSERT … SELECT that prices each sale
  * from the current products (the unit price is fixed at ingest), marks it pending when its product or
@@ -26,15 +24,15 @@ export async function insertSales(
 ): Promise<number> {
   if (sales.length === 0) return 0;
   await client.query('SELECT pg_advisory_xact_lock_shared($1)', [REFERENCE_LOCK]);
-  if (!stagedClients.has(client)) {
-    await client.query(
-      `CREATE TEMP TABLE IF NOT EXISTS sales_staging (
-         sale_id text, sold_on date, product_id text, store_id text, quantity integer,
-         feed text, line_number bigint, kafka_offset bigint, line_seen_at timestamptz
-       ) ON COMMIT DELETE ROWS`,
-    );
-    stagedClients.add(client);
-  }
+  // Created in every batch's transaction, never remembered per connection: a transaction that rolls
+  // back (a refused batch, a retry) takes a table it created with it, and a connection that believed it
+  // still had one refused every later sale with "relation sales_staging does not exist".
+  await client.query(
+    `CREATE TEMP TABLE IF NOT EXISTS sales_staging (
+       sale_id text, sold_on date, product_id text, store_id text, quantity integer,
+       feed text, line_number bigint, kafka_offset bigint, line_seen_at timestamptz
+     ) ON COMMIT DELETE ROWS`,
+  );
   const lines = sales.map(
     ({ value: s, offset, seenAt }) =>
       `${copyText(s.sale_id)}\t${s.sold_on}\t${copyText(s.product_id)}\t${copyText(s.store_id)}\t${s.quantity}\t${copyText(s.feed)}\t${s.line}\t${offset}\t${seenAt === undefined ? '\\N' : new Date(seenAt).toISOString()}\n`,
@@ -59,7 +57,9 @@ export async function insertSales(
        LEFT JOIN stores st ON st.store_id = b.store_id
      ON CONFLICT (sale_id) DO NOTHING`,
   );
-  await client.query('TRUNCATE sales_staging');
+  // Emptied for the next call in the same transaction (the message-by-message path); a DELETE, since a
+  // TRUNCATE inside a transaction gives the table a new file every time. Commit empties it anyway.
+  await client.query('DELETE FROM sales_staging');
   return result.rowCount ?? 0;
 }
 
