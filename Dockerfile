@@ -63,6 +63,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 # user, so the running code cannot modify itself.
 FROM base AS runtime
 ENV NODE_ENV=production
+# The workers' V8 heap bounds (platform/src/worker-runtime.ts WORKER_NODE_FLAGS; a test keeps them equal).
+ENV NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=64"
 # node_modules, the root and workspace manifests and the lockfile.
 COPY --from=production-dependencies /app/ ./
 # The compiled code: each package's `exports` maps `default` to ./dist.

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WORKER_NODE_FLAGS } from '@sales-pipeline/platform/worker-runtime';
 import { REPO_ROOT } from '@sales-pipeline/stack';
 
 export const CLI_BIN = path.join(REPO_ROOT, 'cli', 'bin', 'sales-pipeline.js');
@@ -51,7 +52,7 @@ export class WorkerSupervisor {
   start(): void {
     fs.mkdirSync(path.dirname(this.logFile), { recursive: true });
     const out = fs.openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, [CLI_BIN, ...this.args], {
+    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, CLI_BIN, ...this.args], {
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

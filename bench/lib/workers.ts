@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { WORKER_NODE_FLAGS } from '@sales-pipeline/platform/worker-runtime';
 import { REPO_ROOT, type RunningStack } from '@sales-pipeline/stack';
 import { secs, within } from '../bench-stack.ts';
 
@@ -37,13 +38,14 @@ export interface Worker {
 
 export function startWorker(name: string, args: string[], env: Record<string, string | undefined>): Worker {
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const flags = process.env.BENCH_WORKER_NODE_OPTIONS === undefined ? WORKER_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...flags, BIN, ...args], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       LOG_LEVEL: 'warn',
-      // BENCH_WORKER_NODE_OPTIONS: Node flags for the workers only (e.g. V8 heap sizes, to compare).
+      // BENCH_WORKER_NODE_OPTIONS: Node flags for the workers instead of WORKER_NODE_FLAGS (to compare).
       ...(process.env.BENCH_WORKER_NODE_OPTIONS
         ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS }
         : {}),

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { DCLinter } from 'dclint';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { WORKER_NODE_FLAGS } from '@sales-pipeline/platform/worker-runtime';
 import { REPO_ROOT } from './config.ts';
 import { IMAGES } from './images.ts';
 import { MIGRATIONS_DIR } from './migrate.ts';
@@ -540,6 +541,13 @@ describe('the Docker path, checked without a Docker engine', () => {
   it(`every Prometheus target (${PROMETHEUS_FILE}) is a port a compose service serves`, () => {
     const prometheus = parse(read(PROMETHEUS_FILE)) as PrometheusConfig;
     expect(checkPrometheusTargets(prometheus, repo.compose)).toEqual([]);
+  });
+
+  it(`the ${DOCKERFILE}'s runtime stage gives the workers the heap bounds the supervisor gives them`, () => {
+    const runtime = repo.stages.at(-1)!;
+    const env = runtime.instructions.filter((i) => i.keyword === 'ENV').map((i) => i.args);
+    const nodeOptions = env.map((args) => /^NODE_OPTIONS="?([^"]*)"?$/.exec(args)?.[1]).find(Boolean);
+    expect(nodeOptions?.split(/\s+/)).toEqual([...WORKER_NODE_FLAGS]);
   });
 
   it(`the ${DOCKERFILE}'s runtime stage has every workspace's dist/ and what runs, from production dependencies`, () => {

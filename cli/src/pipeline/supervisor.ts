@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { WORKER_NODE_FLAGS } from '@sales-pipeline/platform/worker-runtime';
 import type { Env, Logger } from '@sales-pipeline/platform';
 import { freePort, isAlive, type StackEndpoints } from '@sales-pipeline/stack';
 import {
@@ -90,7 +91,7 @@ export async function supervise(options: SuperviseOptions, stop: AbortSignal): P
     const metricsPort = spec.metrics ? await freePort() : undefined;
     const logFile = path.join(logDir, `${spec.name}.log`);
     const out = fs.openSync(logFile, 'a');
-    const child = spawn(process.execPath, [bin, ...spec.args], {
+    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, bin, ...spec.args], {
       env: {
         ...options.env,
         // The log file is read back by `status` (its last error): JSON lines, whatever the terminal.
