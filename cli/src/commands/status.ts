@@ -8,7 +8,7 @@ export function statusCommand(): Command {
       "every component's health, the endpoints, lag per consumer group, the connector and its slot's lag, rates, last errors",
     )
     .option('--json', 'print as JSON')
-    .option('--sample <ms>', 'interval over which rates are measured', positiveNumber('--sample'), 1000)
+    .option('--sample <ms>', 'interval over which rates are measured', positiveNumber('--sample'), 500)
     .action(async (options: { json?: boolean; sample: number }) => {
       const { showStatus } = await import('../pipeline/run-up.ts');
       await showStatus(options);

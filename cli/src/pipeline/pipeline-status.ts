@@ -139,82 +139,24 @@ async function fetchText(url: string): Promise<{ status: number; text: string } 
   }
 }
 
-/**
- * Everything `status` reports: the stack's components, each worker's health, rate and last error, the
- * connector, the replication slot's lag, the consumer groups' lag (offsets stored in PostgreSQL against
- * the topics' ends), totals and the last milestones. Samples the workers' counters twice, `sampleMs`
- * apart, for the rates.
- */
-export async function collectStatus(
-  config: StackConfig,
-  env: Env,
-  options: { sampleMs: number },
-): Promise<PipelineStatus> {
-  const state = readPipelineState(config.home);
-  // The stack the pipeline runs on: a Docker stack is known by the endpoints `up --docker` recorded.
-  const stack =
-    state?.mode === 'docker' && state.endpoints
-      ? await endpointStatus('docker', config.home, state.endpoints)
-      : await nativeStatus(config);
-  const errors: string[] = [];
-  const records = Object.values(state?.workers ?? {}).filter((r) => r !== undefined);
-  const sample = async () =>
-    new Map(
-      await Promise.all(
-        records.map(async (r) => {
-          const metric = RATE_METRIC[r.name];
-          if (!metric || !r.metricsPort || r.pid === undefined || !isAlive(r.pid))
-            return [r.name, undefined] as const;
-          const answer = await fetchText(`http://127.0.0.1:${r.metricsPort}/metrics`);
-          return [r.name, answer ? sumCounter(answer.text, metric.name, metric.filter) : undefined] as const;
-        }),
-      ),
-    );
-  const first = await sample();
-  const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, options.sampleMs));
-  const second = await sample();
-  const elapsed = (performance.now() - started) / 1000;
+type StoredOffset = { consumer_group: string; topic: string; kafka_partition: number; next_offset: string };
 
-  const workers: WorkerStatus[] = await Promise.all(
-    records.map(async (r) => {
-      const alive = r.pid !== undefined && isAlive(r.pid);
-      const answer =
-        alive && r.metricsPort ? await fetchText(`http://127.0.0.1:${r.metricsPort}/healthz`) : undefined;
-      const healthy = r.metricsPort ? answer?.status === 200 : alive;
-      const a = first.get(r.name);
-      const b = second.get(r.name);
-      return {
-        name: r.name,
-        pid: alive ? (r.pid ?? null) : null,
-        alive,
-        healthy,
-        metricsUrl: r.metricsPort ? `http://127.0.0.1:${r.metricsPort}/metrics` : null,
-        restarts: r.restarts,
-        failed: r.failed ?? null,
-        ratePerSecond: a !== undefined && b !== undefined ? Math.round(((b - a) / elapsed) * 10) / 10 : null,
-        lastError: lastLoggedError(readTail(r.logFile)),
-        logFile: r.logFile,
-        ...waitingFor(answer?.text),
-      };
-    }),
-  );
-
-  let connector: PipelineStatus['connector'] = null;
-  if (stack.endpoints) {
-    try {
-      const c = await connectorState(stack.endpoints.connectUrl);
-      connector = { name: c.name, state: c.state, tasks: c.tasks.map((t) => ({ id: t.id, state: t.state })) };
-    } catch (error) {
-      errors.push(`connector: ${(error as Error).message}`);
-    }
+async function readConnector(connectUrl: string, errors: string[]): Promise<PipelineStatus['connector']> {
+  try {
+    const c = await connectorState(connectUrl);
+    return { name: c.name, state: c.state, tasks: c.tasks.map((t) => ({ id: t.id, state: t.state })) };
+  } catch (error) {
+    errors.push(`connector: ${(error as Error).message}`);
+    return null;
   }
+}
 
+/** The replication slot, the totals, the last milestones and the stored offsets, in one connection. */
+async function readDatabase(env: Env, errors: string[]) {
   let replicationSlot: PipelineStatus['replicationSlot'] = null;
   let totals: PipelineStatus['totals'] = null;
   let lastMilestones: PipelineStatus['lastMilestones'] = [];
-  let stored: Array<{ consumer_group: string; topic: string; kafka_partition: number; next_offset: string }> =
-    [];
+  let stored: StoredOffset[] = [];
   if (env.DATABASE_URL) {
     const client = new pg.Client({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: 3000 });
     try {
@@ -277,11 +219,20 @@ export async function collectStatus(
     }
   }
 
+  return { replicationSlot, totals, lastMilestones, stored };
+}
+
+/** Lag per group and topic: the topics' ends against the offsets stored in PostgreSQL. */
+async function readConsumerLag(
+  kafkaBrokers: string,
+  stored: StoredOffset[],
+  errors: string[],
+): Promise<PipelineStatus['consumerLag']> {
   const consumerLag: PipelineStatus['consumerLag'] = [];
-  if (stack.endpoints && stored.length > 0) {
+  {
     const kafka = createKafka({
       clientId: 'sales-pipeline-status',
-      brokers: stack.endpoints.kafkaBrokers.split(','),
+      brokers: kafkaBrokers.split(','),
       logger: createLogger('status', 'error'),
     });
     const admin = kafka.admin();
@@ -309,6 +260,91 @@ export async function collectStatus(
       await admin.disconnect().catch(() => undefined);
     }
   }
+
+  return consumerLag;
+}
+
+/**
+ * Everything `status` reports: the stack's components, each worker's health, rate and last error, the
+ * connector, the replication slot's lag, the consumer groups' lag (offsets stored in PostgreSQL against
+ * the topics' ends), totals and the last milestones. Samples the workers' counters twice, `sampleMs`
+ * apart, for the rates.
+ */
+export async function collectStatus(
+  config: StackConfig,
+  env: Env,
+  options: { sampleMs: number },
+): Promise<PipelineStatus> {
+  const state = readPipelineState(config.home);
+  const errors: string[] = [];
+  const records = Object.values(state?.workers ?? {}).filter((r) => r !== undefined);
+  // Everything that does not depend on the rate sample runs while it is taken: `status` answers in
+  // about the sample's time, not the sum of every round trip.
+  // The stack the pipeline runs on: a Docker stack is known by the endpoints `up --docker` recorded.
+  const stackRead =
+    state?.mode === 'docker' && state.endpoints
+      ? endpointStatus('docker', config.home, state.endpoints)
+      : nativeStatus(config);
+  const connectorRead = stackRead.then((stack) =>
+    stack.endpoints ? readConnector(stack.endpoints.connectUrl, errors) : null,
+  );
+  const databaseRead = readDatabase(env, errors);
+  const lagRead = Promise.all([stackRead, databaseRead]).then(([stack, database]) =>
+    stack.endpoints && database.stored.length > 0
+      ? readConsumerLag(stack.endpoints.kafkaBrokers, database.stored, errors)
+      : [],
+  );
+  const sample = async () =>
+    new Map(
+      await Promise.all(
+        records.map(async (r) => {
+          const metric = RATE_METRIC[r.name];
+          if (!metric || !r.metricsPort || r.pid === undefined || !isAlive(r.pid))
+            return [r.name, undefined] as const;
+          const answer = await fetchText(`http://127.0.0.1:${r.metricsPort}/metrics`);
+          return [r.name, answer ? sumCounter(answer.text, metric.name, metric.filter) : undefined] as const;
+        }),
+      ),
+    );
+  const first = await sample();
+  const started = performance.now();
+  await Promise.all([
+    new Promise((resolve) => setTimeout(resolve, options.sampleMs)),
+    connectorRead,
+    lagRead,
+  ]);
+  const second = await sample();
+  const elapsed = (performance.now() - started) / 1000;
+  const [stack, connector, { replicationSlot, totals, lastMilestones }, consumerLag] = await Promise.all([
+    stackRead,
+    connectorRead,
+    databaseRead,
+    lagRead,
+  ]);
+
+  const workers: WorkerStatus[] = await Promise.all(
+    records.map(async (r) => {
+      const alive = r.pid !== undefined && isAlive(r.pid);
+      const answer =
+        alive && r.metricsPort ? await fetchText(`http://127.0.0.1:${r.metricsPort}/healthz`) : undefined;
+      const healthy = r.metricsPort ? answer?.status === 200 : alive;
+      const a = first.get(r.name);
+      const b = second.get(r.name);
+      return {
+        name: r.name,
+        pid: alive ? (r.pid ?? null) : null,
+        alive,
+        healthy,
+        metricsUrl: r.metricsPort ? `http://127.0.0.1:${r.metricsPort}/metrics` : null,
+        restarts: r.restarts,
+        failed: r.failed ?? null,
+        ratePerSecond: a !== undefined && b !== undefined ? Math.round(((b - a) / elapsed) * 10) / 10 : null,
+        lastError: lastLoggedError(readTail(r.logFile)),
+        logFile: r.logFile,
+        ...waitingFor(answer?.text),
+      };
+    }),
+  );
 
   const supervisor = state
     ? {
