@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { Wakeup } from './wakeup.ts';
 
 export interface TopicSpec {
   topic: string;
@@ -50,6 +51,7 @@ export async function waitForTopics(
     const missing = topics.filter((topic) => !existing.has(topic));
     if (missing.length === 0) return;
     onWait(missing);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Stopping ends the wait at once, not at the next check.
+    await new Wakeup().wait(1000, stop);
   }
 }

@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Partitioners, type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
+import { retry } from '@sales-pipeline/platform';
 import { decodeCheckpoint, encodeCheckpoint, type FeedCheckpoint } from './feed-checkpoint.ts';
 
 /** Messages to publish in one transaction, by topic. */
@@ -18,19 +18,14 @@ export const SEND_LIMITS = { messages: 2_000, bytes: 512 * 1024 };
  * the client to retry (Kafka's Java client does); kafkajs does not for AddOffsetsToTxn, so a publish right
  * after another one (a feed of a header alone: the first step, then the flush) failed the whole run.
  */
-export async function retryWhileConcurrentTransactions<T>(
+export function retryWhileConcurrentTransactions<T>(
   operation: () => Promise<T>,
   { attempts = 50, delayMs = 20, maxDelayMs = 500 } = {},
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await operation();
-    } catch (error) {
-      const concurrent = (error as { type?: unknown }).type === 'CONCURRENT_TRANSACTIONS';
-      if (!concurrent || attempt >= attempts) throw error;
-      await sleep(Math.min(maxDelayMs, delayMs * 2 ** (attempt - 1)));
-    }
-  }
+  return retry(operation, {
+    policy: { initialDelayMs: delayMs, maxDelayMs, maxAttempts: attempts },
+    isRetriable: (error) => (error as { type?: unknown }).type === 'CONCURRENT_TRANSACTIONS',
+  });
 }
 
 /** A record's size on the wire beyond its key, value and headers: an upper bound. */
