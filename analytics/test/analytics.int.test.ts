@@ -3,7 +3,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { readReport, reconcile, type Report } from '@sales-pipeline/analytics';
-import { loadStackConfig, nativeRestartPostgres } from '@sales-pipeline/stack';
+import { createLogger } from '@sales-pipeline/platform';
+import { loadStackConfig, nativeRestart } from '@sales-pipeline/stack';
 import {
   consumerEnv,
   eventually,
@@ -250,8 +251,10 @@ describe('analytics: change-data safety', () => {
     );
     expect(restart.ok).toBe(true);
     await insertSales(`${feed}-b`, 300);
-    await nativeRestartPostgres(
+    await nativeRestart(
       loadStackConfig({ ...process.env, SALES_PIPELINE_HOME: inject('stack').home }),
+      createLogger('test', 'warn'),
+      'postgres',
     );
     await eventually(
       () => query('SELECT 1 AS ok').catch(() => []),

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { collectStatus } from '@sales-pipeline/cli/pipeline/pipeline-status';
-import { freePort, loadStackConfig, nativeRestartPostgres } from '@sales-pipeline/stack';
+import { createLogger } from '@sales-pipeline/platform';
+import { freePort, loadStackConfig, nativeRestart } from '@sales-pipeline/stack';
 import {
   CLIENT_DATA,
   produceOnce,
@@ -162,8 +163,10 @@ describe('consume: idempotence and exactly once', () => {
         () => totalsOf(feed),
         (t) => Number(t.n) > 0,
       );
-      await nativeRestartPostgres(
+      await nativeRestart(
         loadStackConfig({ ...process.env, SALES_PIPELINE_HOME: inject('stack').home }),
+        createLogger('test', 'warn'),
+        'postgres',
       );
       await sendRaw(
         topics,

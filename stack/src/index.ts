@@ -6,7 +6,6 @@ export {
   nativeDown,
   nativeStatus,
   nativeSecrets,
-  nativeRestartPostgres,
   nativeRestart,
   nativeComponentPid,
   NATIVE_COMPONENTS,

@@ -261,25 +261,6 @@ export function nativeSecrets(config: StackConfig): RunningStack['secrets'] | un
   return roleUrls('127.0.0.1', state.ports.postgres, credentials);
 }
 
-/**
- * Restarts the native stack's PostgreSQL (`pg_ctl stop -m fast`, then start on the same port): for
- * failure tests and chaos runs. Connections drop; clients must reconnect.
- */
-export async function nativeRestartPostgres(config: StackConfig): Promise<void> {
-  const state = readState(config.home);
-  if (!state) throw new StackError(`no native stack under ${config.home}`);
-  const prerequisites = checkPrerequisites(config);
-  const node = new PostgresNode({
-    dir: path.join(config.home, 'postgres'),
-    port: state.ports.postgres,
-    adminPassword: loadOrCreateCredentials(config.home).admin,
-    prerequisites,
-    startTimeoutMs: config.startTimeoutMs,
-  });
-  await node.stop();
-  await node.start();
-}
-
 /** A native stack process that {@link nativeRestart} can restart on its own. */
 export type NativeComponent = 'postgres' | 'kafka' | 'connect';
 
