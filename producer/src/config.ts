@@ -56,9 +56,9 @@ const schema = z.object({
   FILE_POLL_INTERVAL_MS: positiveIntSchema(1000),
   /**
    * PRODUCER_LINGER_MS: after a change wakes it, how long the producer lets more lines arrive before it
-   * reads them, so that lines appended one by one share a Kafka transaction. 0 reads at once. Default 10.
+   * reads them, so that lines appended one by one share a Kafka transaction. 0 reads at once. Default 20.
    */
-  PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(10),
+  PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(20),
   /** URL_POLL_INTERVAL_MS: how often a URL feed is polled (conditional GET). Default 2000. */
   URL_POLL_INTERVAL_MS: positiveIntSchema(2000),
   /**
