@@ -76,6 +76,14 @@ export class KafkaNode {
         'share.coordinator.state.topic.replication.factor': 1,
         'share.coordinator.state.topic.min.isr': 1,
         'group.initial.rebalance.delay.ms': 0,
+        // Thread pools for one broker on two cores (the defaults, 3 network and 8 I/O threads and 10
+        // background threads, are for servers), and the controller's no-op metadata records every 5 s
+        // instead of every 500 ms: they are what keeps an idle KRaft node busy.
+        'num.network.threads': 2,
+        'num.io.threads': 2,
+        'background.threads': 4,
+        'num.recovery.threads.per.data.dir': 1,
+        'metadata.max.idle.interval.ms': 5000,
         // The producer keeps its checkpoints as offsets of empty groups: do not expire them after 7 days.
         'offsets.retention.minutes': 5_256_000,
       }),
