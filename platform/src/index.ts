@@ -39,3 +39,4 @@ export { lockOffset, storeOffset, storedOffsets } from './pg-offsets.ts';
 export { runPartitionWorker, type PartitionWorkerOptions } from './partition-worker.ts';
 export { applyExactlyOnce, type ExactlyOnceOutcome } from './apply-exactly-once.ts';
 export { Wakeup } from './wakeup.ts';
+export { readStateFile, StateFileError } from './state-file.ts';

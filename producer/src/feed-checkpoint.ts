@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { FeedCursor } from './feed-parser.ts';
 
 /**
@@ -26,18 +27,38 @@ export function encodeCheckpoint(checkpoint: FeedCheckpoint): string {
   });
 }
 
+const checkpointSchema = z.object({
+  v: z.literal(1),
+  g: z.number().int().min(0),
+  o: z.number().int().min(0),
+  l: z.number().int().min(0),
+  open: z.boolean(),
+  sha: z.string().regex(/^[0-9a-f]{64}$/),
+  rw: z.string().nullable(),
+});
+
+/**
+ * The checkpoint from a group's offset-commit metadata; undefined when there is none. Metadata that is
+ * not a checkpoint of this producer is an error that says so, never a guess: resuming from a wrong
+ * position would lose or repeat rows.
+ */
 export function decodeCheckpoint(metadata: string | null | undefined): FeedCheckpoint | undefined {
   if (!metadata) return undefined;
-  const raw = JSON.parse(metadata) as {
-    v: number;
-    g: number;
-    o: number;
-    l: number;
-    open: boolean;
-    sha: string;
-    rw: string | null;
-  };
-  if (raw.v !== 1) throw new Error(`unknown checkpoint version ${raw.v}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(metadata);
+  } catch (error) {
+    throw new Error(
+      `the feed's checkpoint is not JSON (${(error as Error).message}): ${metadata.slice(0, 200)}`,
+      { cause: error },
+    );
+  }
+  const parsed = checkpointSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`the feed's checkpoint is not one this producer wrote (${problems.join('; ')})`);
+  }
+  const raw = parsed.data;
   return {
     cursor: { generation: raw.g, offset: raw.o, line: raw.l, openLine: raw.open },
     prefixSha256: raw.sha,

@@ -6,6 +6,7 @@ import {
   SEND_LIMITS,
   splitIntoSends,
 } from './kafka-publisher.ts';
+import { decodeCheckpoint, encodeCheckpoint } from './feed-checkpoint.ts';
 
 const message = (valueBytes: number, key = 'k'): Message => ({ key, value: 'x'.repeat(valueBytes) });
 
@@ -71,5 +72,24 @@ describe('retryWhileConcurrentTransactions', () => {
         { attempts: 3, delayMs: 1 },
       ),
     ).rejects.toThrow('concurrent');
+  });
+});
+
+describe('decodeCheckpoint', () => {
+  it('reads back what encodeCheckpoint wrote', () => {
+    const checkpoint = {
+      cursor: { generation: 1, offset: 1234, line: 31, openLine: false },
+      prefixSha256: 'a'.repeat(64),
+      reportedRewrite: undefined,
+    };
+    expect(decodeCheckpoint(encodeCheckpoint(checkpoint))).toEqual(checkpoint);
+  });
+
+  it('refuses metadata that is not a checkpoint of this producer, saying what is wrong', () => {
+    expect(() => decodeCheckpoint('{"v":1,"g":0,"o":-5,"l":0,"open":false,"sha":"x","rw":null}')).toThrow(
+      /not one this producer wrote \(o: .*; sha: /,
+    );
+    expect(() => decodeCheckpoint('{"v":2}')).toThrow(/v: /);
+    expect(() => decodeCheckpoint('not json')).toThrow(/checkpoint is not JSON/);
   });
 });

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
+import { readStateFile } from '@sales-pipeline/platform';
 import type { StackCredentials } from './types.ts';
 
 /** Ports chosen on the first `up` and reused by later ones while they stay free. */
@@ -21,12 +23,20 @@ export interface StackState {
 const stateFile = (home: string) => path.join(home, 'stack.json');
 const credentialsFile = (home: string) => path.join(home, 'credentials.json');
 
+const port = z.number().int().min(1).max(65_535);
+const stateSchema = z.object({
+  ports: z.object({ postgres: port, kafka: port, kafkaController: port, connect: port }),
+  kafkaClusterId: z.string().min(1).optional(),
+});
+const password = z.string().min(12);
+const credentialsSchema = z.object({ admin: password, app: password, reader: password, cdc: password });
+
 export function readState(home: string): StackState | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(stateFile(home), 'utf8')) as StackState;
-  } catch {
-    return undefined;
-  }
+  return readStateFile(
+    stateFile(home),
+    stateSchema,
+    `Stop the stack's processes (sales-pipeline stack down), then delete the file: the next stack up picks ports again.`,
+  );
 }
 
 export function writeState(home: string, state: StackState): void {
@@ -45,17 +55,21 @@ function newPassword(): string {
  */
 export function loadOrCreateCredentials(home: string): StackCredentials {
   const file = credentialsFile(home);
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as StackCredentials;
-  } catch {
-    const credentials: StackCredentials = {
-      admin: newPassword(),
-      app: newPassword(),
-      reader: newPassword(),
-      cdc: newPassword(),
-    };
-    fs.mkdirSync(home, { recursive: true });
-    fs.writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
-    return credentials;
-  }
+  // An unreadable file is an error, never replaced: new passwords would lock the roles out of a database
+  // that keeps the old ones.
+  const existing = readStateFile(
+    file,
+    credentialsSchema,
+    `Restore it from a backup, or start from scratch: sales-pipeline down --purge (deletes ${home}).`,
+  );
+  if (existing) return existing;
+  const credentials: StackCredentials = {
+    admin: newPassword(),
+    app: newPassword(),
+    reader: newPassword(),
+    cdc: newPassword(),
+  };
+  fs.mkdirSync(home, { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  return credentials;
 }

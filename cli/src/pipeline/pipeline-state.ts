@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
+import { readStateFile } from '@sales-pipeline/platform/state-file';
 import type { StackEndpoints } from '@sales-pipeline/stack';
 
 /** One worker process the supervisor runs. */
 export interface WorkerRecord {
   name: WorkerName;
-  pid: number | undefined;
+  pid?: number | undefined;
   /** Port of its /metrics and /healthz (the simulator has none). */
-  metricsPort: number | undefined;
+  metricsPort?: number | undefined;
   logFile: string;
   startedAt: string;
   restarts: number;
@@ -33,12 +35,42 @@ export interface PipelineState {
 
 export const pipelineStateFile = (home: string) => path.join(home, 'pipeline.json');
 
+const workerNames = ['consumer', 'analytics', 'notifier', 'producer', 'simulator', 'dashboard'] as const;
+const workerRecordSchema = z.object({
+  name: z.enum(workerNames),
+  pid: z.number().int().positive().optional(),
+  metricsPort: z.number().int().positive().optional(),
+  logFile: z.string(),
+  startedAt: z.string(),
+  restarts: z.number().int().min(0),
+  failed: z.string().optional(),
+  lastExit: z
+    .object({ code: z.number().int().nullable(), signal: z.string().nullable(), at: z.string() })
+    .optional(),
+});
+const pipelineStateSchema = z.object({
+  supervisorPid: z.number().int().positive(),
+  mode: z.enum(['native', 'docker']),
+  endpoints: z
+    .object({ databaseUrl: z.string(), kafkaBrokers: z.string(), connectUrl: z.string() })
+    .optional(),
+  demo: z.boolean(),
+  startedAt: z.string(),
+  feeds: z.object({
+    sales: z.string().optional(),
+    products: z.string().optional(),
+    stores: z.string().optional(),
+  }),
+  workers: z.partialRecord(z.enum(workerNames), workerRecordSchema),
+});
+
+/** The running pipeline's state; undefined when none was started here. A damaged file is an error. */
 export function readPipelineState(home: string): PipelineState | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(pipelineStateFile(home), 'utf8')) as PipelineState;
-  } catch {
-    return undefined;
-  }
+  return readStateFile(
+    pipelineStateFile(home),
+    pipelineStateSchema,
+    'If no supervisor runs any more (ps, or sales-pipeline down), delete the file and start again with up.',
+  );
 }
 
 /** Written whole to a temporary file then renamed: a reader never sees half of it. */
