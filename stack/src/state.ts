@@ -41,7 +41,10 @@ export function readState(home: string): StackState | undefined {
 
 export function writeState(home: string, state: StackState): void {
   fs.mkdirSync(home, { recursive: true });
-  fs.writeFileSync(stateFile(home), `${JSON.stringify(state, null, 2)}\n`);
+  // Whole or not at all: a reader (status during stack up) never sees half of it.
+  const file = stateFile(home);
+  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  fs.renameSync(`${file}.tmp`, file);
 }
 
 function newPassword(): string {
