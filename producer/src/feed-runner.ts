@@ -216,6 +216,11 @@ export class FeedRunner {
           await this.publish(outputs, seenAt);
           lastChange = seenAt;
           await this.reportFile(source);
+          // A short read means we were caught up: lines are arriving live. Let the next ones gather for
+          // the linger time rather than publish a transaction for each few (a backlog is read at once).
+          if (changes && chunk.length < this.options.readBytes && this.options.lingerMs > 0) {
+            if (await this.idle(this.options.lingerMs)) return;
+          }
           continue;
         }
         if (await this.handleReplacedFile(source)) {
