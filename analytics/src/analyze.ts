@@ -58,6 +58,7 @@ export async function analyze(
       metricsServer = await startMetricsServer(registry, {
         port: config.METRICS_PORT,
         host: config.METRICS_HOST,
+        rate: { metric: 'analytics_changes_total', labels: { outcome: 'applied' } },
         healthy: () => ({ ok: true, ...(waitingFor.length > 0 ? { detail: { waitingFor } } : {}) }),
       });
     }

@@ -72,6 +72,7 @@ export async function consume(
       metricsServer = await startMetricsServer(registry, {
         port: config.METRICS_PORT,
         host: config.METRICS_HOST,
+        rate: { metric: 'consumer_rows_applied_total', labels: { kind: 'sale' } },
         healthy: () => ({
           ok: true,
           detail: {

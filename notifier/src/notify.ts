@@ -91,6 +91,7 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
       metricsServer = await startMetricsServer(registry, {
         port: config.METRICS_PORT,
         host: config.METRICS_HOST,
+        rate: { metric: 'notifier_milestones_recorded_total' },
         healthy: () => ({ ok: status.slack !== 'configuration_error', detail: status }),
       });
     }

@@ -23,7 +23,13 @@ export {
   type DeadLetter,
 } from './messages.ts';
 export { createKafka } from './kafka.ts';
-export { createRegistry, startMetricsServer, type MetricsServer } from './metrics-server.ts';
+export {
+  createRegistry,
+  startMetricsServer,
+  CounterRate,
+  type MetricsServer,
+  type RateCounter,
+} from './metrics-server.ts';
 export {
   createPool,
   withClient,

@@ -76,6 +76,7 @@ export async function produce(
       metricsServer = await startMetricsServer(registry, {
         port: config.METRICS_PORT,
         host: config.METRICS_HOST,
+        rate: { metric: 'producer_lines_read_total' },
       });
       log.info({ port: metricsServer.port }, 'metrics served on /metrics');
     }

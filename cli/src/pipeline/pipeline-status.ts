@@ -64,6 +64,21 @@ const RATE_METRIC: Partial<Record<WorkerName, { name: string; filter?: string }>
   notifier: { name: 'notifier_milestones_recorded_total' },
 };
 
+/**
+ * The rate a worker reports in its /healthz body (`ratePerSecond`: a number, or null before it has two
+ * readings); undefined when the body has none. Pure.
+ */
+export function reportedRate(healthzBody: string | undefined): number | null | undefined {
+  if (!healthzBody) return undefined;
+  try {
+    const body = JSON.parse(healthzBody) as { ratePerSecond?: unknown };
+    if (body.ratePerSecond === null) return null;
+    return typeof body.ratePerSecond === 'number' ? body.ratePerSecond : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Sums the samples of one counter in a Prometheus text exposition. Pure. */
 export function sumCounter(text: string, name: string, filter?: string): number | undefined {
   let sum: number | undefined;
@@ -306,15 +321,37 @@ export async function collectStatus(
         }),
       ),
     );
-  const first = await sample();
-  const started = performance.now();
-  await Promise.all([
-    new Promise((resolve) => setTimeout(resolve, options.sampleMs)),
-    connectorRead,
-    lagRead,
-  ]);
-  const second = await sample();
-  const elapsed = (performance.now() - started) / 1000;
+  // Each worker's /healthz, which carries the rate the worker keeps itself (over its last 10 s). Only a
+  // worker that does not report one (an older one) is sampled twice, `sampleMs` apart.
+  const health = new Map(
+    await Promise.all(
+      records.map(async (r) => {
+        const alive = r.pid !== undefined && isAlive(r.pid);
+        const answer =
+          alive && r.metricsPort ? await fetchText(`http://127.0.0.1:${r.metricsPort}/healthz`) : undefined;
+        return [r.name, { alive, answer, rate: reportedRate(answer?.text) }] as const;
+      }),
+    ),
+  );
+  const unreported = records.filter((r) => {
+    const h = health.get(r.name);
+    return RATE_METRIC[r.name] && h?.alive && h.answer && h.rate === undefined;
+  });
+  let sampled = new Map<WorkerName, number | null>();
+  if (unreported.length > 0) {
+    const first = await sample();
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, options.sampleMs));
+    const second = await sample();
+    const elapsed = (performance.now() - started) / 1000;
+    sampled = new Map(
+      records.map((r) => {
+        const a = first.get(r.name);
+        const b = second.get(r.name);
+        return [r.name, a !== undefined && b !== undefined ? (b - a) / elapsed : null] as const;
+      }),
+    );
+  }
   const [stack, connector, { replicationSlot, totals, lastMilestones }, consumerLag] = await Promise.all([
     stackRead,
     connectorRead,
@@ -322,29 +359,28 @@ export async function collectStatus(
     lagRead,
   ]);
 
-  const workers: WorkerStatus[] = await Promise.all(
-    records.map(async (r) => {
-      const alive = r.pid !== undefined && isAlive(r.pid);
-      const answer =
-        alive && r.metricsPort ? await fetchText(`http://127.0.0.1:${r.metricsPort}/healthz`) : undefined;
-      const healthy = r.metricsPort ? answer?.status === 200 : alive;
-      const a = first.get(r.name);
-      const b = second.get(r.name);
-      return {
-        name: r.name,
-        pid: alive ? (r.pid ?? null) : null,
-        alive,
-        healthy,
-        metricsUrl: r.metricsPort ? `http://127.0.0.1:${r.metricsPort}/metrics` : null,
-        restarts: r.restarts,
-        failed: r.failed ?? null,
-        ratePerSecond: a !== undefined && b !== undefined ? Math.round(((b - a) / elapsed) * 10) / 10 : null,
-        lastError: lastLoggedError(readTail(r.logFile)),
-        logFile: r.logFile,
-        ...waitingFor(answer?.text),
-      };
-    }),
-  );
+  const workers: WorkerStatus[] = records.map((r) => {
+    const { alive, answer, rate } = health.get(r.name) ?? {
+      alive: false,
+      answer: undefined,
+      rate: undefined,
+    };
+    const healthy = r.metricsPort ? answer?.status === 200 : alive;
+    const perSecond = rate !== undefined ? rate : (sampled.get(r.name) ?? null);
+    return {
+      name: r.name,
+      pid: alive ? (r.pid ?? null) : null,
+      alive,
+      healthy,
+      metricsUrl: r.metricsPort ? `http://127.0.0.1:${r.metricsPort}/metrics` : null,
+      restarts: r.restarts,
+      failed: r.failed ?? null,
+      ratePerSecond: perSecond === null ? null : Math.round(perSecond * 10) / 10,
+      lastError: lastLoggedError(readTail(r.logFile)),
+      logFile: r.logFile,
+      ...waitingFor(answer?.text),
+    };
+  });
 
   const supervisor = state
     ? {

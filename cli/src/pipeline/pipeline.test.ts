@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { formatPipelineStatus } from './format-pipeline-status.ts';
-import { lastLoggedError, sumCounter, waitingFor, type PipelineStatus } from './pipeline-status.ts';
+import {
+  lastLoggedError,
+  reportedRate,
+  sumCounter,
+  waitingFor,
+  type PipelineStatus,
+} from './pipeline-status.ts';
 import { planWorkers, restartDelayMs, STOP_ORDER } from './worker-plan.ts';
 
 describe('planWorkers', () => {
@@ -136,5 +142,15 @@ describe('formatPipelineStatus', () => {
     expect(text).toContain('sales_pipeline_cdc: active, 512 bytes behind');
     expect(text).toContain('sales-pipeline.consumer  sales  3');
     expect(text).toContain('10 sales (1 pending), 2 rejected rows, revenue 12.50 €');
+  });
+});
+
+describe('reportedRate', () => {
+  it('reads the rate a worker keeps in its /healthz body', () => {
+    expect(reportedRate('{"ok":true,"ratePerSecond":301.5}')).toBe(301.5);
+    expect(reportedRate('{"ok":true,"ratePerSecond":null}')).toBeNull();
+    expect(reportedRate('{"ok":true}')).toBeUndefined();
+    expect(reportedRate('not json')).toBeUndefined();
+    expect(reportedRate(undefined)).toBeUndefined();
   });
 });
