@@ -229,18 +229,26 @@ function chartOptions(
       {
         // The per-day chart: one tick a day at least (no hours between two sales days).
         ...(xLabel === 'day' ? { incrs: [86_400, 7 * 86_400, 30 * 86_400, 365 * 86_400] } : {}),
-        values: (_u, splits) =>
-          splits.map((s) =>
+        values: (_u, splits) => {
+          // Sales days spread over years (the client's history, then today's sales): say the year.
+          const years = (splits.at(-1) ?? 0) - (splits[0] ?? 0) > 300 * 86_400;
+          return splits.map((s) =>
             xLabel === 'minute'
               ? new Date(s * 1000).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })
               : new Date(s * 1000).toLocaleDateString(locale, {
                   timeZone: 'UTC',
                   day: '2-digit',
                   month: '2-digit',
+                  ...(years ? { year: 'numeric' } : {}),
                 }),
-          ),
+          );
+        },
       },
-      { size: 70, values: (_u, splits) => splits.map((s) => `${formatCount(s, locale)} €`) },
+      {
+        // Wide enough for the longest label (« 3 000 000 € »), never cut on the left.
+        size: (_u, values) => 24 + 8 * Math.max(4, ...(values ?? []).map((v) => String(v).length)),
+        values: (_u, splits) => splits.map((s) => `${formatCount(s, locale)} €`),
+      },
     ],
     series: [
       {
