@@ -99,7 +99,8 @@ export function generateFeed(
   options: { sales: number; badRatio: number; feedId: string },
 ): ChaosFeed {
   const products: Product[] = Array.from({ length: 12 }, (_, i) => ({
-    id: `CH${String(i + 1).padStart(3, '0')}`,
+    // The client's id formats (PRODUCT_ID_PATTERN, STORE_ID_PATTERN): another one is a rejected row.
+    id: `REF9${String(i + 1).padStart(3, '0')}`,
     name: `Produit chaos ${i + 1}`,
     priceCents: BigInt(rng.int(199, 14_999)),
   }));
