@@ -41,12 +41,16 @@ export async function confirmBestDay(
 export async function recordMilestones(client: PoolClient, milestones: Milestone[]): Promise<Milestone[]> {
   if (milestones.length === 0) return [];
   const result = await client.query<{ rule: string; subject: string; step: string }>(
+    // In detection order (WITH ORDINALITY … ORDER BY): the outbox posts by milestone id, and a join may
+    // otherwise hand the rows to the insert in another order (1,000 €, 5,000 €, then 2,000 € was seen).
     `INSERT INTO milestones (rule, subject, step, payload)
      SELECT m.rule, m.subject, m.step, m.payload
             || jsonb_build_object('product_name', p.name, 'city', st.city)
-       FROM unnest($1::text[], $2::text[], $3::numeric[], $4::jsonb[]) AS m(rule, subject, step, payload)
+       FROM unnest($1::text[], $2::text[], $3::numeric[], $4::jsonb[])
+            WITH ORDINALITY AS m(rule, subject, step, payload, ord)
        LEFT JOIN products p ON p.product_id = m.payload ->> 'product_id'
        LEFT JOIN stores st ON st.store_id = m.payload ->> 'store_id'
+      ORDER BY m.ord
      ON CONFLICT (rule, subject, step) DO NOTHING
      RETURNING rule, subject, step::text AS step`,
     [

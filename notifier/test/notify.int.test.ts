@@ -136,6 +136,7 @@ describe('notify on the client files with the default rules', () => {
         )
         .catch(() => undefined);
     }, 10_000);
+    onTestFailed(() => clearInterval(progress));
     // One message per milestone here (digests have their own tests below).
     const singles = slackEnv({ NOTIFIER_DIGEST_AFTER: '0' });
     slack.queue({ status: 429, retryAfter: 1 }, { status: 500 });
@@ -149,6 +150,10 @@ describe('notify on the client files with the default rules', () => {
     await first.exited;
     const second = startWorker(['notify'], singles);
     workers.push(second);
+    // A failure here must not leave this notifier posting during the next tests.
+    onTestFailed(() => {
+      second.kill('SIGKILL');
+    });
 
     const done = await eventually(
       () => milestones(),
@@ -175,7 +180,6 @@ describe('notify on the client files with the default rules', () => {
     expect(second.output()).not.toContain(slack.token);
     clearInterval(progress);
     await stopWorker(second);
-    onTestFailed(() => clearInterval(progress));
   }, 300_000);
 });
 
