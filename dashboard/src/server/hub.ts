@@ -108,18 +108,9 @@ export class DashboardHub {
     this.broadcast({ type: 'sources', data: this.sources });
   }
 
-  private async pause(ms: number): Promise<void> {
-    if (this.stop.signal.aborted) return;
-    const signal = this.stop.signal;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
+  /** Waits `ms`, or less when the hub closes (the platform's Wakeup, never notified here). */
+  private pause(ms: number): Promise<void> {
+    return new Wakeup().wait(ms, this.stop.signal);
   }
 
   /** One poll of the aggregates; re-reads the sections that changed. */
