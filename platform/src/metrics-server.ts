@@ -52,11 +52,18 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
+/**
+ * How often the event-loop delay is sampled (prom-client's default is every 10 ms: 100 timer wake-ups a
+ * second, which cost an idle Node 24 process ~0.5 % of a core here; at 100 ms the cost is within an idle
+ * process's noise).
+ */
+export const EVENT_LOOP_SAMPLE_MS = 100;
+
 /** A registry with the process metrics (memory, CPU, event loop) and a `service` label. */
 export function createRegistry(service: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   return registry;
 }
 
