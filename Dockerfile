@@ -3,21 +3,19 @@
 # production dependencies only: no TypeScript, no tsx, no source in the final image.
 # docker-compose.yml tags it sales-pipeline:local and gives each service its subcommand as `command:`.
 #
-# Stages: dependencies (all, as locked) -> build (tsc -b) ; production-dependencies (--omit=dev)
-# -> runtime (production node_modules + every package's dist/ and package.json, the bin, the
-# migrations, the connector). stack/src/docker-config.test.ts checks this file against the
-# workspaces in package.json and the node tag against the other stages (it runs in `npm test`).
+# Stages: manifests (the root and workspace package.json files and the lockfile) -> dependencies
+# (all, as locked) -> build (tsc -b) ; manifests -> production-dependencies (--omit=dev) -> runtime
+# (production node_modules + every package's dist/ and package.json, the bin, the migrations, the
+# connector). stack/src/docker-config.test.ts checks this file against the workspaces in
+# package.json and the node tag against the other stages (it runs in `npm test`).
 
 # One pinned Node 24 base for every stage (the CI and engines policy: Node 24 LTS).
 FROM node:24.11-slim AS base
 WORKDIR /app
 
-# Stage 1: every dependency, dev ones included (typescript, @types/*), exactly as locked. Only the
-# manifests are copied, so this layer is rebuilt when a dependency changes, not when the source does.
-# --ignore-scripts: the root `prepare` script would run the build before the source is here, and no
-# other install script is needed (tsc is plain JavaScript; ssh2/cpu-features would only try a native
-# build, which the slim image cannot do).
-FROM base AS dependencies
+# The manifests only, once for both installs below: their layers are rebuilt when a dependency
+# changes, not when the source does.
+FROM base AS manifests
 COPY package.json package-lock.json ./
 COPY platform/package.json platform/
 COPY stack/package.json stack/
@@ -27,6 +25,12 @@ COPY consumer/package.json consumer/
 COPY analytics/package.json analytics/
 COPY notifier/package.json notifier/
 COPY dashboard/package.json dashboard/
+
+# Stage 1: every dependency, dev ones included (typescript, @types/*), exactly as locked.
+# --ignore-scripts: the root `prepare` script would run the build before the source is here, and no
+# other install script is needed (tsc is plain JavaScript; ssh2/cpu-features would only try a native
+# build, which the slim image cannot do).
+FROM manifests AS dependencies
 RUN npm ci --ignore-scripts --no-audit --no-fund
 
 # Stage 2: the build, `tsc -b tsconfig.build.json`, which emits <package>/dist/ for every workspace
@@ -47,16 +51,7 @@ RUN npm run build
 # `prepare` would try to build with a TypeScript that --omit=dev leaves out). Workspace packages
 # become relative symlinks (node_modules/@sales-pipeline/* -> ../../<package>), resolved in stage 4
 # once each package's package.json and dist/ are there.
-FROM base AS production-dependencies
-COPY package.json package-lock.json ./
-COPY platform/package.json platform/
-COPY stack/package.json stack/
-COPY cli/package.json cli/
-COPY producer/package.json producer/
-COPY consumer/package.json consumer/
-COPY analytics/package.json analytics/
-COPY notifier/package.json notifier/
-COPY dashboard/package.json dashboard/
+FROM manifests AS production-dependencies
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 # Stage 4: the runtime. Files stay owned by root and the process runs as the unprivileged `node`

@@ -7,8 +7,8 @@ import { registerConnector } from './connector.ts';
 import { freePort } from './free-port.ts';
 import { IMAGES } from './images.ts';
 import { runMigrations, setRolePasswords } from './migrate.ts';
-import type { RunningStack } from './native-stack.ts';
 import { DATABASE_NAME, postgresUrl, roleUrls } from './postgres-node.ts';
+import type { RunningStack } from './types.ts';
 
 /** Whether a container engine answers. Without one, testcontainers fails at once, so this is cheap. */
 export async function dockerAvailable(): Promise<boolean> {

@@ -2,16 +2,15 @@ export { loadStackConfig, REPO_ROOT, type StackConfig } from './config.ts';
 export { checkPrerequisites, findExecutable, type Prerequisites } from './prerequisites.ts';
 export { startStack } from './launcher.ts';
 export { ensureJars, type JarCache } from './jar-cache.ts';
+export { nativeDown } from './native-stack.ts';
+export { nativeStatus } from './native-status.ts';
+export { nativeRestart } from './native-restart.ts';
 export {
-  nativeDown,
-  nativeStatus,
   nativeSecrets,
-  nativeRestart,
   nativeComponentPid,
   NATIVE_COMPONENTS,
   type NativeComponent,
-  type RunningStack,
-} from './native-stack.ts';
+} from './native-nodes.ts';
 export { freePort } from './free-port.ts';
 export { endpointStatus, postgresAnswers } from './endpoint-status.ts';
 export { changeTopicPlan, ensureChangeTopics, type ChangeTopicPlan } from './change-topics.ts';
@@ -27,4 +26,4 @@ export {
   type ConnectorState,
 } from './connector.ts';
 export { IMAGES } from './images.ts';
-export type { StackEndpoints, StackStatus, ComponentHealth } from './types.ts';
+export type { StackEndpoints, StackStatus, ComponentHealth, RunningStack } from './types.ts';

@@ -2,10 +2,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import type { JarCache } from './jar-cache.ts';
-import { javaArgs, renderProperties } from './java-process.ts';
-import type { Prerequisites } from './prerequisites.ts';
-import { livePid, runCommand, spawnDetached, stopProcess, waitFor } from './processes.ts';
+import { JavaNode, type JavaNodeOptions } from './java-node.ts';
+import { javaArgs } from './java-process.ts';
+import { runCommand } from './processes.ts';
 
 /**
  * A KRaft cluster id: 16 random bytes in URL-safe base64, like Kafka's own `Uuid.randomUuid()`,
@@ -19,75 +18,56 @@ export function newClusterId(random: (size: number) => Buffer = crypto.randomByt
   }
 }
 
-export interface KafkaNodeOptions {
-  dir: string;
-  port: number;
+export interface KafkaNodeOptions extends JavaNodeOptions {
   controllerPort: number;
-  heapMb: number;
-  jars: JarCache;
-  prerequisites: Prerequisites;
-  startTimeoutMs: number;
 }
 
 /** A single-node Apache Kafka broker in KRaft mode (broker and controller in one JVM), on loopback. */
-export class KafkaNode {
+export class KafkaNode extends JavaNode<KafkaNodeOptions> {
   readonly dataDir: string;
-  readonly logFile: string;
-  readonly pidFile: string;
-  readonly propertiesFile: string;
 
-  constructor(private readonly options: KafkaNodeOptions) {
+  constructor(options: KafkaNodeOptions) {
+    super(options, 'kafka', 'server.properties');
     this.dataDir = path.join(options.dir, 'data');
-    this.logFile = path.join(options.dir, 'kafka.log');
-    this.pidFile = path.join(options.dir, 'kafka.pid');
-    this.propertiesFile = path.join(options.dir, 'server.properties');
   }
 
   get brokers(): string {
     return `127.0.0.1:${this.options.port}`;
   }
 
-  pid(): number | undefined {
-    return livePid(this.pidFile);
-  }
-
-  private writeProperties(): void {
+  private writeServerProperties(): void {
     const { port, controllerPort } = this.options;
-    fs.mkdirSync(this.options.dir, { recursive: true });
-    fs.writeFileSync(
-      this.propertiesFile,
-      renderProperties({
-        'process.roles': 'broker,controller',
-        'node.id': 1,
-        'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-        listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-        'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
-        'controller.listener.names': 'CONTROLLER',
-        'inter.broker.listener.name': 'PLAINTEXT',
-        'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-        'log.dirs': this.dataDir,
-        'num.partitions': 1,
-        'auto.create.topics.enable': 'false',
-        'offsets.topic.replication.factor': 1,
-        'offsets.topic.num.partitions': 10,
-        'transaction.state.log.replication.factor': 1,
-        'transaction.state.log.min.isr': 1,
-        'transaction.state.log.num.partitions': 10,
-        'share.coordinator.state.topic.replication.factor': 1,
-        'share.coordinator.state.topic.min.isr': 1,
-        'group.initial.rebalance.delay.ms': 0,
-        // Thread pools for one broker on two cores (the defaults, 3 network and 8 I/O threads and 10
-        // background threads, are for servers), and the controller's no-op metadata records every 5 s
-        // instead of every 500 ms: they are what keeps an idle KRaft node busy.
-        'num.network.threads': 2,
-        'num.io.threads': 2,
-        'background.threads': 4,
-        'num.recovery.threads.per.data.dir': 1,
-        'metadata.max.idle.interval.ms': 5000,
-        // The producer keeps its checkpoints as offsets of empty groups: do not expire them after 7 days.
-        'offsets.retention.minutes': 5_256_000,
-      }),
-    );
+    this.writeProperties({
+      'process.roles': 'broker,controller',
+      'node.id': 1,
+      'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+      listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+      'controller.listener.names': 'CONTROLLER',
+      'inter.broker.listener.name': 'PLAINTEXT',
+      'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      'log.dirs': this.dataDir,
+      'num.partitions': 1,
+      'auto.create.topics.enable': 'false',
+      'offsets.topic.replication.factor': 1,
+      'offsets.topic.num.partitions': 10,
+      'transaction.state.log.replication.factor': 1,
+      'transaction.state.log.min.isr': 1,
+      'transaction.state.log.num.partitions': 10,
+      'share.coordinator.state.topic.replication.factor': 1,
+      'share.coordinator.state.topic.min.isr': 1,
+      'group.initial.rebalance.delay.ms': 0,
+      // Thread pools for one broker on two cores (the defaults, 3 network and 8 I/O threads and 10
+      // background threads, are for servers), and the controller's no-op metadata records every 5 s
+      // instead of every 500 ms: they are what keeps an idle KRaft node busy.
+      'num.network.threads': 2,
+      'num.io.threads': 2,
+      'background.threads': 4,
+      'num.recovery.threads.per.data.dir': 1,
+      'metadata.max.idle.interval.ms': 5000,
+      // The producer keeps its checkpoints as offsets of empty groups: do not expire them after 7 days.
+      'offsets.retention.minutes': 5_256_000,
+    });
   }
 
   /** Formats the KRaft storage once; later starts reuse the log directory. */
@@ -108,19 +88,9 @@ export class KafkaNode {
 
   async start(): Promise<void> {
     if (this.pid() !== undefined) return;
-    this.writeProperties();
+    this.writeServerProperties();
     await this.format();
-    spawnDetached(
-      this.options.prerequisites.java,
-      javaArgs(this.options.jars, this.options.heapMb, 'kafka.Kafka', [this.propertiesFile]),
-      { logFile: this.logFile, pidFile: this.pidFile },
-    );
-    await waitFor('Kafka broker', () => this.ping(), {
-      timeoutMs: this.options.startTimeoutMs,
-      intervalMs: 500,
-      hint: `See ${this.logFile}.`,
-      stillRunning: () => this.pid() !== undefined,
-    });
+    await this.launch('Kafka broker', 'kafka.Kafka');
     await this.warmTransactionCoordinator();
   }
 
@@ -168,11 +138,5 @@ export class KafkaNode {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
-  }
-
-  async stop(timeoutMs: number): Promise<void> {
-    const pid = this.pid();
-    if (pid !== undefined) await stopProcess(pid, timeoutMs);
-    fs.rmSync(this.pidFile, { force: true });
   }
 }

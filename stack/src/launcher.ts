@@ -1,6 +1,7 @@
 import { StackError, type Logger } from '@sales-pipeline/platform';
 import type { StackConfig } from './config.ts';
-import { nativeUp, type RunningStack } from './native-stack.ts';
+import { nativeUp } from './native-stack.ts';
+import type { RunningStack } from './types.ts';
 
 /**
  * The one entry point of the launcher: the native processes by default, containers when `docker` is

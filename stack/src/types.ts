@@ -33,3 +33,15 @@ export interface StackStatus {
   components: ComponentHealth[];
   healthy: boolean;
 }
+
+/** A running stack as the launcher hands it to callers (tests, `up`). */
+export interface RunningStack {
+  mode: 'native' | 'docker';
+  endpoints: StackEndpoints;
+  /** Connection URLs with passwords, for workers and tests in this process. Never print them. */
+  secrets: { databaseUrl: string; readerDatabaseUrl: string; adminDatabaseUrl: string };
+  /** Stops every component; the data stays for the next `up`. */
+  down(): Promise<void>;
+  /** Stops only the components this start started (those that ran before stay): undoes a failed `up`. */
+  stopStarted(): Promise<void>;
+}

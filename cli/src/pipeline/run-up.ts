@@ -18,6 +18,7 @@ import { formatPipelineStatus } from './format-pipeline-status.ts';
 import { readPipelineState } from './pipeline-state.ts';
 import { collectStatus } from './pipeline-status.ts';
 import { stopPipeline, supervise } from './supervisor.ts';
+import { waitHealthy } from './wait-healthy.ts';
 import { planWorkers, type Feeds } from './worker-plan.ts';
 import { stopOnSignals } from '../run-until-signal.ts';
 import { waitForDashboardRecord } from '@sales-pipeline/dashboard/dashboard-record';
@@ -52,17 +53,6 @@ function refuseIfRunning(config: StackConfig): void {
         hint: 'See it with: sales-pipeline status. Stop it with: sales-pipeline down',
       },
     );
-}
-
-/** Polls the status until every worker and component is healthy, or the timeout. */
-async function waitHealthy(config: StackConfig, env: Env, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = await collectStatus(config, env, { sampleMs: 0 });
-    const complete = status.workers.length > 0 && status.workers.every((w) => w.alive);
-    if ((status.healthy && complete) || Date.now() > deadline) return status;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
 }
 
 /** The live view of a foreground `up` on a terminal: redrawn every few seconds. */

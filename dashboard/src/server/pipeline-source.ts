@@ -19,10 +19,12 @@ export interface StatusLike {
     name: string;
     pid: number | null;
     alive: boolean;
+    /** /healthz answered 200 (true), another status (false), or the worker serves none (null). */
     healthy: boolean | null;
     metricsUrl: string | null;
     restarts: number;
     failed: string | null;
+    /** Rows (or lines, changes, posts) per second over the sampling interval. */
     ratePerSecond: number | null;
     lastError: { at: string; message: string } | null;
   }>;

@@ -1,0 +1,95 @@
+import pg from 'pg';
+import type { Env } from '@sales-pipeline/platform';
+import { CDC_SLOT_NAME } from '@sales-pipeline/stack';
+import { pendingWarning } from '@sales-pipeline/consumer/overdue-pending';
+import type { PipelineStatus } from './status-types.ts';
+
+/** An offset a consumer group stored in PostgreSQL with its rows (the table consumer_offsets). */
+export type StoredOffset = {
+  consumer_group: string;
+  topic: string;
+  kafka_partition: number;
+  next_offset: string;
+};
+
+export interface DatabaseStatus {
+  replicationSlot: PipelineStatus['replicationSlot'];
+  totals: PipelineStatus['totals'];
+  lastMilestones: PipelineStatus['lastMilestones'];
+  stored: StoredOffset[];
+}
+
+async function readSlot(client: pg.Client): Promise<PipelineStatus['replicationSlot']> {
+  const slot = await client.query<{ active: boolean; lag: string | null }>(
+    `SELECT active, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint AS lag
+       FROM pg_replication_slots WHERE slot_name = $1`,
+    [CDC_SLOT_NAME],
+  );
+  const s = slot.rows[0];
+  return s ? { name: CDC_SLOT_NAME, active: s.active, lagBytes: Number(s.lag ?? 0) } : null;
+}
+
+async function readTotals(client: pg.Client): Promise<PipelineStatus['totals']> {
+  const t = await client.query<Record<'sales' | 'pending' | 'rejected' | 'revenue' | 'milestones', string>>(
+    `SELECT (SELECT count(*) FROM sales) AS sales,
+            (SELECT count(*) FROM sales WHERE status = 'pending') AS pending,
+            (SELECT count(*) FROM rejected_rows) AS rejected,
+            (SELECT revenue::text FROM analytics.revenue_total WHERE id = 1) AS revenue,
+            (SELECT count(*) FROM milestones) AS milestones`,
+  );
+  const row = t.rows[0];
+  return row
+    ? {
+        sales: Number(row.sales),
+        pendingSales: Number(row.pending),
+        rejectedRows: Number(row.rejected),
+        revenue: row.revenue ?? '0.00',
+        milestones: Number(row.milestones),
+      }
+    : null;
+}
+
+type MilestoneRow = { rule: string; subject: string; step: string; status: string; detected_at: Date };
+
+async function readLastMilestones(client: pg.Client): Promise<PipelineStatus['lastMilestones']> {
+  const m = await client.query<MilestoneRow>(
+    `SELECT rule, subject, step::text, status, detected_at FROM milestones ORDER BY milestone_id DESC LIMIT 5`,
+  );
+  return m.rows.map((r) => ({
+    rule: r.rule,
+    subject: r.subject,
+    step: r.step,
+    status: r.status,
+    detectedAt: r.detected_at.toISOString(),
+  }));
+}
+
+/**
+ * The replication slot, the totals, the last milestones and the stored offsets, in one connection. What
+ * cannot be read is left empty and said in `errors`; an overdue pending sale is a warning there too (it
+ * does not make the pipeline unhealthy).
+ */
+export async function readDatabaseStatus(env: Env, errors: string[]): Promise<DatabaseStatus> {
+  const result: DatabaseStatus = { replicationSlot: null, totals: null, lastMilestones: [], stored: [] };
+  if (!env.DATABASE_URL) return result;
+  const client = new pg.Client({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    result.replicationSlot = await readSlot(client);
+    result.totals = await readTotals(client);
+    // A sale pending for longer than PENDING_ALERT_AFTER: a warning.
+    const overdue = await pendingWarning(client, env);
+    if (overdue) errors.push(`warning: ${overdue}`);
+    result.lastMilestones = await readLastMilestones(client);
+    result.stored = (
+      await client.query<StoredOffset>(
+        'SELECT consumer_group, topic, kafka_partition, next_offset FROM consumer_offsets',
+      )
+    ).rows;
+  } catch (error) {
+    errors.push(`database: ${(error as Error).message}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  return result;
+}

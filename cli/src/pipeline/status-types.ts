@@ -1,0 +1,36 @@
+import type { StackStatus } from '@sales-pipeline/stack';
+import type { StatusLike } from '@sales-pipeline/dashboard';
+import type { WorkerName } from './pipeline-state.ts';
+
+type DashboardWorker = StatusLike['workers'][number];
+
+/**
+ * One worker as `status` reports it: what the dashboard reads of it (its {@link StatusLike} worker:
+ * pid, liveness, /healthz verdict, restarts, rate, last error), plus what only `status` shows.
+ */
+export interface WorkerStatus extends DashboardWorker {
+  name: WorkerName;
+  logFile: string;
+  /** The topics a healthy worker still waits for (analytics, before the first change of a table). */
+  waitingFor?: string[];
+}
+
+/** The shape of `sales-pipeline status --json` (documented in the README); the dashboard reads part of it. */
+export interface PipelineStatus extends StatusLike {
+  checkedAt: string;
+  mode: StackStatus['mode'];
+  endpoints: StackStatus['endpoints'];
+  components: StackStatus['components'];
+  workers: WorkerStatus[];
+  consumerLag: Array<{ group: string; topic: string; lag: number }>;
+  totals: {
+    sales: number;
+    pendingSales: number;
+    rejectedRows: number;
+    revenue: string;
+    milestones: number;
+  } | null;
+  lastMilestones: Array<{ rule: string; subject: string; step: string; status: string; detectedAt: string }>;
+  /** The web dashboard serving this pipeline (`up` starts it; `sales-pipeline dashboard` too), if one runs. */
+  dashboard?: { url: string; pid: number } | null;
+}

@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JarCache } from './jar-cache.ts';
+import { javaArgs, renderProperties } from './java-process.ts';
+import type { Prerequisites } from './prerequisites.ts';
+import { livePid, spawnDetached, stopProcess, waitFor } from './processes.ts';
+
+/** What every JVM of the native stack (the Kafka broker, Kafka Connect) is given. */
+export interface JavaNodeOptions {
+  dir: string;
+  port: number;
+  heapMb: number;
+  jars: JarCache;
+  prerequisites: Prerequisites;
+  startTimeoutMs: number;
+}
+
+/**
+ * One JVM of the native stack under its own directory: `<name>.log`, `<name>.pid` and a properties file
+ * there. It is started detached and waited for until `ping()` answers; stopping it is SIGTERM, then
+ * SIGKILL after a timeout. The subclasses say what runs and how it answers.
+ */
+export abstract class JavaNode<Options extends JavaNodeOptions> {
+  readonly logFile: string;
+  readonly pidFile: string;
+  readonly propertiesFile: string;
+
+  protected constructor(
+    protected readonly options: Options,
+    name: string,
+    propertiesFileName: string,
+  ) {
+    this.logFile = path.join(options.dir, `${name}.log`);
+    this.pidFile = path.join(options.dir, `${name}.pid`);
+    this.propertiesFile = path.join(options.dir, propertiesFileName);
+  }
+
+  /** `true` once the node serves what its clients need. */
+  abstract ping(): Promise<true | undefined>;
+
+  pid(): number | undefined {
+    return livePid(this.pidFile);
+  }
+
+  protected writeProperties(entries: Record<string, string | number>): void {
+    fs.mkdirSync(this.options.dir, { recursive: true });
+    fs.writeFileSync(this.propertiesFile, renderProperties(entries));
+  }
+
+  /** Starts `mainClass` on the properties file and waits until `ping()` answers (or the JVM exits). */
+  protected async launch(
+    what: string,
+    mainClass: string,
+    options: { env?: NodeJS.ProcessEnv; isFatal?: (error: unknown) => boolean } = {},
+  ): Promise<void> {
+    spawnDetached(
+      this.options.prerequisites.java,
+      javaArgs(this.options.jars, this.options.heapMb, mainClass, [this.propertiesFile]),
+      { logFile: this.logFile, pidFile: this.pidFile, env: options.env },
+    );
+    await waitFor(what, () => this.ping(), {
+      timeoutMs: this.options.startTimeoutMs,
+      intervalMs: 500,
+      hint: `See ${this.logFile}.`,
+      stillRunning: () => this.pid() !== undefined,
+      isFatal: options.isFatal,
+    });
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    const pid = this.pid();
+    if (pid !== undefined) await stopProcess(pid, timeoutMs);
+    fs.rmSync(this.pidFile, { force: true });
+  }
+}

@@ -1,0 +1,96 @@
+import path from 'node:path';
+import type { StackConfig } from './config.ts';
+import { ConnectNode } from './connect-node.ts';
+import type { JarCache } from './jar-cache.ts';
+import { KafkaNode } from './kafka-node.ts';
+import { DATABASE_NAME, PostgresNode, postgresUrl, roleUrls } from './postgres-node.ts';
+import { checkPrerequisites, type Prerequisites } from './prerequisites.ts';
+import { loadOrCreateCredentials, readState, type StackPorts } from './state.ts';
+import type { RunningStack, StackCredentials, StackEndpoints } from './types.ts';
+
+/** A native stack process that `nativeRestart` can restart on its own. */
+export type NativeComponent = 'postgres' | 'kafka' | 'connect';
+
+export const NATIVE_COMPONENTS: readonly NativeComponent[] = ['postgres', 'kafka', 'connect'];
+
+/** The three processes of the native stack, on their ports under the stack's home. */
+export interface Nodes {
+  postgres: PostgresNode;
+  kafka: KafkaNode;
+  connect: ConnectNode;
+}
+
+/** Where the native stack on these ports is reached (no password). Pure. */
+export function endpointsFor(ports: StackPorts): StackEndpoints {
+  return {
+    databaseUrl: postgresUrl('127.0.0.1', ports.postgres, 'sales_app'),
+    kafkaBrokers: `127.0.0.1:${ports.kafka}`,
+    connectUrl: `http://127.0.0.1:${ports.connect}`,
+  };
+}
+
+export function buildNodes(
+  config: StackConfig,
+  ports: StackPorts,
+  credentials: StackCredentials,
+  prerequisites: Prerequisites,
+  jars: JarCache,
+): Nodes {
+  const common = { prerequisites, jars, heapMb: config.jvmHeapMb, startTimeoutMs: config.startTimeoutMs };
+  const kafka = new KafkaNode({
+    ...common,
+    dir: path.join(config.home, 'kafka'),
+    port: ports.kafka,
+    controllerPort: ports.kafkaController,
+  });
+  return {
+    postgres: new PostgresNode({
+      dir: path.join(config.home, 'postgres'),
+      port: ports.postgres,
+      adminPassword: credentials.admin,
+      prerequisites,
+      startTimeoutMs: config.startTimeoutMs,
+    }),
+    kafka,
+    connect: new ConnectNode({
+      ...common,
+      dir: path.join(config.home, 'connect'),
+      port: ports.connect,
+      brokers: kafka.brokers,
+      baseEnv: config.childEnv,
+      connectorEnv: {
+        CDC_DATABASE_HOST: '127.0.0.1',
+        CDC_DATABASE_PORT: String(ports.postgres),
+        CDC_DATABASE_NAME: DATABASE_NAME,
+        CDC_DATABASE_PASSWORD: credentials.cdc,
+      },
+    }),
+  };
+}
+
+/** Nodes for an existing stack, for status and down; undefined when none was ever started here. */
+export function existingNodes(config: StackConfig): Nodes | undefined {
+  const state = readState(config.home);
+  if (!state) return undefined;
+  const prerequisites = { java: 'java', mvn: 'mvn', pgBinDir: '', runuser: undefined };
+  try {
+    Object.assign(prerequisites, checkPrerequisites(config));
+  } catch {
+    // status and down must work even when a binary was uninstalled since
+  }
+  const jars = { libDir: '', pluginDir: '' };
+  return buildNodes(config, state.ports, loadOrCreateCredentials(config.home), prerequisites, jars);
+}
+
+/** Connection URLs with passwords of an existing native stack (for `stack env` and `migrate`). */
+export function nativeSecrets(config: StackConfig): RunningStack['secrets'] | undefined {
+  const state = readState(config.home);
+  if (!state) return undefined;
+  const credentials = loadOrCreateCredentials(config.home);
+  return roleUrls('127.0.0.1', state.ports.postgres, credentials);
+}
+
+/** The pid of one running component of the native stack (the postmaster, or the JVM), if it runs. */
+export function nativeComponentPid(config: StackConfig, component: NativeComponent): number | undefined {
+  return existingNodes(config)?.[component].pid();
+}
