@@ -19,8 +19,10 @@ import { renderStatus } from './status.ts';
  */
 
 const params = new URLSearchParams(location.search);
-/** The sections as last received, and the page's own state. */
-const state: Partial<DashboardSections> & { locale: Locale; salesReceived: number; connected: boolean } = {
+/** The sections as last received. */
+const sections: Partial<DashboardSections> = {};
+/** The page's own state: its language, when the sales arrived (performance.now()), the stream's state. */
+const state: { locale: Locale; salesReceived: number; connected: boolean } = {
   locale: params.get('lang') === 'en' ? 'en' : 'fr',
   salesReceived: 0,
   connected: false,
@@ -36,16 +38,16 @@ const pipeline = createPipelinePanels(time);
 const deadLetters = createDeadLetterPanels(dateTime);
 
 function drawMinuteChart(): void {
-  if (!state.sales) return;
+  if (!sections.sales) return;
   charts.drawMinute(
-    state.sales,
-    Date.parse(state.sales.at) + (performance.now() - state.salesReceived),
+    sections.sales,
+    Date.parse(sections.sales.at) + (performance.now() - state.salesReceived),
     state.locale,
   );
 }
 
 function renderSales(): void {
-  const s = state.sales;
+  const s = sections.sales;
   if (!s) return;
   sales.render(s, state.locale);
   setText('updated', `${label('updated', state.locale)} ${time(s.at)}`);
@@ -53,17 +55,17 @@ function renderSales(): void {
   charts.drawDay(s, state.locale);
 }
 
-const renderMilestoneList = () => renderMilestones(state.milestones ?? [], state.locale, dateTime);
+const renderMilestoneList = () => renderMilestones(sections.milestones ?? [], state.locale, dateTime);
 
 function renderDeadLetters(): void {
-  if (state.deadLetters) deadLetters.render(state.deadLetters, state.locale);
+  if (sections.deadLetters) deadLetters.render(sections.deadLetters, state.locale);
 }
 
 const renderHealth = () =>
-  renderStatus(state.connected, state.pipeline ?? null, state.sources ?? null, state.locale);
+  renderStatus(state.connected, sections.pipeline ?? null, sections.sources ?? null, state.locale);
 
 function renderPipeline(): void {
-  if (state.pipeline) pipeline.render(state.pipeline, state.locale);
+  if (sections.pipeline) pipeline.render(sections.pipeline, state.locale);
   renderHealth();
 }
 
@@ -98,41 +100,32 @@ window.addEventListener('resize', () => charts.resize());
 // The minute chart's window moves with the clock even when no sale arrives.
 setInterval(drawMinuteChart, 10_000);
 
+/** What to redraw when a section arrives: only the panels that show it. */
+const redraw: { [K in keyof DashboardSections]: () => void } = {
+  sales: renderSales,
+  milestones: renderMilestoneList,
+  deadLetters: renderDeadLetters,
+  pipeline: renderPipeline,
+  sources: renderHealth,
+};
+
+function receive<K extends keyof DashboardSections>(type: K, json: string): void {
+  sections[type] = JSON.parse(json) as DashboardSections[K];
+  // The minute chart's clock: the server's time of the sales plus the time since they arrived.
+  if (type === 'sales') state.salesReceived = performance.now();
+  redraw[type]();
+}
+
 function listen(): void {
   const events = new EventSource('/events');
-  const on = <K extends keyof DashboardSections>(type: K, apply: (data: DashboardSections[K]) => void) =>
-    events.addEventListener(type, (event) => {
-      apply(JSON.parse((event as MessageEvent<string>).data) as DashboardSections[K]);
-    });
-  events.addEventListener('open', () => {
-    state.connected = true;
+  const connected = (up: boolean) => () => {
+    state.connected = up;
     renderHealth();
-  });
-  events.addEventListener('error', () => {
-    state.connected = false;
-    renderHealth();
-  });
-  on('sales', (data) => {
-    state.sales = data;
-    state.salesReceived = performance.now();
-    renderSales();
-  });
-  on('milestones', (data) => {
-    state.milestones = data;
-    renderMilestoneList();
-  });
-  on('deadLetters', (data) => {
-    state.deadLetters = data;
-    renderDeadLetters();
-  });
-  on('pipeline', (data) => {
-    state.pipeline = data;
-    renderPipeline();
-  });
-  on('sources', (data) => {
-    state.sources = data;
-    renderHealth();
-  });
+  };
+  events.addEventListener('open', connected(true));
+  events.addEventListener('error', connected(false));
+  for (const type of Object.keys(redraw) as Array<keyof DashboardSections>)
+    events.addEventListener(type, (event) => receive(type, (event as MessageEvent<string>).data));
 }
 
 renderAll();
