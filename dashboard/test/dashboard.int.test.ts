@@ -1,13 +1,13 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, REPO_ROOT } from '@sales-pipeline/stack';
 import { eventually } from '../../consumer/test/consumer-harness.ts';
 import { runCli } from '../../cli/test/run-cli.ts';
 import { formatMoney } from '../src/shared/format.ts';
 import type { PipelineSection } from '../src/shared/types.ts';
+import { cell, launchChromium, statusWithHost, text } from './browser.ts';
 
 /**
  * The dashboard in a real browser, on the client's files produced through the whole pipeline: `up
@@ -17,7 +17,6 @@ import type { PipelineSection } from '../src/shared/types.ts';
 const home = path.join(REPO_ROOT, '.stack', 'test-dashboard');
 const feeds = path.join(REPO_ROOT, '.stack', 'test-dashboard-feeds');
 const SCREENSHOT = path.join(REPO_ROOT, '.stack', 'dashboard.png');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HOSTILE = '<script>window.__pwned=1</script> <!channel> *bold* <https://evil.example|click> &amp;';
 
 let env: NodeJS.ProcessEnv;
@@ -48,30 +47,6 @@ function appendRow(file: string, row: string): void {
   fs.appendFileSync(file, `${text.endsWith('\n') ? '' : '\r\n'}${row}\r\n`);
 }
 
-const text = (page: Page, selector: string) => page.locator(selector).first().textContent();
-/** The text of a table's cell, in the row whose data-key is `key` (any characters). */
-const cell = (page: Page, table: string, key: string, column: number) =>
-  page
-    .locator(`[data-testid="${table}"] tbody tr`)
-    .evaluateAll(
-      (rows, [k, c]) =>
-        rows.find((r) => (r as HTMLElement).dataset.key === k)?.querySelector(`td:nth-child(${c})`)
-          ?.textContent ?? null,
-      [key, column] as const,
-    );
-
-/** A GET with a Host header of our choosing (fetch does not let one set it). */
-function statusWithHost(url: string, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers: { host } }, (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      })
-      .on('error', reject);
-  });
-}
-
 beforeAll(async () => {
   fs.rmSync(home, { recursive: true, force: true });
   fs.rmSync(feeds, { recursive: true, force: true });
@@ -96,19 +71,7 @@ beforeAll(async () => {
   expect(printed, up.stdout).not.toBeNull();
   url = printed?.[1] as string;
   expect(url).toBe(`http://127.0.0.1:${env.DASHBOARD_PORT}/`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 660_000);
 
 afterAll(async () => {

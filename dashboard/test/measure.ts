@@ -12,9 +12,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { freePort, REPO_ROOT } from '@sales-pipeline/stack';
 import { runCli } from '../../cli/test/run-cli.ts';
+import { launchChromium } from './browser.ts';
 
 const { values } = parseArgs({
   options: {
@@ -67,7 +68,7 @@ async function window(pid: number, label: string) {
   return line;
 }
 
-let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
+let browser: Browser | undefined;
 try {
   const up = await runCli(['up', '--demo', '--detach', '--rate', String(values.rate)], env, 600_000);
   process.stdout.write(up.stdout);
@@ -78,19 +79,7 @@ try {
   const pid = s.dashboard.pid;
   const results = [await window(pid, 'no page open')];
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   const files = new Set<string>();
   page.on('response', (r) => {

@@ -1,55 +1,21 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer, type DashboardServer } from '../src/server/http-server.ts';
 import { formatMoney } from '../src/shared/format.ts';
-import { fakePipeline, fakeSales, FakeHub, HOSTILE } from './fake-hub.ts';
+import { cell, CHROMIUM, launchChromium, statusWithHost, text } from './browser.ts';
+import { FakeHub } from './fake-hub.ts';
+import { fakePipeline, fakeSales, HOSTILE } from './fake-sections.ts';
 
 /**
  * The page in headless Chromium against the real server and a fake hub (no stack): rendering, live
  * updates, hostile strings shown as text, no CSP violation, sorting, the English locale. The page on
  * the real pipeline is tested by dashboard.int.test.ts.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const hub = new FakeHub();
 let server: DashboardServer;
 let browser: Browser;
-
-const text = (page: Page, selector: string) => page.locator(selector).first().textContent();
-/** The text of a table's cell, in the row whose data-key is `key` (any characters). */
-const cell = (page: Page, table: string, key: string, column: number) =>
-  page
-    .locator(`[data-testid="${table}"] tbody tr`)
-    .evaluateAll(
-      (rows, [k, c]) =>
-        rows.find((r) => (r as HTMLElement).dataset.key === k)?.querySelector(`td:nth-child(${c})`)
-          ?.textContent ?? null,
-      [key, column] as const,
-    );
-
-/** A GET with a Host header of our choosing (fetch does not let one set it). */
-function statusWithHost(url: string, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers: { host } }, (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      })
-      .on('error', reject);
-  });
-}
 
 async function open(query = ''): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -69,7 +35,7 @@ async function open(query = ''): Promise<{ page: Page; problems: string[] }> {
 
 beforeAll(async () => {
   server = await startHttpServer(hub, { host: '127.0.0.1', port: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

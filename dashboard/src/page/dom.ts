@@ -12,12 +12,15 @@ type Child = Node | string | null | undefined | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  props: { class?: string; title?: string; testid?: string } = {},
+  props: { id?: string; class?: string; title?: string; testid?: string; i18n?: LabelKey } = {},
   ...children: Child[]
 ): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
+  if (props.id) element.id = props.id;
   if (props.class) element.className = props.class;
   if (props.title) element.title = props.title;
+  // The page's own words are written in by renderLabels (app.ts), in the chosen language.
+  if (props.i18n) element.dataset.i18n = props.i18n;
   if (props.testid) element.dataset.testid = props.testid;
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
@@ -34,6 +37,21 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 
 export function setText(id: string, text: string): void {
   byId(id).textContent = text;
+}
+
+/**
+ * The page's repeated block: a panel with a title and one table, appended to the element `parentId`.
+ * Returns the table (id `t-<name>`, data-testid `testid`).
+ */
+export function tablePanel(
+  parentId: string,
+  title: LabelKey,
+  name: string,
+  testid: string,
+): HTMLTableElement {
+  const table = h('table', { id: `t-${name}`, testid });
+  byId(parentId).append(h('div', { class: 'panel' }, h('h3', { i18n: title }), table));
+  return table;
 }
 
 export interface Column<T> {

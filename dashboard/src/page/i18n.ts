@@ -1,84 +1,12 @@
 import type { Locale } from '../shared/format.ts';
+import { en } from './labels-en.ts';
+import { fr } from './labels-fr.ts';
 
-/** The page's own words, in French (default) and English. Data is never looked up here. */
-export const LABELS = {
-  title: { fr: 'Pipeline des ventes — en direct', en: 'Sales pipeline — live' },
-  live: { fr: 'en direct', en: 'live' },
-  reconnecting: { fr: 'reconnexion…', en: 'reconnecting…' },
-  degraded: { fr: 'dégradé', en: 'degraded' },
-  updated: { fr: 'mis à jour', en: 'updated' },
-  problems: { fr: 'Ce qui ne va pas :', en: 'What is wrong:' },
-  dashboardDown: {
-    fr: 'le serveur du tableau de bord ne répond pas (nouvel essai automatique)',
-    en: 'the dashboard server does not answer (retrying by itself)',
-  },
-  sales: { fr: 'Les ventes', en: 'Sales' },
-  revenue: { fr: "Chiffre d'affaires", en: 'Revenue' },
-  units: { fr: 'Unités', en: 'Units' },
-  salesCount: { fr: 'Ventes', en: 'Sales' },
-  pending: { fr: 'En attente', en: 'Pending' },
-  rejected: { fr: 'Lignes rejetées', en: 'Rejected lines' },
-  perMinute: { fr: "Chiffre d'affaires par minute (dernière heure)", en: 'Revenue per minute (last hour)' },
-  perDay: { fr: "Chiffre d'affaires par jour de vente", en: 'Revenue per sales day' },
-  byProduct: { fr: 'Par produit', en: 'By product' },
-  byRegion: { fr: 'Par région', en: 'By region' },
-  byCity: { fr: 'Par ville', en: 'By city' },
-  bestStores: { fr: 'Meilleurs magasins', en: 'Best stores' },
-  milestones: { fr: 'Derniers jalons postés sur Slack', en: 'Last milestones posted to Slack' },
-  noMilestone: { fr: 'aucun jalon pour le moment', en: 'no milestone yet' },
-  product: { fr: 'produit', en: 'product' },
-  name: { fr: 'nom', en: 'name' },
-  region: { fr: 'région', en: 'region' },
-  city: { fr: 'ville', en: 'city' },
-  store: { fr: 'magasin', en: 'store' },
-  share: { fr: 'part', en: 'share' },
-  pipeline: { fr: 'Le pipeline', en: 'Pipeline' },
-  workers: { fr: 'Processus', en: 'Workers' },
-  worker: { fr: 'processus', en: 'worker' },
-  state: { fr: 'état', en: 'state' },
-  rate: { fr: 'débit /s', en: 'rate /s' },
-  restarts: { fr: 'redémarrages', en: 'restarts' },
-  lastError: { fr: 'dernière erreur', en: 'last error' },
-  stack: { fr: 'Pile et connecteur Debezium', en: 'Stack and Debezium connector' },
-  component: { fr: 'composant', en: 'component' },
-  detail: { fr: 'détail', en: 'detail' },
-  slot: { fr: 'Slot de réplication', en: 'Replication slot' },
-  behind: { fr: 'octets de retard', en: 'bytes behind' },
-  latency: { fr: 'Latence par étape', en: 'Latency per hop' },
-  hop: { fr: 'étape', en: 'hop' },
-  observations: { fr: 'mesures', en: 'samples' },
-  scope: { fr: 'période', en: 'over' },
-  window: { fr: '≈ 1 min', en: '≈ 1 min' },
-  lifetime: { fr: 'depuis le début', en: 'since start' },
-  lag: { fr: 'Retard des groupes de consommateurs', en: 'Consumer group lag' },
-  group: { fr: 'groupe', en: 'group' },
-  topic: { fr: 'topic', en: 'topic' },
-  partition: { fr: 'partition', en: 'partition' },
-  next: { fr: 'prochain offset', en: 'next offset' },
-  end: { fr: 'offset de fin', en: 'end offset' },
-  behindMessages: { fr: 'retard', en: 'lag' },
-  topics: { fr: 'Topics', en: 'Topics' },
-  partitions: { fr: 'partitions', en: 'partitions' },
-  endOffsets: { fr: 'offsets de fin', en: 'end offsets' },
-  pendingSales: { fr: "Ventes en attente d'une référence", en: 'Sales pending a reference' },
-  missing: { fr: 'manque', en: 'missing' },
-  deadLetters: {
-    fr: 'Lettres mortes (lignes rejetées, les plus récentes)',
-    en: 'Dead letters (rejected lines, newest first)',
-  },
-  stage: { fr: 'étape', en: 'stage' },
-  where: { fr: 'origine', en: 'where' },
-  reason: { fr: 'raison', en: 'reason' },
-  raw: { fr: 'ligne brute', en: 'raw line' },
-  at: { fr: 'quand', en: 'when' },
-  running: { fr: 'actif', en: 'running' },
-  stopped: { fr: 'arrêté', en: 'stopped' },
-  unhealthy: { fr: 'en échec', en: 'unhealthy' },
-  replayed: { fr: 'rejouée', en: 'replayed' },
-} as const;
+/** The page's own words, one catalogue per language: French (the default) and English. */
+const LABELS: Record<Locale, Record<LabelKey, string>> = { fr, en };
 
-export type LabelKey = keyof typeof LABELS;
+export type LabelKey = keyof typeof fr;
 
 export function label(key: LabelKey, locale: Locale): string {
-  return LABELS[key][locale];
+  return LABELS[locale][key];
 }

@@ -107,9 +107,16 @@ export interface SourcesHealth {
   pipeline: { ok: boolean; error: string | null; since: string | null };
 }
 
-export type DashboardEvent =
-  | { type: 'sales'; data: SalesSection }
-  | { type: 'milestones'; data: MilestoneView[] }
-  | { type: 'deadLetters'; data: DeadLettersSection }
-  | { type: 'pipeline'; data: PipelineSection }
-  | { type: 'sources'; data: SourcesHealth };
+/** Every section the server sends, by the name of its event. */
+export interface DashboardSections {
+  sales: SalesSection;
+  milestones: MilestoneView[];
+  deadLetters: DeadLettersSection;
+  pipeline: PipelineSection;
+  sources: SourcesHealth;
+}
+
+/** One section as sent on the event stream: `event: <type>`, `data: <JSON>`. */
+export type DashboardEvent = {
+  [K in keyof DashboardSections]: { type: K; data: DashboardSections[K] };
+}[keyof DashboardSections];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fakeWorker } from '../../test/fake-sections.ts';
 import type { PipelineSection, SourcesHealth } from './types.ts';
 import { barLengths, dayToSeconds, minuteWindow, pipelineProblems, sortRows } from './view.ts';
 
@@ -65,18 +66,7 @@ describe('pipelineProblems', () => {
       { name: 'connector', healthy: true, detail: 'RUNNING' },
     ],
     supervisor: { pid: 1, alive: true, demo: false, startedAt: '' },
-    workers: [
-      {
-        name: 'consumer',
-        pid: 2,
-        alive: true,
-        healthy: true,
-        restarts: 0,
-        failed: null,
-        ratePerSecond: 1,
-        lastError: null,
-      },
-    ],
+    workers: [fakeWorker({ name: 'consumer', pid: 2, ratePerSecond: 1 })],
     connector: { name: 'sales-cdc', state: 'RUNNING', tasks: [{ id: 0, state: 'RUNNING' }] },
     replicationSlot: { name: 'slot', active: true, lagBytes: 0 },
     topics: [],
@@ -100,16 +90,13 @@ describe('pipelineProblems', () => {
       components: [{ name: 'postgres', healthy: false, detail: 'not answering' }],
       workers: [
         { ...(healthy.workers[0] as PipelineSection['workers'][number]), alive: false, pid: null },
-        {
+        fakeWorker({
           name: 'notifier',
-          pid: null,
           alive: false,
           healthy: false,
           restarts: 6,
           failed: 'crashed 6 times',
-          ratePerSecond: null,
-          lastError: null,
-        },
+        }),
       ],
       connector: { name: 'sales-cdc', state: 'RUNNING', tasks: [{ id: 0, state: 'FAILED' }] },
       replicationSlot: { name: 'slot', active: false, lagBytes: 10 },
