@@ -54,6 +54,13 @@ export function report(name: string, result: Record<string, unknown>, markdown: 
 
 export const rate = (rows: number, ms: number) => Math.round((rows * 1000) / ms);
 
+/** Rows per second of two paths over the same rows, and the ratio ours / theirs. */
+export function compareRates(rows: number, oursMs: number, theirsMs: number) {
+  const ours = rate(rows, oursMs);
+  const theirs = rate(rows, theirsMs);
+  return { ours, theirs, ratio: ours / theirs };
+}
+
 /** Pauses (or resumes) the Debezium source connector, so that a part can write without change capture. */
 export async function setCdc(stack: RunningStack, running: boolean): Promise<void> {
   const url = `${stack.endpoints.connectUrl}/connectors/${CDC_CONNECTOR_NAME}/${running ? 'resume' : 'pause'}`;
@@ -69,6 +76,20 @@ export async function setCdc(stack: RunningStack, running: boolean): Promise<voi
     },
     { intervalMs: 200, timeoutMs: 120_000, stallMs: 120_000 },
   );
+}
+
+/**
+ * Runs `body` with a superuser connection and the Debezium source connector paused, so that neither side
+ * of a comparison pays for change capture; then empties `sales`, closes the connection and resumes it.
+ */
+export async function withCdcPaused<T>(stack: RunningStack, body: (db: pg.Client) => Promise<T>): Promise<T> {
+  const db = await adminClient(stack);
+  await setCdc(stack, false);
+  const result = await body(db);
+  await db.query('TRUNCATE sales');
+  await db.end();
+  await setCdc(stack, true);
+  return result;
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -14,7 +14,8 @@ import { REPO_ROOT } from '@sales-pipeline/stack';
 import { sizeFromEnv } from './bench-stack.ts';
 import { freshStack } from './chaos/stack.ts';
 import { seedFromEnv } from './chaos/prng.ts';
-import { formatChaosResult, runChaos } from './chaos/run.ts';
+import { formatChaosResult } from './chaos/result.ts';
+import { runChaos } from './chaos/run.ts';
 
 const seed = seedFromEnv(process.env.CHAOS_SEED);
 const sales = sizeFromEnv('CHAOS_SALES', 200_000);

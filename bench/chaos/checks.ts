@@ -1,48 +1,9 @@
 import { spawn } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { PostedMessage } from '../../notifier/test/fake-slack.ts';
 import type { ChaosFeed } from './feed.ts';
+import { cents } from './numeric.ts';
 import { CLI_BIN } from './supervisor.ts';
-
-/** The notifier's rules for the run, sized from the feed so that each rule fires tens of times. */
-export interface ChaosRules {
-  /** Every multiple of a step is a milestone (not the notifier's default 1-2-5 series). */
-  stepSeries: 'multiples';
-  revenueStepEuros: number;
-  productUnitsStep: number;
-  bigSaleEuros: number;
-  storeBestDay: boolean;
-}
-
-export function rulesFor(feed: ChaosFeed): ChaosRules {
-  const totalEuros = Number(feed.totalCents / 100n);
-  const units = [...feed.unitsByProduct.values()];
-  const amounts = [...feed.sales.values()].map((s) => s.amountCents).sort((a, b) => (a < b ? 1 : -1));
-  const top = amounts[Math.min(amounts.length - 1, Math.max(2, Math.floor(amounts.length / 1000)))] ?? 100n;
-  return {
-    stepSeries: 'multiples',
-    revenueStepEuros: Math.max(1, Math.floor(totalEuros / 40)),
-    productUnitsStep: Math.max(1, Math.floor(Math.min(...units) / 8)),
-    bigSaleEuros: Math.max(1, Number(top / 100n)),
-    storeBestDay: true,
-  };
-}
-
-/** The milestones that must exist whatever the order of events: `rule|subject|step` (step as in the table). */
-export function expectedMilestones(feed: ChaosFeed, rules: ChaosRules): Set<string> {
-  const keys = new Set<string>();
-  const totalEuros = feed.totalCents / 100n;
-  for (let k = 1n; k * BigInt(rules.revenueStepEuros) <= totalEuros; k++)
-    keys.add(`revenue_total|total|${k * BigInt(rules.revenueStepEuros)}.00`);
-  for (const [product, units] of feed.unitsByProduct)
-    for (let k = 1; k * rules.productUnitsStep <= units; k++)
-      keys.add(`product_units|${product}|${k * rules.productUnitsStep}.00`);
-  for (const sale of feed.sales.values())
-    if (sale.amountCents >= BigInt(rules.bigSaleEuros) * 100n)
-      keys.add(`big_sale|${sale.saleId}|${rules.bigSaleEuros}.00`);
-  return keys;
-}
 
 export interface CheckResult {
   name: string;
@@ -56,110 +17,6 @@ const MAX_DETAILS = 20;
 
 function check(name: string, problems: string[], summary: string): CheckResult {
   return { name, ok: problems.length === 0, summary, details: problems.slice(0, MAX_DETAILS) };
-}
-
-const cents = (text: string | null): bigint | null => {
-  if (text === null) return null;
-  const [units, decimals = ''] = text.split('.');
-  return BigInt(units ?? '0') * 100n + BigInt(decimals.padEnd(2, '0').slice(0, 2));
-};
-
-export interface Progress {
-  sales: number;
-  complete: number;
-  rejected: number;
-  aggregatedSales: number;
-  aggregatedRevenueCents: bigint;
-  milestones: number;
-  unsent: number;
-}
-
-/** Where the pipeline stands, read as the admin role. */
-export async function readProgress(adminUrl: string, feedId: string): Promise<Progress> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
-  await client.connect();
-  try {
-    const { rows } = await client.query<Record<string, string>>(
-      `SELECT (SELECT count(*) FROM sales WHERE feed = $1) AS sales,
-              (SELECT count(*) FROM sales WHERE feed = $1 AND status = 'complete') AS complete,
-              (SELECT count(*) FROM rejected_rows) AS rejected,
-              (SELECT sales FROM analytics.revenue_total WHERE id = 1) AS agg_sales,
-              (SELECT revenue::text FROM analytics.revenue_total WHERE id = 1) AS agg_revenue,
-              (SELECT count(*) FROM milestones) AS milestones,
-              (SELECT count(*) FROM milestones WHERE status <> 'sent') AS unsent`,
-      [feedId],
-    );
-    const r = rows[0] ?? {};
-    return {
-      sales: Number(r.sales),
-      complete: Number(r.complete),
-      rejected: Number(r.rejected),
-      aggregatedSales: Number(r.agg_sales),
-      aggregatedRevenueCents: cents(r.agg_revenue ?? '0') ?? 0n,
-      milestones: Number(r.milestones),
-      unsent: Number(r.unsent),
-    };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-export function describeProgress(p: Progress): string {
-  return (
-    `sales ${p.sales} (complete ${p.complete}), rejected ${p.rejected}, aggregated ${p.aggregatedSales}, ` +
-    `milestones ${p.milestones} (unsent ${p.unsent})`
-  );
-}
-
-/**
- * Waits until every stage has caught up: all valid lines are complete sales, all bad lines rejected, the
- * aggregates count every sale, every milestone that must exist is recorded and sent, and nothing has
- * moved (milestones, Slack posts) for `quietMs`. Returns false on timeout (the checks then say what is off).
- */
-export async function waitForCatchUp(options: {
-  adminUrl: string;
-  feed: ChaosFeed;
-  expected: Set<string>;
-  posted: () => number;
-  timeoutMs: number;
-  quietMs: number;
-  print: (line: string) => void;
-}): Promise<boolean> {
-  const { feed } = options;
-  const deadline = Date.now() + options.timeoutMs;
-  let lastSignature = '';
-  let quietSince = Date.now();
-  let lastPrint = 0;
-  while (Date.now() < deadline) {
-    let progress: Progress | undefined;
-    try {
-      progress = await readProgress(options.adminUrl, feed.feedId);
-    } catch {
-      // the database may still be recovering
-    }
-    if (progress) {
-      const signature = `${progress.milestones}/${progress.unsent}/${options.posted()}/${progress.aggregatedSales}`;
-      if (signature !== lastSignature) {
-        lastSignature = signature;
-        quietSince = Date.now();
-      }
-      const done =
-        progress.sales === feed.sales.size &&
-        progress.complete === feed.sales.size &&
-        progress.rejected === feed.rejections.size &&
-        progress.aggregatedSales === feed.sales.size &&
-        progress.aggregatedRevenueCents === feed.totalCents &&
-        progress.milestones >= options.expected.size &&
-        progress.unsent === 0;
-      if (Date.now() - lastPrint > 10_000) {
-        lastPrint = Date.now();
-        options.print(`[chaos] catching up: ${describeProgress(progress)}, posted ${options.posted()}`);
-      }
-      if (done && Date.now() - quietSince >= options.quietMs) return true;
-    }
-    await sleep(1_000);
-  }
-  return false;
 }
 
 /** The sales table against the feed's valid lines: no loss, no duplicate, the right amounts. */
@@ -349,4 +206,41 @@ export async function checkMilestones(
     `${rows.length} milestones (${[...byRule].map(([rule, n]) => `${rule} ${n}`).join(', ')}), ${posted.length} posts; ` +
       `${expected.size} deterministic ones expected, ${missing.length} missing`,
   );
+}
+
+/**
+ * Every check, as the admin role, once the run is over; a check that cannot run (the database refusing a
+ * query) is a failed check that says why.
+ */
+export async function runChecks(
+  adminUrl: string,
+  feed: ChaosFeed,
+  env: NodeJS.ProcessEnv,
+  posted: readonly PostedMessage[],
+  expected: Set<string>,
+): Promise<CheckResult[]> {
+  const checks: CheckResult[] = [];
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const attempt = async (name: string, run: () => Promise<CheckResult>) => {
+      try {
+        checks.push(await run());
+      } catch (error) {
+        checks.push({
+          name,
+          ok: false,
+          summary: `could not check: ${(error as Error).message}`,
+          details: [],
+        });
+      }
+    };
+    await attempt('sales', () => checkSales(client, feed));
+    await attempt('rejected_rows', () => checkRejections(client, feed));
+    await attempt('aggregates', () => checkAggregates(client, feed, env));
+    await attempt('milestones', () => checkMilestones(client, posted, expected));
+  } finally {
+    await client.end();
+  }
+  return checks;
 }

@@ -1,26 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import type { Logger } from '@sales-pipeline/platform';
 import type { RunningStack, StackConfig } from '@sales-pipeline/stack';
 import { FakeSlack } from '../../notifier/test/fake-slack.ts';
-import {
-  checkAggregates,
-  checkMilestones,
-  checkRejections,
-  checkSales,
-  describeProgress,
-  expectedMilestones,
-  readProgress,
-  rulesFor,
-  waitForCatchUp,
-  type CheckResult,
-  type ChaosRules,
-} from './checks.ts';
+import { runChecks, type CheckResult } from './checks.ts';
 import { FeedWriter, generateFeed } from './feed.ts';
 import { Killer, killPlan, type TimelineEntry } from './killer.ts';
 import { Prng } from './prng.ts';
-import { WorkerSupervisor, type WorkerEvent } from './supervisor.ts';
+import { chaosWorkerEnv, superviseWorkers } from './pipeline-workers.ts';
+import { describeProgress, readProgress, waitForCatchUp } from './progress.ts';
+import type { ChaosResult } from './result.ts';
+import { expectedMilestones, rulesFor } from './rules.ts';
+import type { WorkerEvent } from './supervisor.ts';
+
+export { formatChaosResult, type ChaosResult } from './result.ts';
 
 export interface ChaosOptions {
   seed: number;
@@ -43,23 +36,6 @@ export interface ChaosOptions {
   runDir: string;
   logger: Logger;
   print: (line: string) => void;
-}
-
-export interface ChaosResult {
-  passed: boolean;
-  seed: number;
-  sales: number;
-  validLines: number;
-  badLines: number;
-  kills: number;
-  durationMs: number;
-  caughtUp: boolean;
-  /** From the last kill's restart until everything had caught up. */
-  catchUpMs: number;
-  rules: ChaosRules;
-  timeline: TimelineEntry[];
-  checks: CheckResult[];
-  runDir: string;
 }
 
 const FEED_ID = 'chaos';
@@ -99,26 +75,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
   const slack = new FakeSlack();
   const slackUrl = await slack.start();
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    KAFKA_BROKERS: options.stack.endpoints.kafkaBrokers,
-    DATABASE_URL: options.stack.secrets.databaseUrl,
-    DATABASE_READER_URL: options.stack.secrets.readerDatabaseUrl,
-    LOG_LEVEL: 'warn',
-    CONSUMER_SESSION_TIMEOUT_MS: '6000',
-    ANALYTICS_SESSION_TIMEOUT_MS: '6000',
-    NOTIFIER_SESSION_TIMEOUT_MS: '6000',
-    LAST_LINE_IDLE_MS: '1000',
-    SLACK_BOT_TOKEN: slack.token,
-    SLACK_CHANNEL: slack.channel,
-    SLACK_API_URL: slackUrl,
-    SLACK_MIN_INTERVAL_MS: '10',
-    MILESTONE_RULES_FILE: files.rules,
-    // One post per milestone, so that each is checked against its own message (digests, which carry
-    // several, have kill -9 tests of their own in notifier/test/notify.int.test.ts).
-    NOTIFIER_DIGEST_AFTER: '0',
-  };
+  const env = chaosWorkerEnv(options.stack, { slack, slackUrl, rulesFile: files.rules });
   const timeline: TimelineEntry[] = [];
   const onEvent = (event: WorkerEvent) => {
     const firstLine = event.tail.trim().split('\n').slice(-1)[0]?.slice(0, 300) ?? '';
@@ -131,25 +88,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     });
     print(`[chaos] ${event.worker} (pid ${event.pid}) exited by itself with code ${event.code}; respawning`);
   };
-  const worker = (name: string, args: string[]) =>
-    new WorkerSupervisor(name, args, env, path.join(options.runDir, 'logs', `${name}.log`), onEvent);
-  const workers = {
-    producer: worker('producer', [
-      'produce',
-      '--follow',
-      '--sales',
-      files.sales,
-      '--products',
-      files.products,
-      '--stores',
-      files.stores,
-      '--feed-id',
-      FEED_ID,
-    ]),
-    consumer: worker('consumer', ['consume']),
-    analytics: worker('analytics', ['analytics']),
-    notifier: worker('notifier', ['notify']),
-  };
+  const workers = superviseWorkers(files, FEED_ID, env, path.join(options.runDir, 'logs'), onEvent);
 
   const plan = killPlan(killRng, options.kills, options.intervalMs);
   const rowsPerSecond =
@@ -223,28 +162,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   }
 
   try {
-    const client = new pg.Client({ connectionString: options.stack.secrets.adminDatabaseUrl });
-    await client.connect();
-    try {
-      const attempt = async (name: string, run: () => Promise<CheckResult>) => {
-        try {
-          checks.push(await run());
-        } catch (error) {
-          checks.push({
-            name,
-            ok: false,
-            summary: `could not check: ${(error as Error).message}`,
-            details: [],
-          });
-        }
-      };
-      await attempt('sales', () => checkSales(client, feed));
-      await attempt('rejected_rows', () => checkRejections(client, feed));
-      await attempt('aggregates', () => checkAggregates(client, feed, env));
-      await attempt('milestones', () => checkMilestones(client, slack.posted, expected));
-    } finally {
-      await client.end();
-    }
+    checks.push(
+      ...(await runChecks(options.stack.secrets.adminDatabaseUrl, feed, env, slack.posted, expected)),
+    );
   } finally {
     await slack.stop();
   }
@@ -275,47 +195,4 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     `${JSON.stringify(result, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
   );
   return result;
-}
-
-/** The timeline and the checks, for a terminal. */
-export function formatChaosResult(result: ChaosResult): string {
-  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  const lines = [
-    '',
-    `Chaos run — seed ${result.seed} (replay: CHAOS_SEED=${result.seed} CHAOS_SALES=${result.sales} …)`,
-    `${result.sales} lines (${result.validLines} valid, ${result.badLines} bad), ${result.kills} kills, ${s(result.durationMs)} in all, caught up ${result.caughtUp ? `${s(result.catchUpMs)} after the last restart` : 'NOT'}`,
-    '',
-    'Timeline:',
-    '   at       target      action             pid      back in',
-  ];
-  for (const t of result.timeline) {
-    lines.push(
-      `  ${s(t.atMs).padStart(8)}  ${t.target.padEnd(10)}  ${t.action.padEnd(17)}  ${String(t.pid ?? '').padEnd(7)}  ${
-        t.restartMs !== undefined ? s(t.restartMs) : ''
-      }${t.detail ? `  ${t.detail}` : ''}`,
-    );
-  }
-  const byTarget = new Map<string, number[]>();
-  for (const t of result.timeline)
-    if (t.restartMs !== undefined) byTarget.set(t.target, [...(byTarget.get(t.target) ?? []), t.restartMs]);
-  lines.push(
-    '',
-    'Restart durations (kill → healthy/respawned): ' +
-      [...byTarget]
-        .map(([target, ms]) => `${target} ${ms.map((m) => (m / 1000).toFixed(1)).join('/')} s`)
-        .join('; '),
-    '',
-    'Checks:',
-  );
-  for (const c of result.checks) {
-    lines.push(`  ${c.ok ? 'PASS' : 'FAIL'}  ${c.name}: ${c.summary}`);
-    for (const d of c.details) lines.push(`          ${d}`);
-  }
-  lines.push(
-    '',
-    result.passed
-      ? `CHAOS PASSED (seed ${result.seed})`
-      : `CHAOS FAILED (seed ${result.seed}) — logs and result.json in ${result.runDir}`,
-  );
-  return lines.join('\n');
 }

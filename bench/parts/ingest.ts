@@ -11,7 +11,15 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { RunningStack } from '@sales-pipeline/stack';
-import { adminClient, createPipelineTopics, fmt, rate, secs, setCdc, sizeFromEnv } from '../bench-stack.ts';
+import {
+  compareRates,
+  createPipelineTopics,
+  fmt,
+  rate,
+  secs,
+  sizeFromEnv,
+  withCdcPaused,
+} from '../bench-stack.ts';
 import { SALES_COLUMNS, tempDir, writeFeed, writeReferenceFiles, writeSalesCopyFile } from '../lib/feed.ts';
 import { commitSpan, storedOffsetsReach, waitForGroup, waitForRows, type PartResult } from '../lib/part.ts';
 import { startWorker, waitForExit, whileAlive, workerEnv } from '../lib/workers.ts';
@@ -27,55 +35,50 @@ export async function ingest(stack: RunningStack): Promise<PartResult> {
   process.stdout.write(`ingest: writing a ${fmt(rows)}-row feed…\n`);
   writeFeed(feedFile, rows);
   writeSalesCopyFile(copyFile, 'bench', rows);
-  const db = await adminClient(stack);
   // Change capture is paused for the part, so that neither side pays for Debezium reading the WAL.
-  await setCdc(stack, false);
+  const { pipelineMs, producerMs, span, started, copyMs, memory } = await withCdcPaused(stack, async (db) => {
+    // 1. The pipeline: consumer ready first, then the producer on the file. The consumer waits for the
+    // topics, which the producer creates (as `up` would, from SALES_TOPIC_PARTITIONS): made here first.
+    await createPipelineTopics(stack);
+    const consumer = startWorker('consumer', ['consume'], workerEnv(stack));
+    await whileAlive([consumer], waitForGroup(stack, 'sales-pipeline.consumer'));
+    process.stdout.write('ingest: producer → Kafka → consumer → PostgreSQL…\n');
+    const started = Date.now();
+    const producer = startWorker(
+      'producer',
+      ['produce', '--sales', feedFile, '--products', refs.products, '--stores', refs.stores],
+      workerEnv(stack),
+    );
+    let producerMs = 0;
+    void producer.exited.then(() => (producerMs = Date.now() - started));
+    await whileAlive(
+      [consumer],
+      waitForRows(db, 'sales', rows, storedOffsetsReach(db, 'sales-pipeline.consumer', 'sales', rows)),
+    );
+    const span = await commitSpan(db, 'sales');
+    await waitForExit(producer, rows, 120_000);
+    await consumer.stop();
+    const pipelineMs = span.lastMs - started;
+    const memory = { producerPeakMb: producer.peakMb(), consumerPeakMb: consumer.peakMb() };
 
-  // 1. The pipeline: consumer ready first, then the producer on the file. The consumer waits for the
-  // topics, which the producer creates (as `up` would, from SALES_TOPIC_PARTITIONS): made here first.
-  await createPipelineTopics(stack);
-  const consumer = startWorker('consumer', ['consume'], workerEnv(stack));
-  await whileAlive([consumer], waitForGroup(stack, 'sales-pipeline.consumer'));
-  process.stdout.write('ingest: producer → Kafka → consumer → PostgreSQL…\n');
-  const started = Date.now();
-  const producer = startWorker(
-    'producer',
-    ['produce', '--sales', feedFile, '--products', refs.products, '--stores', refs.stores],
-    workerEnv(stack),
-  );
-  let producerMs = 0;
-  void producer.exited.then(() => (producerMs = Date.now() - started));
-  await whileAlive(
-    [consumer],
-    waitForRows(db, 'sales', rows, storedOffsetsReach(db, 'sales-pipeline.consumer', 'sales', rows)),
-  );
-  const span = await commitSpan(db, 'sales');
-  await waitForExit(producer, rows, 120_000);
-  await consumer.stop();
-  const pipelineMs = span.lastMs - started;
-  const memory = { producerPeakMb: producer.peakMb(), consumerPeakMb: consumer.peakMb() };
-
-  // 2. COPY of the same rows into the same table, emptied.
-  process.stdout.write('ingest: COPY of the same rows…\n');
-  await db.query('TRUNCATE sales');
-  await db.query('CHECKPOINT');
-  const app = new pg.Client({ connectionString: stack.secrets.databaseUrl });
-  await app.connect();
-  const copyStarted = Date.now();
-  await pipeline(
-    fs.createReadStream(copyFile, { highWaterMark: 1 << 20 }),
-    app.query(copyFrom(`COPY sales (${SALES_COLUMNS}) FROM STDIN`)),
-  );
-  const copyMs = Date.now() - copyStarted;
-  await app.end();
-  await db.query('TRUNCATE sales');
-  await db.end();
-  await setCdc(stack, true);
+    // 2. COPY of the same rows into the same table, emptied.
+    process.stdout.write('ingest: COPY of the same rows…\n');
+    await db.query('TRUNCATE sales');
+    await db.query('CHECKPOINT');
+    const app = new pg.Client({ connectionString: stack.secrets.databaseUrl });
+    await app.connect();
+    const copyStarted = Date.now();
+    await pipeline(
+      fs.createReadStream(copyFile, { highWaterMark: 1 << 20 }),
+      app.query(copyFrom(`COPY sales (${SALES_COLUMNS}) FROM STDIN`)),
+    );
+    const copyMs = Date.now() - copyStarted;
+    await app.end();
+    return { pipelineMs, producerMs, span, started, copyMs, memory };
+  });
   fs.rmSync(dir, { recursive: true, force: true });
 
-  const ours = rate(rows, pipelineMs);
-  const copy = rate(rows, copyMs);
-  const ratio = ours / copy;
+  const { ours, theirs: copy, ratio } = compareRates(rows, pipelineMs, copyMs);
   return {
     figures: {
       rows,
