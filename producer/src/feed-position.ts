@@ -1,6 +1,7 @@
 import { PrefixHash } from './content-hash.ts';
 import { lastBytes } from './detect-replacement.ts';
-import { FeedParser, type FeedCursor, type FeedOutput } from './feed-parser.ts';
+import type { FeedCursor } from './feed-cursor.ts';
+import { FeedParser, type FeedOutput } from './feed-parser.ts';
 import type { FeedKind } from './header.ts';
 import type { IdPatterns } from './id-patterns.ts';
 

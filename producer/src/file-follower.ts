@@ -3,7 +3,7 @@ import { holdsPublished } from './content-hash.ts';
 import { replacementByStat, rewrittenInPlace, type Replacement } from './detect-replacement.ts';
 import type { FeedCheckpoint } from './feed-checkpoint.ts';
 import type { FeedContext } from './feed-context.ts';
-import { START_CURSOR } from './feed-parser.ts';
+import { START_CURSOR } from './feed-cursor.ts';
 import { FileChangeSignal } from './file-change-signal.ts';
 import { FileSource } from './file-source.ts';
 

@@ -1,7 +1,7 @@
 import { holdsPublished, sha256 } from './content-hash.ts';
 import type { FeedCheckpoint } from './feed-checkpoint.ts';
 import type { FeedContext } from './feed-context.ts';
-import { START_CURSOR } from './feed-parser.ts';
+import { START_CURSOR } from './feed-cursor.ts';
 import { UrlSource } from './url-source.ts';
 
 /**
