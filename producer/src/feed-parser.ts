@@ -7,6 +7,7 @@ import { parseRow, type ParsedRow } from './parse-row.ts';
 import { readHeader, type FeedHeader, type RefusedHeader } from './read-header.ts';
 import { recordDeadLetter } from './record-dead-letter.ts';
 import { RecordSplitter, type RawRecord } from './record-splitter.ts';
+import { strictUtf8 } from './utf8.ts';
 
 export { START_CURSOR, type FeedCursor } from './feed-cursor.ts';
 
@@ -16,7 +17,6 @@ export type FeedOutput =
   | { type: 'dead'; letter: DeadLetter; end: number }
   | { type: 'header'; line: number; end: number };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -181,12 +181,8 @@ export class FeedParser {
     if ('error' in this.header) return dead(`the feed's header is invalid (${this.header.error})`);
     if (record.tooLong)
       return dead(`line longer than ${this.options.maxRecordBytes} bytes (${record.length} bytes)`);
-    let text: string;
-    try {
-      text = utf8.decode(record.bytes);
-    } catch {
-      return dead('invalid UTF-8');
-    }
+    const text = strictUtf8(record.bytes);
+    if (text === undefined) return dead('invalid UTF-8');
     if (text.trim() === '') return dead('empty line');
     const fields = parseFields(text, this.header.delimiter);
     if (!fields.ok) return dead(fields.reason);

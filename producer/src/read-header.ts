@@ -1,6 +1,7 @@
 import { parseFields } from './csv-fields.ts';
 import { detectDelimiter, matchHeader, type ColumnMap, type FeedKind } from './header.ts';
 import type { RawRecord } from './record-splitter.ts';
+import { lossyUtf8, strictUtf8 } from './utf8.ts';
 
 /** A feed's header as accepted: where each column is, how many there are, and the delimiter. */
 export interface FeedHeader {
@@ -15,9 +16,6 @@ export interface RefusedHeader {
   found: string;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-const lossy = new TextDecoder('utf-8');
-
 /**
  * Reads a feed's first record as the header of a `kind` feed: decodes it (a byte-order mark dropped),
  * detects its delimiter and matches its columns. A line cut at `maxRecordBytes`, invalid UTF-8 or
@@ -28,8 +26,7 @@ export function readHeader(
   kind: FeedKind,
   maxRecordBytes: number,
 ): FeedHeader | RefusedHeader {
-  const found = lossy
-    .decode(record.bytes.subarray(0, 800))
+  const found = lossyUtf8(record.bytes.subarray(0, 800))
     .replace(/^\uFEFF/, '')
     .replace(/\r$/, '')
     .slice(0, 200);
@@ -40,12 +37,8 @@ export function readHeader(
       found,
     };
   }
-  let text: string;
-  try {
-    text = utf8.decode(record.bytes).replace(/^\uFEFF/, '');
-  } catch {
-    return { error: 'the header line is not valid UTF-8', found };
-  }
+  const text = strictUtf8(record.bytes)?.replace(/^\uFEFF/, '');
+  if (text === undefined) return { error: 'the header line is not valid UTF-8', found };
   const delimiter = detectDelimiter(text);
   const fields = parseFields(text, delimiter);
   const match = fields.ok ? matchHeader(kind, fields.fields) : fields;

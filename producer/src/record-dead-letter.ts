@@ -1,8 +1,6 @@
 import type { DeadLetter } from '@sales-pipeline/platform';
 import type { RawRecord } from './record-splitter.ts';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-const lossy = new TextDecoder('utf-8');
+import { lossyUtf8, strictUtf8 } from './utf8.ts';
 
 /**
  * The dead letter of a feed record: its line and text, and its exact bytes in base64 when the text
@@ -14,17 +12,12 @@ export function recordDeadLetter(
   reason: string,
   detectedAt: Date,
 ): DeadLetter {
-  let valid = true;
-  try {
-    utf8.decode(record.bytes);
-  } catch {
-    valid = false;
-  }
+  const valid = strictUtf8(record.bytes) !== undefined;
   return {
     stage: 'producer',
     feed,
     line: record.line,
-    raw: lossy.decode(record.bytes),
+    raw: lossyUtf8(record.bytes),
     raw_base64: valid && !record.tooLong ? null : record.bytes.toString('base64'),
     reason,
     detected_at: detectedAt.toISOString(),
