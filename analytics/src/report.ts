@@ -1,26 +1,29 @@
 import pg from 'pg';
 
+/** The figures every line of the report ends with. Money stays an exact decimal string. */
+export interface Totals {
+  units: number;
+  revenue: string;
+  sales: number;
+}
+
 export interface Report {
-  revenue_total: { revenue: string; units: number; sales: number };
-  by_product: Array<{
-    product_id: string;
-    name: string | null;
-    units: number;
-    revenue: string;
-    sales: number;
-  }>;
-  by_region: Array<{ region: string; units: number; revenue: string; sales: number }>;
-  by_city: Array<{ city: string; region: string | null; units: number; revenue: string; sales: number }>;
-  by_store: Array<{
-    store_id: string;
-    city: string | null;
-    region: string | null;
-    units: number;
-    revenue: string;
-    sales: number;
-  }>;
-  by_day: Array<{ day: string; units: number; revenue: string; sales: number }>;
+  revenue_total: Totals;
+  by_product: Array<{ product_id: string; name: string | null } & Totals>;
+  by_region: Array<{ region: string } & Totals>;
+  by_city: Array<{ city: string; region: string | null } & Totals>;
+  by_store: Array<{ store_id: string; city: string | null; region: string | null } & Totals>;
+  by_day: Array<{ day: string } & Totals>;
   data_quality: { rejected_rows: number; pending_sales: number };
+}
+
+/** Totals as PostgreSQL returns them: counts as bigint text. */
+type StoredTotals = { units: string; revenue: string; sales: string };
+
+/** A row read with its totals as numbers (its other columns first, as selected). */
+function withTotals<K extends object>(row: K & StoredTotals): K & Totals {
+  const { units, revenue, sales, ...key } = row;
+  return { ...(key as K), units: Number(units), revenue, sales: Number(sales) };
 }
 
 /** Reads the aggregates (as the reporting role). Money stays an exact decimal string with two decimals. */
@@ -29,47 +32,28 @@ export async function readReport(databaseUrl: string): Promise<Report> {
   await client.connect();
   try {
     const q = async <T extends pg.QueryResultRow>(sql: string) => (await client.query<T>(sql)).rows;
-    const total = (
-      await q<{ revenue: string; units: string; sales: string }>(
-        'SELECT revenue::text, units, sales FROM analytics.revenue_total WHERE id = 1',
-      )
-    )[0];
-    const n = (v: string | number) => Number(v);
-    const byProduct = await q<{
-      product_id: string;
-      name: string | null;
-      units: string;
-      revenue: string;
-      sales: string;
-    }>(
+    /** The rows of an aggregate with their totals: `key` is the type of the columns before them. */
+    const rows = async <K extends object>(sql: string) =>
+      (await q<K & StoredTotals>(sql)).map((row) => withTotals<K>(row));
+    const [total] = await rows<object>(
+      'SELECT revenue::text, units, sales FROM analytics.revenue_total WHERE id = 1',
+    );
+    const byProduct = await rows<{ product_id: string; name: string | null }>(
       `SELECT a.product_id, p.name, a.units, a.revenue::text, a.sales FROM analytics.by_product a
          LEFT JOIN products p USING (product_id) WHERE a.sales <> 0 ORDER BY a.revenue DESC, a.product_id`,
     );
-    const byRegion = await q<{ region: string; units: string; revenue: string; sales: string }>(
+    const byRegion = await rows<{ region: string }>(
       'SELECT r.region, r.units, r.revenue::text AS revenue, r.sales FROM analytics.by_region r WHERE r.sales <> 0 ORDER BY r.revenue DESC, r.region',
     );
-    const byCity = await q<{
-      city: string;
-      region: string | null;
-      units: string;
-      revenue: string;
-      sales: string;
-    }>(
+    const byCity = await rows<{ city: string; region: string | null }>(
       `SELECT a.city, (SELECT min(region) FROM analytics.store_dim d WHERE d.city = a.city) AS region, a.units, a.revenue::text, a.sales
          FROM analytics.by_city a WHERE a.sales <> 0 ORDER BY a.revenue DESC, a.city`,
     );
-    const byStore = await q<{
-      store_id: string;
-      city: string | null;
-      region: string | null;
-      units: string;
-      revenue: string;
-      sales: string;
-    }>(
+    const byStore = await rows<{ store_id: string; city: string | null; region: string | null }>(
       `SELECT a.store_id, d.city, d.region, a.units, a.revenue::text, a.sales FROM analytics.by_store a
          LEFT JOIN analytics.store_dim d USING (store_id) WHERE a.sales <> 0 ORDER BY a.revenue DESC, a.store_id`,
     );
-    const byDay = await q<{ day: string; units: string; revenue: string; sales: string }>(
+    const byDay = await rows<{ day: string }>(
       `SELECT to_char(day, 'YYYY-MM-DD') AS day, units, revenue::text, sales FROM analytics.by_day WHERE sales <> 0 ORDER BY day`,
     );
     const quality = (
@@ -80,39 +64,18 @@ export async function readReport(databaseUrl: string): Promise<Report> {
     return {
       revenue_total: {
         revenue: total?.revenue ?? '0.00',
-        units: n(total?.units ?? 0),
-        sales: n(total?.sales ?? 0),
+        units: total?.units ?? 0,
+        sales: total?.sales ?? 0,
       },
-      by_product: byProduct.map((r) => ({
-        product_id: r.product_id,
-        name: r.name,
-        units: n(r.units),
-        revenue: r.revenue,
-        sales: n(r.sales),
-      })),
-      by_region: byRegion.map((r) => ({
-        region: r.region,
-        units: n(r.units),
-        revenue: r.revenue,
-        sales: n(r.sales),
-      })),
-      by_city: byCity.map((r) => ({
-        city: r.city,
-        region: r.region,
-        units: n(r.units),
-        revenue: r.revenue,
-        sales: n(r.sales),
-      })),
-      by_store: byStore.map((r) => ({
-        store_id: r.store_id,
-        city: r.city,
-        region: r.region,
-        units: n(r.units),
-        revenue: r.revenue,
-        sales: n(r.sales),
-      })),
-      by_day: byDay.map((r) => ({ day: r.day, units: n(r.units), revenue: r.revenue, sales: n(r.sales) })),
-      data_quality: { rejected_rows: n(quality?.rejected ?? 0), pending_sales: n(quality?.pending ?? 0) },
+      by_product: byProduct,
+      by_region: byRegion,
+      by_city: byCity,
+      by_store: byStore,
+      by_day: byDay,
+      data_quality: {
+        rejected_rows: Number(quality?.rejected ?? 0),
+        pending_sales: Number(quality?.pending ?? 0),
+      },
     };
   } finally {
     await client.end();
@@ -135,54 +98,31 @@ function table(title: string, headers: string[], rows: string[][]): string {
   return [title, line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** The last three columns of every table. */
+const TOTAL_HEADERS = ['unités', 'ventes', "chiffre d'affaires"];
+
+/** One table of the report: the columns that name a line, then its totals. */
+function section<R extends Totals>(title: string, keyHeaders: string[], rows: R[], key: (r: R) => string[]) {
+  return table(
+    `\n${title}`,
+    [...keyHeaders, ...TOTAL_HEADERS],
+    rows.map((r) => [...key(r), String(r.units), String(r.sales), euros(r.revenue)]),
+  );
+}
+
 /** The report as readable tables: the client's three analyses, then by city, store and day. */
 export function formatReport(report: Report): string {
   const t = report.revenue_total;
   return [
     `Chiffre d'affaires total : ${euros(t.revenue)} — ${t.units} unités, ${t.sales} ventes`,
-    table(
-      '\nVentes par produit',
-      ['produit', 'nom', 'unités', 'ventes', "chiffre d'affaires"],
-      report.by_product.map((r) => [
-        r.product_id,
-        r.name ?? '?',
-        String(r.units),
-        String(r.sales),
-        euros(r.revenue),
-      ]),
-    ),
-    table(
-      '\nVentes par région',
-      ['région', 'unités', 'ventes', "chiffre d'affaires"],
-      report.by_region.map((r) => [r.region, String(r.units), String(r.sales), euros(r.revenue)]),
-    ),
-    table(
-      '\nVentes par ville',
-      ['ville', 'région', 'unités', 'ventes', "chiffre d'affaires"],
-      report.by_city.map((r) => [
-        r.city,
-        r.region ?? '?',
-        String(r.units),
-        String(r.sales),
-        euros(r.revenue),
-      ]),
-    ),
-    table(
-      '\nVentes par magasin',
-      ['magasin', 'ville', 'unités', 'ventes', "chiffre d'affaires"],
-      report.by_store.map((r) => [
-        r.store_id,
-        r.city ?? '?',
-        String(r.units),
-        String(r.sales),
-        euros(r.revenue),
-      ]),
-    ),
-    table(
-      '\nVentes par jour',
-      ['jour', 'unités', 'ventes', "chiffre d'affaires"],
-      report.by_day.map((r) => [r.day, String(r.units), String(r.sales), euros(r.revenue)]),
-    ),
+    section('Ventes par produit', ['produit', 'nom'], report.by_product, (r) => [
+      r.product_id,
+      r.name ?? '?',
+    ]),
+    section('Ventes par région', ['région'], report.by_region, (r) => [r.region]),
+    section('Ventes par ville', ['ville', 'région'], report.by_city, (r) => [r.city, r.region ?? '?']),
+    section('Ventes par magasin', ['magasin', 'ville'], report.by_store, (r) => [r.store_id, r.city ?? '?']),
+    section('Ventes par jour', ['jour'], report.by_day, (r) => [r.day]),
     `\nQualité des données : ${report.data_quality.rejected_rows} ligne(s) rejetée(s), ${report.data_quality.pending_sales} vente(s) en attente d'un produit ou d'un magasin`,
   ].join('\n');
 }

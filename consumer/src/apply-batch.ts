@@ -7,15 +7,8 @@ import {
   type PoolClient,
 } from '@sales-pipeline/platform';
 import { decodeMessage, lastByKey, type Decoded, type TopicKinds } from './decode-message.ts';
-import {
-  insertRejections,
-  insertSales,
-  rejectionFromDeadLetter,
-  storedHeaders,
-  upsertProducts,
-  upsertStores,
-  type Rejection,
-} from './pg-writer.ts';
+import { insertRejections, insertSales, upsertProducts, upsertStores } from './pg-writer.ts';
+import { rejectionFromDeadLetter, storedHeaders, type Rejection } from './rejection.ts';
 
 export interface AppliedCounts {
   salesInserted: number;
@@ -41,16 +34,27 @@ const empty = (): AppliedCounts => ({
   skipped: 0,
 });
 
-/** The key and headers of the batch's messages by offset: a rejection keeps those of its message. */
-type Origins = Map<bigint, Pick<Rejection, 'key' | 'headers'>>;
+/** Where the batch's messages come from: a rejection records their topic, partition, key and headers. */
+interface BatchContext {
+  client: PoolClient;
+  topic: string;
+  partition: number;
+  /** The key and headers of the batch's messages by offset: a rejection keeps those of its message. */
+  origins: Map<bigint, Pick<Rejection, 'key' | 'headers'>>;
+}
 
-async function applyDecoded(
-  client: PoolClient,
-  decoded: Decoded[],
-  topic: string,
-  partition: number,
-  origins: Origins,
-): Promise<AppliedCounts> {
+/** A message refused here (not a producer dead letter), recorded with where it came from. */
+function consumerRejection(
+  ctx: BatchContext,
+  offset: bigint,
+  fields: Pick<Rejection, 'feed' | 'line' | 'raw' | 'rawBytes' | 'reason'>,
+): Rejection {
+  const { topic, partition, origins } = ctx;
+  return { stage: 'consumer', ...fields, topic, partition, offset, ...origins.get(offset) };
+}
+
+async function applyDecoded(ctx: BatchContext, decoded: Decoded[]): Promise<AppliedCounts> {
+  const { client, topic, partition } = ctx;
   const counts = empty();
   const sales = decoded.flatMap((d) => (d.kind === 'sale' ? [d] : []));
   const products = lastByKey(
@@ -65,18 +69,13 @@ async function applyDecoded(
     if (d.kind === 'dead-letter') return [rejectionFromDeadLetter(d.value, topic, partition, d.offset)];
     if (d.kind === 'rejected') {
       return [
-        {
-          stage: 'consumer',
+        consumerRejection(ctx, d.offset, {
           feed: null,
           line: null,
           raw: d.raw,
           rawBytes: d.bytes,
           reason: d.reason,
-          topic,
-          partition,
-          offset: d.offset,
-          ...origins.get(d.offset),
-        },
+        }),
       ];
     }
     return [];
@@ -95,18 +94,13 @@ async function applyDecoded(
  * database: the message it cannot take is recorded as rejected with the database's reason, the others
  * are applied. A poison message never stops the stream.
  */
-async function applyOneByOne(
-  client: PoolClient,
-  decoded: Decoded[],
-  topic: string,
-  partition: number,
-  origins: Origins,
-): Promise<AppliedCounts> {
+async function applyOneByOne(ctx: BatchContext, decoded: Decoded[]): Promise<AppliedCounts> {
+  const { client } = ctx;
   const counts = empty();
   for (const item of decoded) {
     await client.query('SAVEPOINT one');
     try {
-      const applied = await applyDecoded(client, [item], topic, partition, origins);
+      const applied = await applyDecoded(ctx, [item]);
       await client.query('RELEASE SAVEPOINT one');
       counts.salesInserted += applied.salesInserted;
       counts.referencesUpserted += applied.referencesUpserted;
@@ -117,18 +111,13 @@ async function applyOneByOne(
       await client.query('ROLLBACK TO SAVEPOINT one');
       const { code, message } = error as { code?: string; message?: string };
       counts.rejected += await insertRejections(client, [
-        {
-          stage: 'consumer',
+        consumerRejection(ctx, item.offset, {
           feed: item.kind === 'sale' ? item.value.feed : null,
           line: item.kind === 'sale' ? item.value.line : null,
           raw: item.kind === 'rejected' ? item.raw : JSON.stringify(item.value),
           rawBytes: item.kind === 'rejected' ? item.bytes : null,
           reason: `database refused the record: ${code ?? ''} ${message ?? String(error)}`.trim(),
-          topic,
-          partition,
-          offset: item.offset,
-          ...origins.get(item.offset),
-        },
+        }),
       ]);
     }
   }
@@ -158,18 +147,23 @@ export async function applyBatch(
     messages,
     async (client, fresh) => {
       const decoded = fresh.map((m) => decodeMessage(topics, topic, m, LINE_SEEN_AT_HEADER));
-      const origins: Origins = new Map(
-        fresh.map((m) => [BigInt(m.offset), { key: m.key, headers: storedHeaders(m.headers) }]),
-      );
+      const ctx: BatchContext = {
+        client,
+        topic,
+        partition,
+        origins: new Map(
+          fresh.map((m) => [BigInt(m.offset), { key: m.key, headers: storedHeaders(m.headers) }]),
+        ),
+      };
       await client.query('SAVEPOINT batch');
       let counts: AppliedCounts;
       try {
-        counts = await applyDecoded(client, decoded, topic, partition, origins);
+        counts = await applyDecoded(ctx, decoded);
         await client.query('RELEASE SAVEPOINT batch');
       } catch (error) {
         if (isRetriableDbError(error)) throw error;
         await client.query('ROLLBACK TO SAVEPOINT batch');
-        counts = await applyOneByOne(client, decoded, topic, partition, origins);
+        counts = await applyOneByOne(ctx, decoded);
       }
       const seenAt = decoded.flatMap((d) => (d.kind === 'sale' && d.seenAt !== undefined ? [d.seenAt] : []));
       return { counts, seenAt };

@@ -2,8 +2,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { DeadLetter, ProductMessage, SaleMessage, StoreMessage } from '@sales-pipeline/platform';
+import type { ProductMessage, SaleMessage, StoreMessage } from '@sales-pipeline/platform';
 import { copyText, pgSafeText } from './decode-message.ts';
+import type { Rejection } from './rejection.ts';
 
 /**
  * Serializes reference changes against sale inserts: a sale batch holds it shared, a reference batch
@@ -63,63 +64,89 @@ export async function insertSales(
   return result.rowCount ?? 0;
 }
 
+/**
+ * `INSERT … ON CONFLICT (key) DO UPDATE` of a reference table from `rows` (key, columns, now()): a row
+ * whose columns are all unchanged is left alone, so it is neither rewritten nor counted as upserted.
+ */
+function upsertChanged(table: string, key: string, columns: string[], rows: string): string {
+  const list = (prefix: string) => columns.map((c) => `${prefix}${c}`).join(', ');
+  return `INSERT INTO ${table} (${key}, ${list('')}, updated_at)
+     ${rows}
+     ON CONFLICT (${key}) DO UPDATE
+       SET ${columns.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = now()
+       WHERE (${list(`${table}.`)}) IS DISTINCT FROM (${list('EXCLUDED.')})`;
+}
+
+/** A reference table the feeds upsert, and the pending sales its ids may unblock. */
+interface ReferenceTable<T> {
+  upsert: string;
+  /** A row's upsert parameters, its id first. */
+  values: (row: T) => [string, ...unknown[]];
+  unblocks: 'product' | 'store';
+}
+
+const PRODUCTS: ReferenceTable<ProductMessage> = {
+  upsert: upsertChanged(
+    'products',
+    'product_id',
+    ['name', 'unit_price', 'stock'],
+    `SELECT u.product_id, u.name, u.unit_price, u.stock, now()
+       FROM unnest($1::text[], $2::text[], $3::numeric[], $4::integer[]) AS u(product_id, name, unit_price, stock)`,
+  ),
+  values: (p) => [p.product_id, pgSafeText(p.name), p.unit_price, p.stock],
+  unblocks: 'product',
+};
+
+/** Stores take their region from the city reference ('Inconnue' when the city is not in it). */
+const STORES: ReferenceTable<StoreMessage & { cityKey: string }> = {
+  upsert: upsertChanged(
+    'stores',
+    'store_id',
+    ['city', 'region', 'employees'],
+    `SELECT u.store_id, u.city, COALESCE(cr.region, 'Inconnue'), u.employees, now()
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[]) AS u(store_id, city, city_key, employees)
+       LEFT JOIN city_regions cr ON cr.city_key = u.city_key`,
+  ),
+  values: (s) => [s.store_id, pgSafeText(s.city), s.cityKey, s.employees],
+  unblocks: 'store',
+};
+
 /** Upserts products (last version of each id) and completes the pending sales they unblock. */
-export async function upsertProducts(
+export function upsertProducts(
   client: PoolClient,
   products: ProductMessage[],
 ): Promise<{ upserted: number; completed: number }> {
-  if (products.length === 0) return { upserted: 0, completed: 0 };
-  await client.query('SELECT pg_advisory_xact_lock($1)', [REFERENCE_LOCK]);
-  const result = await client.query(
-    `INSERT INTO products (product_id, name, unit_price, stock, updated_at)
-     SELECT u.product_id, u.name, u.unit_price, u.stock, now()
-       FROM unnest($1::text[], $2::text[], $3::numeric[], $4::integer[]) AS u(product_id, name, unit_price, stock)
-     ON CONFLICT (product_id) DO UPDATE
-       SET name = EXCLUDED.name, unit_price = EXCLUDED.unit_price, stock = EXCLUDED.stock, updated_at = now()
-       WHERE (products.name, products.unit_price, products.stock)
-             IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.unit_price, EXCLUDED.stock)`,
-    [
-      products.map((p) => p.product_id),
-      products.map((p) => pgSafeText(p.name)),
-      products.map((p) => p.unit_price),
-      products.map((p) => p.stock),
-    ],
-  );
-  const completed = await completePending(
-    client,
-    products.map((p) => p.product_id),
-    [],
-  );
-  return { upserted: result.rowCount ?? 0, completed };
+  return upsertReferences(client, PRODUCTS, products);
 }
 
-/** Upserts stores with their region from the city reference ('Inconnue' when the city is not in it). */
-export async function upsertStores(
+/** Upserts stores with their region from the city reference and completes the pending sales they unblock. */
+export function upsertStores(
   client: PoolClient,
   stores: Array<StoreMessage & { cityKey: string }>,
 ): Promise<{ upserted: number; completed: number }> {
-  if (stores.length === 0) return { upserted: 0, completed: 0 };
+  return upsertReferences(client, STORES, stores);
+}
+
+/**
+ * Upserts reference rows under the reference lock, held exclusively, then completes the pending sales
+ * the upserted ids unblock. Nothing when there are no rows.
+ */
+async function upsertReferences<T>(
+  client: PoolClient,
+  table: ReferenceTable<T>,
+  rows: T[],
+): Promise<{ upserted: number; completed: number }> {
+  if (rows.length === 0) return { upserted: 0, completed: 0 };
   await client.query('SELECT pg_advisory_xact_lock($1)', [REFERENCE_LOCK]);
-  const result = await client.query(
-    `INSERT INTO stores (store_id, city, region, employees, updated_at)
-     SELECT u.store_id, u.city, COALESCE(cr.region, 'Inconnue'), u.employees, now()
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[]) AS u(store_id, city, city_key, employees)
-       LEFT JOIN city_regions cr ON cr.city_key = u.city_key
-     ON CONFLICT (store_id) DO UPDATE
-       SET city = EXCLUDED.city, region = EXCLUDED.region, employees = EXCLUDED.employees, updated_at = now()
-       WHERE (stores.city, stores.region, stores.employees)
-             IS DISTINCT FROM (EXCLUDED.city, EXCLUDED.region, EXCLUDED.employees)`,
-    [
-      stores.map((s) => s.store_id),
-      stores.map((s) => pgSafeText(s.city)),
-      stores.map((s) => s.cityKey),
-      stores.map((s) => s.employees),
-    ],
-  );
+  const tuples = rows.map(table.values);
+  // unnest() takes one array per column: the rows' values transposed.
+  const columns = (tuples[0] ?? []).map((_, i) => tuples.map((tuple) => tuple[i]));
+  const result = await client.query(table.upsert, columns);
+  const ids = tuples.map(([id]) => id);
   const completed = await completePending(
     client,
-    [],
-    stores.map((s) => s.store_id),
+    table.unblocks === 'product' ? ids : [],
+    table.unblocks === 'store' ? ids : [],
   );
   return { upserted: result.rowCount ?? 0, completed };
 }
@@ -155,61 +182,6 @@ export async function completeAllPending(client: PoolClient): Promise<number> {
   await client.query('SELECT pg_advisory_xact_lock($1)', [REFERENCE_LOCK]);
   const result = await client.query(COMPLETE_PENDING);
   return result.rowCount ?? 0;
-}
-
-/** A row that did not become a record: a producer dead letter, or a message refused here. */
-export interface Rejection {
-  stage: 'producer' | 'consumer';
-  feed: string | null;
-  line: number | null;
-  raw: string;
-  reason: string;
-  topic: string;
-  partition: number;
-  offset: bigint;
-  /** The raw bytes exactly (the text above is lossy: invalid UTF-8 and NUL replaced), when known. */
-  rawBytes: Buffer | null;
-  /** The refused message's key and headers, kept so that `dlq replay` re-sends it whole. */
-  key?: Buffer | null;
-  headers?: Record<string, string[]>;
-}
-
-/** A Kafka message's headers as stored with a rejection: each value base64, repeated names kept. */
-export function storedHeaders(
-  headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined,
-): Record<string, string[]> {
-  const stored: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined) continue;
-    stored[name] = (Array.isArray(value) ? value : [value]).map((v) => Buffer.from(v).toString('base64'));
-  }
-  return stored;
-}
-
-/** The exact bytes of a dead letter's line: its base64 when it had to be kept so, else its text. */
-export function deadLetterBytes(letter: DeadLetter): Buffer {
-  return letter.raw_base64 !== null
-    ? Buffer.from(letter.raw_base64, 'base64')
-    : Buffer.from(letter.raw, 'utf8');
-}
-
-export function rejectionFromDeadLetter(
-  letter: DeadLetter,
-  topic: string,
-  partition: number,
-  offset: bigint,
-): Rejection {
-  return {
-    stage: letter.stage,
-    feed: letter.feed,
-    line: letter.line,
-    raw: letter.raw,
-    rawBytes: deadLetterBytes(letter),
-    reason: letter.reason,
-    topic,
-    partition,
-    offset,
-  };
 }
 
 /** Records rejections; (topic, partition, offset) makes a replay insert nothing twice. */

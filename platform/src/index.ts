@@ -46,3 +46,12 @@ export { runPartitionWorker, type PartitionWorkerOptions } from './partition-wor
 export { applyExactlyOnce, type ExactlyOnceOutcome } from './apply-exactly-once.ts';
 export { Wakeup } from './wakeup.ts';
 export { readStateFile, StateFileError } from './state-file.ts';
+export {
+  counter,
+  gauge,
+  histogram,
+  metricSet,
+  type MetricSpec,
+  type MetricDefinition,
+  type MetricsOf,
+} from './metric-set.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FeedCursor } from './feed-parser.ts';
+import type { FeedCursor } from './feed-cursor.ts';
 
 /**
  * Where a feed was published up to, committed in the same Kafka transaction as the messages it covers,

@@ -1,26 +1,15 @@
 import type { DeadLetter } from '@sales-pipeline/platform';
 import { parseFields } from './csv-fields.ts';
-import { detectDelimiter, matchHeader, type ColumnMap, type FeedKind } from './header.ts';
+import type { FeedCursor } from './feed-cursor.ts';
+import type { FeedKind } from './header.ts';
 import type { IdPatterns } from './id-patterns.ts';
 import { parseRow, type ParsedRow } from './parse-row.ts';
+import { readHeader, type FeedHeader, type RefusedHeader } from './read-header.ts';
+import { recordDeadLetter } from './record-dead-letter.ts';
 import { RecordSplitter, type RawRecord } from './record-splitter.ts';
+import { strictUtf8 } from './utf8.ts';
 
-/** Where a feed has been read up to. Stored in the checkpoint, so it must be plain data. */
-export interface FeedCursor {
-  /** Incremented when the feed is replaced by a different file (rotation, truncation). */
-  generation: number;
-  /** Bytes of the current generation accounted for (records and their terminators). */
-  offset: number;
-  /** Line number the next record starts on. */
-  line: number;
-  /**
-   * The last record was taken without its line terminator (the client's export ends that way): the next
-   * bytes must start with one.
-   */
-  openLine: boolean;
-}
-
-export const START_CURSOR: FeedCursor = { generation: 0, offset: 0, line: 1, openLine: false };
+export { START_CURSOR, type FeedCursor } from './feed-cursor.ts';
 
 /** What one record became. `end` is the cursor offset just after it. */
 export type FeedOutput =
@@ -28,14 +17,6 @@ export type FeedOutput =
   | { type: 'dead'; letter: DeadLetter; end: number }
   | { type: 'header'; line: number; end: number };
 
-interface Header {
-  columns: ColumnMap;
-  width: number;
-  delimiter: string;
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-const lossy = new TextDecoder('utf-8');
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -46,7 +27,7 @@ const CR = 0x0d;
  */
 export class FeedParser {
   private splitter: RecordSplitter;
-  private header: Header | { error: string; found: string } | undefined;
+  private header: FeedHeader | RefusedHeader | undefined;
   private state: FeedCursor;
   private heldTerminator: Buffer = Buffer.alloc(0);
   private continuationOf: number | undefined;
@@ -155,35 +136,8 @@ export class FeedParser {
   }
 
   private readHeader(record: RawRecord): void {
-    const found = lossy
-      .decode(record.bytes.subarray(0, 800))
-      .replace(/^\uFEFF/, '')
-      .replace(/\r$/, '')
-      .slice(0, 200);
-    if (record.tooLong) {
-      // Only its beginning was kept: matching that would give the feed a header cut short.
-      this.header = {
-        error: `the header line is longer than ${this.options.maxRecordBytes} bytes (${record.length} bytes)`,
-        found,
-      };
-      return;
-    }
-    let text: string;
-    try {
-      text = utf8.decode(record.bytes).replace(/^\uFEFF/, '');
-    } catch {
-      this.header = { error: 'the header line is not valid UTF-8', found };
-      return;
-    }
-    const delimiter = detectDelimiter(text);
-    const fields = parseFields(text, delimiter);
-    const match = fields.ok ? matchHeader(this.kind, fields.fields) : fields;
-    if (!match.ok) {
-      this.header = { error: match.reason, found };
-      return;
-    }
-    this.header = { columns: match.columns, width: match.width, delimiter };
-    this.splitter.delimiter = delimiter.charCodeAt(0);
+    this.header = readHeader(record, this.kind, this.options.maxRecordBytes);
+    if (!('error' in this.header)) this.splitter.delimiter = this.header.delimiter.charCodeAt(0);
   }
 
   private output(record: RawRecord): FeedOutput {
@@ -227,12 +181,8 @@ export class FeedParser {
     if ('error' in this.header) return dead(`the feed's header is invalid (${this.header.error})`);
     if (record.tooLong)
       return dead(`line longer than ${this.options.maxRecordBytes} bytes (${record.length} bytes)`);
-    let text: string;
-    try {
-      text = utf8.decode(record.bytes);
-    } catch {
-      return dead('invalid UTF-8');
-    }
+    const text = strictUtf8(record.bytes);
+    if (text === undefined) return dead('invalid UTF-8');
     if (text.trim() === '') return dead('empty line');
     const fields = parseFields(text, this.header.delimiter);
     if (!fields.ok) return dead(fields.reason);
@@ -249,20 +199,6 @@ export class FeedParser {
   }
 
   private deadLetter(record: RawRecord, reason: string): DeadLetter {
-    let valid = true;
-    try {
-      utf8.decode(record.bytes);
-    } catch {
-      valid = false;
-    }
-    return {
-      stage: 'producer',
-      feed: this.feed,
-      line: record.line,
-      raw: lossy.decode(record.bytes),
-      raw_base64: valid && !record.tooLong ? null : record.bytes.toString('base64'),
-      reason,
-      detected_at: (this.options.now?.() ?? new Date()).toISOString(),
-    };
+    return recordDeadLetter(record, this.feed, reason, this.options.now?.() ?? new Date());
   }
 }

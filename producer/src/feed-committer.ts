@@ -1,0 +1,75 @@
+import type { Logger } from '@sales-pipeline/platform';
+import { sha256 } from './content-hash.ts';
+import type { FeedCheckpoint } from './feed-checkpoint.ts';
+import { feedMessages, rewriteMessage, type FeedTopics } from './feed-messages.ts';
+import type { FeedCursor } from './feed-cursor.ts';
+import type { FeedOutput } from './feed-parser.ts';
+import type { FeedPosition } from './feed-position.ts';
+import type { FeedTally } from './feed-tally.ts';
+import type { TopicMessages } from './kafka-publisher.ts';
+
+/** What the runner needs of a publisher (the Kafka one, or a fake in unit tests). */
+export interface Publisher {
+  loadCheckpoint(): Promise<FeedCheckpoint | undefined>;
+  publish(messages: TopicMessages, checkpoint: FeedCheckpoint): Promise<void>;
+}
+
+/**
+ * Commits a feed's steps: each step's messages go out in one transaction with the checkpoint that
+ * covers them, so that the topics and the checkpoint always agree.
+ */
+export class FeedCommitter {
+  private lastPublished: FeedCursor | undefined;
+
+  constructor(
+    private readonly feed: string,
+    private readonly topics: FeedTopics,
+    private readonly publisher: Publisher,
+    private readonly position: FeedPosition,
+    private readonly tally: FeedTally,
+    private readonly logger: Logger,
+    /** sha256 of the last rewritten snapshot already reported, so a restart does not report it again. */
+    private reportedRewrite: string | undefined,
+  ) {}
+
+  /** Commits the outputs and the checkpoint after them in one transaction (nothing when nothing moved). */
+  async commit(outputs: FeedOutput[], seenAt: number): Promise<void> {
+    const prefixSha256 = this.position.prefixSha256();
+    const checkpoint: FeedCheckpoint = {
+      cursor: this.position.cursor,
+      prefixSha256,
+      reportedRewrite: this.reportedRewrite,
+    };
+    const last = this.lastPublished;
+    const moved =
+      !last ||
+      last.offset !== checkpoint.cursor.offset ||
+      last.generation !== checkpoint.cursor.generation ||
+      last.openLine !== checkpoint.cursor.openLine;
+    if (outputs.length === 0 && !moved) return;
+    this.tally.read(outputs);
+    const messages = feedMessages(outputs, seenAt, this.topics, checkpoint.cursor.generation);
+    await this.publisher.publish(messages, checkpoint);
+    this.lastPublished = checkpoint.cursor;
+    this.tally.published(messages);
+  }
+
+  /** A source that changed rows it had already served: reported once per version, nothing re-sent. */
+  async reportRewrite(body: Buffer, published: { cursor: FeedCursor; prefixSha256: string }): Promise<void> {
+    const { cursor } = published;
+    const version = sha256(body);
+    if (version === this.reportedRewrite) return;
+    this.reportedRewrite = version;
+    this.tally.rewriteFound();
+    this.logger.error(
+      { publishedBytes: cursor.offset, bodyBytes: body.length },
+      'the source rewrote rows it had already served: nothing re-sent, nothing dropped; new rows wait until the source extends what was published (or use a new feed id)',
+    );
+    const letter = rewriteMessage(this.feed, body, cursor.offset, version, new Date());
+    await this.publisher.publish(new Map([[this.topics.deadLetter, [letter]]]), {
+      ...published,
+      reportedRewrite: version,
+    });
+    this.tally.rewriteReported();
+  }
+}

@@ -1,0 +1,64 @@
+import { PrefixHash } from './content-hash.ts';
+import { lastBytes } from './detect-replacement.ts';
+import type { FeedCursor } from './feed-cursor.ts';
+import { FeedParser, type FeedOutput } from './feed-parser.ts';
+import type { FeedKind } from './header.ts';
+import type { IdPatterns } from './id-patterns.ts';
+
+/**
+ * What has been read of a feed's current generation: the parser (and its cursor), the running hash of
+ * the bytes the cursor covers, and the last bytes read (to tell a file rewritten in place).
+ */
+export class FeedPosition {
+  private current!: FeedParser;
+  private hash!: PrefixHash;
+  private tail: Buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly kind: FeedKind,
+    private readonly feed: string,
+    private readonly parserOptions: { maxRecordBytes: number; ids: IdPatterns },
+  ) {}
+
+  /**
+   * Starts reading at `cursor` with a new parser; `prefix`, when given, holds the bytes before the
+   * cursor (a resume that found them unchanged).
+   */
+  reset(cursor: FeedCursor, prefix?: Buffer): void {
+    this.current = new FeedParser(this.kind, this.feed, cursor, this.parserOptions);
+    this.hash = new PrefixHash(cursor.offset, prefix);
+    this.tail = prefix ? lastBytes(Buffer.alloc(0), prefix) : Buffer.alloc(0);
+  }
+
+  get parser(): FeedParser {
+    return this.current;
+  }
+
+  get cursor(): FeedCursor {
+    return this.current.cursor;
+  }
+
+  /** Bytes fed to the parser so far: the cursor plus what it holds. */
+  get readOffset(): number {
+    return this.hash.readOffset;
+  }
+
+  /** The last bytes read before `readOffset`: a file rewritten in place at the same size shows here. */
+  get recentTail(): Buffer {
+    return this.tail;
+  }
+
+  /** Feeds the bytes read after the others; returns the outputs of the records they complete. */
+  read(chunk: Buffer): FeedOutput[] {
+    const outputs = this.current.push(chunk);
+    this.hash.advance(chunk, this.current.cursor.offset);
+    this.tail = lastBytes(this.tail, chunk);
+    return outputs;
+  }
+
+  /** sha256 of the bytes [0, cursor offset); a flush or a skipped line ending moves the cursor without new bytes. */
+  prefixSha256(): string {
+    this.hash.advance(Buffer.alloc(0), this.current.cursor.offset);
+    return this.hash.digest();
+  }
+}
