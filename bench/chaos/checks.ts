@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import type { PostedMessage } from '../../notifier/test/fake-slack.ts';
+import type { PostedMessage } from '../../test-support/fake-slack.ts';
 import type { ChaosFeed } from './feed.ts';
 import { CLI_BIN } from './supervisor.ts';
 

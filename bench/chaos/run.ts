@@ -3,7 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from '@sales-pipeline/platform';
 import type { RunningStack, StackConfig } from '@sales-pipeline/stack';
-import { FakeSlack } from '../../notifier/test/fake-slack.ts';
+import { FakeSlack } from '../../test-support/fake-slack.ts';
 import {
   checkAggregates,
   checkMilestones,

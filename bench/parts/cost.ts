@@ -35,7 +35,7 @@ import {
   type NativeComponent,
   type RunningStack,
 } from '@sales-pipeline/stack';
-import { FakeSlack } from '../../notifier/test/fake-slack.ts';
+import { FakeSlack } from '../../test-support/fake-slack.ts';
 import { adminClient, fmt, percentile, sizeFromEnv, sleep, until } from '../bench-stack.ts';
 import { PRODUCTS, SALES_HEADER, csvLine, saleRow, tempDir, writeReferenceFiles } from '../lib/feed.ts';
 import { kafkaOf, readTopic, waitForGroup, type PartResult } from '../lib/part.ts';

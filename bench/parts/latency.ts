@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunningStack } from '@sales-pipeline/stack';
-import { FakeSlack } from '../../notifier/test/fake-slack.ts';
+import { FakeSlack } from '../../test-support/fake-slack.ts';
 import { adminClient, fmt, sizeFromEnv, sleep, summarize, until } from '../bench-stack.ts';
 import { PRODUCTS, SALES_HEADER, csvLine, saleRow, tempDir, writeReferenceFiles } from '../lib/feed.ts';
 import { waitForGroup, type PartResult } from '../lib/part.ts';

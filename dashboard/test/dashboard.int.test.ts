@@ -4,8 +4,8 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, REPO_ROOT } from '@sales-pipeline/stack';
-import { eventually } from '../../consumer/test/consumer-harness.ts';
-import { runCli } from '../../cli/test/run-cli.ts';
+import { eventually } from '../../test-support/eventually.ts';
+import { runCli } from '../../test-support/cli-processes.ts';
 import { formatMoney } from '../src/shared/format.ts';
 import type { PipelineSection } from '../src/shared/types.ts';
 
