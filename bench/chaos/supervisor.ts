@@ -108,6 +108,11 @@ export class WorkerSupervisor {
   /** Stops the worker for good (SIGTERM, SIGKILL after `timeoutMs`). */
   async stop(timeoutMs = 30_000): Promise<void> {
     this.stopping = true;
-    if (this.child) await stopChild(this.child, timeoutMs);
+    const child = this.child;
+    if (!child || !isRunning(child)) return;
+    // Resolved on 'close': its output is in the log file by then.
+    const gone = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
+    await stopChild(child, timeoutMs);
+    await gone;
   }
 }
