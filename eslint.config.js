@@ -20,7 +20,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/config.ts', '**/*.test.ts', '**/test/**', 'vitest.config.ts', 'cli/bin/**', 'bench/**'],
+    files: [
+      '**/config.ts',
+      '**/*.test.ts',
+      '**/test/**',
+      'test-support/**',
+      'vitest.config.ts',
+      'cli/bin/**',
+      'bench/**',
+    ],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

@@ -5,11 +5,12 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { consume, loadConsumerConfig } from '@sales-pipeline/consumer';
-import { createLogger, ensureTopics, pipelineTopicSpecs } from '@sales-pipeline/platform';
+import { createLogger } from '@sales-pipeline/platform';
+import { createPipelineTopics, testKafka } from '../test-support/kafka-clients.ts';
 import { benchStack, rate, report, sizeFromEnv } from './bench-stack.ts';
 
 const rows = sizeFromEnv('BENCH_ROWS', 1_000_000);
@@ -45,15 +46,8 @@ const saleOf = (i: number) => ({
 
 // 1. Fill the topic (not measured).
 process.stdout.write(`filling ${topics.sales} with ${rows.toLocaleString('en')} sale messages…\n`);
-const kafka = new Kafka({
-  clientId: 'bench',
-  brokers: stack.endpoints.kafkaBrokers.split(','),
-  logLevel: logLevel.NOTHING,
-});
-const kadmin = kafka.admin();
-await kadmin.connect();
-await ensureTopics(kadmin, pipelineTopicSpecs(topics, 3));
-await kadmin.disconnect();
+const kafka = testKafka(stack.endpoints.kafkaBrokers, 'bench');
+await createPipelineTopics(kafka, topics);
 const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
 await producer.connect();
 for (let start = 0; start < rows; start += 5_000) {

@@ -12,6 +12,7 @@ import { loadProducerConfig, produce } from '@sales-pipeline/producer';
 import { checkPrerequisites, ensureJars, loadStackConfig } from '@sales-pipeline/stack';
 import { execFileSync } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
+import { writeSalesCsv } from '../test-support/client-feeds.ts';
 import { benchStack, rate, report, sizeFromEnv } from './bench-stack.ts';
 
 const rows = sizeFromEnv('BENCH_ROWS', 1_000_000);
@@ -21,18 +22,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-producer-'));
 const feed = path.join(dir, `bench-${run}.csv`);
 
 // The feed: the client's format (CRLF, French header), N rows.
-const out = fs.openSync(feed, 'w');
-fs.writeSync(out, 'Date,ID Référence produit,Quantité,ID Magasin\r\n');
-let chunk = '';
-for (let i = 0; i < rows; i++) {
-  chunk += `2024-01-${String((i % 28) + 1).padStart(2, '0')},REF00${(i % 5) + 1},${(i % 9) + 1},${(i % 7) + 1}\r\n`;
-  if (chunk.length > 1 << 20) {
-    fs.writeSync(out, chunk);
-    chunk = '';
-  }
-}
-fs.writeSync(out, chunk);
-fs.closeSync(out);
+writeSalesCsv(feed, rows);
 
 // 1. Our producer.
 const topics = {

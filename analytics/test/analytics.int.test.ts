@@ -5,21 +5,11 @@ import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 
 import { readReport, reconcile, type Report } from '@sales-pipeline/analytics';
 import { createLogger } from '@sales-pipeline/platform';
 import { loadStackConfig, nativeRestart } from '@sales-pipeline/stack';
-import {
-  consumerEnv,
-  eventually,
-  query,
-  startWorker,
-  stopWorker,
-  type Worker,
-} from '../../consumer/test/consumer-harness.ts';
-import {
-  CLIENT_DATA,
-  isolatedTopics,
-  produceOnce,
-  producerEnv,
-  tempDir,
-} from '../../producer/test/producer-harness.ts';
+import { produceOnce, startWorker, stopWorker, type Worker } from '../../test-support/cli-processes.ts';
+import { CLIENT_DATA, clientFileArgs, tempDir } from '../../test-support/client-feeds.ts';
+import { eventually } from '../../test-support/eventually.ts';
+import { query } from '../../test-support/test-stack.ts';
+import { consumerEnv, isolatedTopics, producerEnv } from '../../test-support/worker-env.ts';
 
 const { secrets, endpoints } = inject('stack');
 const group = `analytics-test-${Date.now()}`;
@@ -90,17 +80,7 @@ describe('analytics: aggregates from the change stream', () => {
     const dir = tempDir();
     const feed = unique('ventes');
     fs.copyFileSync(path.join(CLIENT_DATA, 'ventes.csv'), path.join(dir, `${feed}.csv`));
-    await produceOnce(
-      [
-        '--sales',
-        path.join(dir, `${feed}.csv`),
-        '--products',
-        path.join(CLIENT_DATA, 'produits.csv'),
-        '--stores',
-        path.join(CLIENT_DATA, 'magasins.csv'),
-      ],
-      producerEnv(topics),
-    );
+    await produceOnce(clientFileArgs(path.join(dir, `${feed}.csv`)), producerEnv(topics));
     const consumer = startWorker(['consume'], consumerEnv(topics));
     try {
       await eventually(

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import pg from 'pg';
-import type { PostedMessage } from '../../notifier/test/fake-slack.ts';
+import type { PostedMessage } from '../../test-support/fake-slack.ts';
 import type { ChaosFeed } from './feed.ts';
 import { cents } from './numeric.ts';
 import { CLI_BIN } from './supervisor.ts';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { RunningStack } from '@sales-pipeline/stack';
-import type { FakeSlack } from '../../notifier/test/fake-slack.ts';
+import type { FakeSlack } from '../../test-support/fake-slack.ts';
 import { WorkerSupervisor, type WorkerEvent } from './supervisor.ts';
 
 /** The four workers' environment for a chaos run: the stack, short session timeouts, the fake Slack. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '@sales-pipeline/platform';
 import type { RunningStack, StackConfig } from '@sales-pipeline/stack';
-import { FakeSlack } from '../../notifier/test/fake-slack.ts';
+import { FakeSlack } from '../../test-support/fake-slack.ts';
 import { runChecks, type CheckResult } from './checks.ts';
 import { FeedWriter, generateFeed } from './feed.ts';
 import { Killer, killPlan, type TimelineEntry } from './killer.ts';

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { WORKER_NODE_FLAGS } from '@sales-pipeline/platform/worker-runtime';
-import { REPO_ROOT } from '@sales-pipeline/stack';
+import { isRunning, spawnWorker, stopChild, waitFor } from '@sales-pipeline/stack';
 
-export const CLI_BIN = path.join(REPO_ROOT, 'cli', 'bin', 'sales-pipeline.js');
+/** Where the chaos checks find the command (`reconcile`): the same one the workers run. */
+export { CLI_BIN } from '@sales-pipeline/stack';
 
 /** Something a supervised worker did that the timeline records. */
 export interface WorkerEvent {
@@ -52,10 +51,7 @@ export class WorkerSupervisor {
   start(): void {
     fs.mkdirSync(path.dirname(this.logFile), { recursive: true });
     const out = fs.openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, CLI_BIN, ...this.args], {
-      env: this.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnWorker(this.args, { env: this.env });
     this.spawns++;
     this.child = child;
     const keep = (chunk: Buffer) => {
@@ -91,8 +87,10 @@ export class WorkerSupervisor {
   /** `kill -9` the running process; it is respawned as soon as it is gone. Returns the pid killed. */
   async kill9(): Promise<number | undefined> {
     // a worker that exited by itself is respawned after a delay: kill the new one
-    const deadline = Date.now() + this.respawnDelayMs + 5_000;
-    while (!this.running() && !this.stopping && Date.now() < deadline) await sleep(100);
+    await waitFor('the respawned worker', async () => (this.running() || this.stopping ? true : undefined), {
+      timeoutMs: this.respawnDelayMs + 5_000,
+      intervalMs: 100,
+    }).catch(() => undefined); // still not running: nothing to kill
     const child = this.child;
     const pid = child?.pid;
     if (!child || pid === undefined || !this.running()) return undefined;
@@ -104,18 +102,17 @@ export class WorkerSupervisor {
   }
 
   private running(): boolean {
-    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+    return !!this.child && isRunning(this.child);
   }
 
   /** Stops the worker for good (SIGTERM, SIGKILL after `timeoutMs`). */
   async stop(timeoutMs = 30_000): Promise<void> {
     this.stopping = true;
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child || !isRunning(child)) return;
+    // Resolved on 'close': its output is in the log file by then.
     const gone = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    await stopChild(child, timeoutMs);
     await gone;
-    clearTimeout(timer);
   }
 }

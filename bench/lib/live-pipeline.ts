@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import type { RunningStack } from '@sales-pipeline/stack';
-import { FakeSlack } from '../../notifier/test/fake-slack.ts';
+import { FakeSlack } from '../../test-support/fake-slack.ts';
 import { adminClient, until } from '../bench-stack.ts';
 import { milestonesRecorded, trackMilestoneInserts } from './commit-stamps.ts';
 import { FeedAppender } from './feed-appender.ts';

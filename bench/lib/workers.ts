@@ -1,11 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { WORKER_NODE_FLAGS } from '@sales-pipeline/platform/worker-runtime';
-import { REPO_ROOT, type RunningStack } from '@sales-pipeline/stack';
+import { REPO_ROOT, keepOutput, spawnWorker, stopChild, type RunningStack } from '@sales-pipeline/stack';
 import { secs, within } from '../bench-stack.ts';
-
-const BIN = path.join(REPO_ROOT, 'cli', 'bin', 'sales-pipeline.js');
 
 /** Peak resident memory (VmHWM) of a live process, in KiB; undefined once it is gone. */
 export function vmHwmKb(pid: number): number | undefined {
@@ -38,8 +34,9 @@ export interface Worker {
 
 export function startWorker(name: string, args: string[], env: Record<string, string | undefined>): Worker {
   const startedAt = Date.now();
-  const flags = process.env.BENCH_WORKER_NODE_OPTIONS === undefined ? WORKER_NODE_FLAGS : [];
-  const child = spawn(process.execPath, [...flags, BIN, ...args], {
+  const child = spawnWorker(args, {
+    // The default flags (WORKER_NODE_FLAGS), unless BENCH_WORKER_NODE_OPTIONS replaces them (below).
+    nodeFlags: process.env.BENCH_WORKER_NODE_OPTIONS === undefined ? undefined : [],
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH,
@@ -51,14 +48,8 @@ export function startWorker(name: string, args: string[], env: Record<string, st
         : {}),
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  const output = keepOutput(child, 20_000);
   let peakKb = 0;
   const sample = () => {
     if (child.pid !== undefined) peakKb = Math.max(peakKb, vmHwmKb(child.pid) ?? 0);
@@ -75,16 +66,14 @@ export function startWorker(name: string, args: string[], env: Record<string, st
     child,
     startedAt,
     exited,
-    output: () => output,
+    output,
     peakMb: () => Math.round(peakKb / 1024),
     async stop() {
       sample();
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const killer = setTimeout(() => {
-        process.stdout.write(`  ${name} still running 60 s after SIGTERM: SIGKILL\n`);
-        child.kill('SIGKILL');
-      }, 60_000);
-      return exited.finally(() => clearTimeout(killer));
+      await stopChild(child, 60_000, () =>
+        process.stdout.write(`  ${name} still running 60 s after SIGTERM: SIGKILL\n`),
+      );
+      return exited;
     },
   };
 }

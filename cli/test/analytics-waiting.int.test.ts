@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { freePort, REPO_ROOT, waitFor } from '@sales-pipeline/stack';
+import { freePort, waitFor } from '@sales-pipeline/stack';
+import { startWorker, stopWorker } from '../../test-support/cli-processes.ts';
 import { waitingFor } from '../src/pipeline/pipeline-status.ts';
 
 describe('analytics before its change topics exist', () => {
@@ -9,23 +8,16 @@ describe('analytics before its change topics exist', () => {
     const { endpoints, secrets } = inject('stack');
     const prefix = `absent${Date.now().toString(36)}`;
     const port = await freePort();
-    const worker = spawn(
-      process.execPath,
-      [path.join(REPO_ROOT, 'cli', 'bin', 'sales-pipeline.js'), 'analytics'],
-      {
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          KAFKA_BROKERS: endpoints.kafkaBrokers,
-          DATABASE_URL: secrets.databaseUrl,
-          CDC_TOPIC_PREFIX: prefix,
-          ANALYTICS_GROUP: `g.${prefix}`,
-          METRICS_PORT: String(port),
-          LOG_LEVEL: 'warn',
-        },
-        stdio: 'ignore',
-      },
-    );
+    const worker = startWorker(['analytics'], {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      KAFKA_BROKERS: endpoints.kafkaBrokers,
+      DATABASE_URL: secrets.databaseUrl,
+      CDC_TOPIC_PREFIX: prefix,
+      ANALYTICS_GROUP: `g.${prefix}`,
+      METRICS_PORT: String(port),
+      LOG_LEVEL: 'warn',
+    });
     try {
       const body = await waitFor(
         'analytics /healthz',
@@ -38,8 +30,7 @@ describe('analytics before its change topics exist', () => {
       );
       expect(waitingFor(body)).toEqual({ waitingFor: [`${prefix}.public.sales`, `${prefix}.public.stores`] });
     } finally {
-      worker.kill('SIGTERM');
-      await new Promise((resolve) => worker.once('exit', resolve));
+      await stopWorker(worker);
     }
   }, 60_000);
 });

@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureTopics, pipelineTopicSpecs } from '@sales-pipeline/platform';
-import { REPO_ROOT } from '@sales-pipeline/stack';
-import { eventually } from '../../consumer/test/consumer-harness.ts';
-import { readWholeTopic } from '../../stack/test/support.ts';
-import { runCli } from './run-cli.ts';
+import { runCli, startWorker, stopWorker, type Worker } from '../../test-support/cli-processes.ts';
+import { eventually } from '../../test-support/eventually.ts';
+import { createPipelineTopics } from '../../test-support/kafka-clients.ts';
+import { readWholeTopic } from '../../test-support/kafka-readers.ts';
+import { stackKafka } from '../../test-support/test-stack.ts';
+import { consumerEnv as testConsumerEnv } from '../../test-support/worker-env.ts';
 
 const { endpoints, secrets } = inject('stack');
 const run = `dlq${Date.now().toString(36)}`;
@@ -25,15 +24,7 @@ const env = {
   DATABASE_URL: secrets.databaseUrl,
   LOG_LEVEL: 'warn',
 };
-const consumerEnv = {
-  ...env,
-  SALES_TOPIC: topics.sales,
-  PRODUCTS_TOPIC: topics.products,
-  STORES_TOPIC: topics.stores,
-  DEADLETTER_TOPIC: topics.deadLetter,
-  CONSUMER_GROUP: `g.${run}`,
-  CONSUMER_SESSION_TIMEOUT_MS: '6000',
-};
+const consumerEnv = testConsumerEnv(topics, { CONSUMER_GROUP: `g.${run}` });
 /** What the database refuses until the cause is fixed: one record of each topic. */
 const constraints = [
   ['products', `${run}_p`, `product_id <> '${ids.product}'`],
@@ -42,7 +33,7 @@ const constraints = [
 ] as const;
 
 let admin: pg.Client;
-let consumer: ChildProcess | undefined;
+let consumer: Worker | undefined;
 let output = '';
 
 const sent: Record<
@@ -80,19 +71,9 @@ beforeAll(async () => {
   await admin.connect();
   for (const [table, name, check] of constraints)
     await admin.query(`ALTER TABLE ${table} ADD CONSTRAINT ${name} CHECK (${check}) NOT VALID`);
-  const kafka = new Kafka({
-    clientId: 'dlq-test',
-    brokers: [endpoints.kafkaBrokers],
-    logLevel: logLevel.NOTHING,
-  });
-  const kadmin = kafka.admin();
-  await kadmin.connect();
-  await ensureTopics(kadmin, pipelineTopicSpecs(topics, 3));
-  await kadmin.disconnect();
-  consumer = spawn(process.execPath, [path.join(REPO_ROOT, 'cli', 'bin', 'sales-pipeline.js'), 'consume'], {
-    env: consumerEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const kafka = stackKafka('dlq-test');
+  await createPipelineTopics(kafka, topics);
+  consumer = startWorker(['consume'], consumerEnv);
   consumer.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   consumer.stderr?.on('data', (c: Buffer) => (output += c.toString()));
   const producer = kafka.producer();
@@ -103,10 +84,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (consumer && consumer.exitCode === null) {
-    consumer.kill('SIGTERM');
-    await new Promise((resolve) => consumer?.once('exit', resolve));
-  }
+  if (consumer) await stopWorker(consumer);
   for (const [table, name] of constraints)
     await admin?.query(`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${name}`);
   await admin?.end();

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '@sales-pipeline/stack';
 import { writePipelineState, type PipelineState } from '../src/pipeline/pipeline-state.ts';
 import type { PipelineStatus } from '../src/pipeline/pipeline-status.ts';
-import { runCli } from './run-cli.ts';
+import { runCli } from '../../test-support/cli-processes.ts';
 
 /**
  * `up --docker` records the mode and the containers' endpoints in pipeline.json. Without Docker here, the

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@sales-pipeline/stack';
-import { processesUsing } from './processes.ts';
-import { runCli } from './run-cli.ts';
+import { processesUsing } from '../../test-support/processes.ts';
+import { runCli } from '../../test-support/cli-processes.ts';
 
 const cacheDir = process.env.SALES_PIPELINE_CACHE ?? path.join(os.homedir(), '.cache', 'sales-pipeline');
 const homes: string[] = [];

@@ -1,22 +1,14 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '@sales-pipeline/stack';
-import { eventually } from '../../consumer/test/consumer-harness.ts';
+import { runCli } from '../../test-support/cli-processes.ts';
+import { clientFileArgs } from '../../test-support/client-feeds.ts';
+import { eventually } from '../../test-support/eventually.ts';
+import { ownPipelineEnv, ownPipelineHome } from '../../test-support/own-pipeline.ts';
 import type { PipelineStatus } from '../src/pipeline/pipeline-status.ts';
-import { runCli } from './run-cli.ts';
 
 /** A pipeline of its own on an empty database, with no feed configured. */
-const home = path.join(REPO_ROOT, '.stack', 'test-fresh-up');
-const data = path.join(REPO_ROOT, 'data', 'pme');
-const env = {
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  SALES_PIPELINE_HOME: home,
-  SALES_PIPELINE_CACHE: process.env.SALES_PIPELINE_CACHE,
-  STACK_START_TIMEOUT_MS: process.env.STACK_START_TIMEOUT_MS,
-  LOG_LEVEL: 'warn',
-};
+const home = ownPipelineHome('test-fresh-up');
+const env = ownPipelineEnv(home);
 
 afterAll(async () => {
   await runCli(['down', '--purge'], env, 240_000);
@@ -38,18 +30,7 @@ describe('up --detach on a fresh database, then feed it', () => {
   }, 660_000);
 
   it("takes the client's files produced afterwards through to the report", async () => {
-    const produce = await runCli(
-      [
-        'produce',
-        '--products',
-        path.join(data, 'produits.csv'),
-        '--stores',
-        path.join(data, 'magasins.csv'),
-        '--sales',
-        path.join(data, 'ventes.csv'),
-      ],
-      env,
-    );
+    const produce = await runCli(['produce', ...clientFileArgs()], env);
     expect(produce.code, produce.stderr).toBe(0);
     const report = await eventually(
       async () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findExecutable } from '@sales-pipeline/stack';
-import { runCli } from './run-cli.ts';
+import { runCli } from '../../test-support/cli-processes.ts';
 
 function tempHome(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'sp-missing-'));

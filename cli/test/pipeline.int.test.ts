@@ -1,23 +1,16 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive, loadStackConfig, nativeSecrets, REPO_ROOT } from '@sales-pipeline/stack';
-import { eventually } from '../../consumer/test/consumer-harness.ts';
+import { isAlive, loadStackConfig, nativeSecrets } from '@sales-pipeline/stack';
+import { runCli } from '../../test-support/cli-processes.ts';
+import { eventually } from '../../test-support/eventually.ts';
+import { ownPipelineEnv, ownPipelineHome } from '../../test-support/own-pipeline.ts';
 import { readPipelineState } from '../src/pipeline/pipeline-state.ts';
 import type { PipelineStatus } from '../src/pipeline/pipeline-status.ts';
-import { runCli } from './run-cli.ts';
 
 /** `up` starts a stack of its own: this home, apart from the shared test stack. */
-const home = path.join(REPO_ROOT, '.stack', 'test-pipeline');
-const env = {
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  SALES_PIPELINE_HOME: home,
-  SALES_PIPELINE_CACHE: process.env.SALES_PIPELINE_CACHE,
-  STACK_START_TIMEOUT_MS: process.env.STACK_START_TIMEOUT_MS,
-  LOG_LEVEL: 'warn',
-};
+const home = ownPipelineHome('test-pipeline');
+const env = ownPipelineEnv(home);
 let admin: pg.Client;
 
 async function status(): Promise<PipelineStatus> {

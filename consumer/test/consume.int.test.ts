@@ -4,28 +4,12 @@ import { describe, expect, inject, it } from 'vitest';
 import { collectStatus } from '@sales-pipeline/cli/pipeline/pipeline-status';
 import { createLogger } from '@sales-pipeline/platform';
 import { freePort, loadStackConfig, nativeRestart } from '@sales-pipeline/stack';
-import {
-  CLIENT_DATA,
-  produceOnce,
-  producerEnv,
-  tempDir,
-  SALES_HEADER,
-} from '../../producer/test/producer-harness.ts';
-import {
-  consumerEnv,
-  eventually,
-  isolatedTopics,
-  partitionCount,
-  product,
-  query,
-  sale,
-  sendRaw,
-  startWorker,
-  storedOffset,
-  stopWorker,
-  store,
-  topicExists,
-} from './consumer-harness.ts';
+import { produceOnce, startWorker, stopWorker } from '../../test-support/cli-processes.ts';
+import { CLIENT_DATA, clientFileArgs, SALES_HEADER, tempDir } from '../../test-support/client-feeds.ts';
+import { eventually } from '../../test-support/eventually.ts';
+import { product, sale, store } from '../../test-support/sample-messages.ts';
+import { partitionCount, query, sendRaw, storedOffset, topicExists } from '../../test-support/test-stack.ts';
+import { consumerEnv, isolatedTopics, producerEnv } from '../../test-support/worker-env.ts';
 
 interface Totals {
   n: string;
@@ -44,23 +28,38 @@ const totalsOf = (feed: string) =>
 
 const unique = (name: string) => `${name}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
+/** Topics, a feed name and a product id of their own, for one test. */
+const scenario = (topicName: string, feedName = topicName) => ({
+  topics: isolatedTopics(topicName),
+  feed: unique(feedName),
+  id: unique('P'),
+});
+
+/** A {@link scenario} whose product (priced) and one store are already published. */
+async function seedTopics(
+  topicName: string,
+  feedName: string,
+  [productName, price]: [string, string],
+  [storeId, city]: [string, string],
+) {
+  const seeded = scenario(topicName, feedName);
+  const { topics, id } = seeded;
+  await sendRaw(topics, topics.products, [product(id, productName, price)]);
+  await sendRaw(topics, topics.stores, [store(storeId, city)]);
+  return seeded;
+}
+
+/** `count` sale messages of `feed`, from line `from` on, each of `quantity` units of one product in one store. */
+const saleRun = (feed: string, from: number, count: number, id: string, storeId: string, quantity: number) =>
+  Array.from({ length: count }, (_, i) => sale(feed, from + i, id, storeId, quantity));
+
 describe('consume: the client files end to end', () => {
   it('stores 30 sales, 122 units and 5,268.78 € exactly, through producer and consumer', async () => {
     const topics = isolatedTopics('e2e');
     const dir = tempDir();
     const feed = unique('ventes');
     fs.copyFileSync(path.join(CLIENT_DATA, 'ventes.csv'), path.join(dir, `${feed}.csv`));
-    const produced = await produceOnce(
-      [
-        '--sales',
-        path.join(dir, `${feed}.csv`),
-        '--products',
-        path.join(CLIENT_DATA, 'produits.csv'),
-        '--stores',
-        path.join(CLIENT_DATA, 'magasins.csv'),
-      ],
-      producerEnv(topics),
-    );
+    const produced = await produceOnce(clientFileArgs(path.join(dir, `${feed}.csv`)), producerEnv(topics));
     expect(produced.code, produced.stderr).toBe(0);
     const consumer = startWorker(['consume'], consumerEnv(topics));
     try {
@@ -79,11 +78,7 @@ describe('consume: the client files end to end', () => {
 
 describe('consume: idempotence and exactly once', () => {
   it('stores one row for a sale that is twice in the topic, even in one batch', async () => {
-    const topics = isolatedTopics('dup');
-    const feed = unique('dup');
-    const id = unique('P');
-    await sendRaw(topics, topics.products, [product(id, 'Dup', '2.50')]);
-    await sendRaw(topics, topics.stores, [store('1', 'Paris')]);
+    const { topics, feed, id } = await seedTopics('dup', 'dup', ['Dup', '2.50'], ['1', 'Paris']);
     await sendRaw(topics, topics.sales, [
       sale(feed, 2, id, '1', 4),
       sale(feed, 2, id, '1', 4),
@@ -113,17 +108,9 @@ describe('consume: idempotence and exactly once', () => {
   });
 
   it('loses and duplicates nothing when killed right after a database commit', async () => {
-    const topics = isolatedTopics('crash');
-    const feed = unique('crash');
-    const id = unique('P');
-    await sendRaw(topics, topics.products, [product(id, 'Crash', '1.00')]);
-    await sendRaw(topics, topics.stores, [store('2', 'Marseille')]);
+    const { topics, feed, id } = await seedTopics('crash', 'crash', ['Crash', '1.00'], ['2', 'Marseille']);
     for (let batch = 0; batch < 5; batch++) {
-      await sendRaw(
-        topics,
-        topics.sales,
-        Array.from({ length: 200 }, (_, i) => sale(feed, 2 + batch * 200 + i, id, '2', 1)),
-      );
+      await sendRaw(topics, topics.sales, saleRun(feed, 2 + batch * 200, 200, id, '2', 1));
     }
     // Killed (SIGKILL) right after its 3rd transaction commits: before the Kafka offset commit, before anything.
     const crashing = startWorker(
@@ -147,18 +134,10 @@ describe('consume: idempotence and exactly once', () => {
   });
 
   it('rides through a PostgreSQL restart mid-stream without losing or re-applying a batch', async () => {
-    const topics = isolatedTopics('pgrestart');
-    const feed = unique('pgr');
-    const id = unique('P');
-    await sendRaw(topics, topics.products, [product(id, 'Restart', '0.10')]);
-    await sendRaw(topics, topics.stores, [store('3', 'Lyon')]);
+    const { topics, feed, id } = await seedTopics('pgrestart', 'pgr', ['Restart', '0.10'], ['3', 'Lyon']);
     const consumer = startWorker(['consume'], consumerEnv(topics));
     try {
-      await sendRaw(
-        topics,
-        topics.sales,
-        Array.from({ length: 500 }, (_, i) => sale(feed, 2 + i, id, '3', 2)),
-      );
+      await sendRaw(topics, topics.sales, saleRun(feed, 2, 500, id, '3', 2));
       await eventually(
         () => totalsOf(feed),
         (t) => Number(t.n) > 0,
@@ -168,11 +147,7 @@ describe('consume: idempotence and exactly once', () => {
         createLogger('test', 'warn'),
         'postgres',
       );
-      await sendRaw(
-        topics,
-        topics.sales,
-        Array.from({ length: 500 }, (_, i) => sale(feed, 502 + i, id, '3', 2)),
-      );
+      await sendRaw(topics, topics.sales, saleRun(feed, 502, 500, id, '3', 2));
       const totals = await eventually(
         () => totalsOf(feed),
         (t) => t.n === '1000' && t.pending === '0',
@@ -189,19 +164,10 @@ describe('consume: idempotence and exactly once', () => {
   });
 
   it('shares partitions between two consumers of one group and ends with every sale exactly once', async () => {
-    const topics = isolatedTopics('group');
-    const feed = unique('grp');
-    const id = unique('P');
-    await sendRaw(topics, topics.products, [product(id, 'Group', '1.00')]);
-    await sendRaw(topics, topics.stores, [store('4', 'Bordeaux')]);
+    const { topics, feed, id } = await seedTopics('group', 'grp', ['Group', '1.00'], ['4', 'Bordeaux']);
     const env = consumerEnv(topics);
     const first = startWorker(['consume'], env);
-    const send = async (from: number) =>
-      sendRaw(
-        topics,
-        topics.sales,
-        Array.from({ length: 2000 }, (_, i) => sale(feed, from + i, id, '4', 1)),
-      );
+    const send = async (from: number) => sendRaw(topics, topics.sales, saleRun(feed, from, 2000, id, '4', 1));
     await send(2);
     const second = startWorker(['consume'], env); // partitions move: a rebalance
     await send(2002);
@@ -223,9 +189,7 @@ describe('consume: idempotence and exactly once', () => {
 
 describe('consume: late reference data and bad messages', () => {
   it('keeps a sale whose product is not known yet as pending, then completes it when the product arrives', async () => {
-    const topics = isolatedTopics('late');
-    const feed = unique('late');
-    const id = unique('P');
+    const { topics, feed, id } = scenario('late');
     await sendRaw(topics, topics.stores, [store('5', 'Lille')]);
     await sendRaw(topics, topics.sales, [sale(feed, 2, id, '5', 3)]);
     const consumer = startWorker(['consume'], consumerEnv(topics));
@@ -319,14 +283,7 @@ describe('consume: topics come from the producer only', () => {
         (s) => s.created || s.waiting,
       );
       const produced = await produceOnce(
-        [
-          '--sales',
-          path.join(dir, `${feed}.csv`),
-          '--products',
-          path.join(CLIENT_DATA, 'produits.csv'),
-          '--stores',
-          path.join(CLIENT_DATA, 'magasins.csv'),
-        ],
+        clientFileArgs(path.join(dir, `${feed}.csv`)),
         producerEnv(topics, { SALES_TOPIC_PARTITIONS: '5' }),
       );
       expect(produced.code, produced.stderr).toBe(0);
@@ -382,9 +339,7 @@ describe('consume: rejected lines keep their exact bytes', () => {
 
 describe('consume: a sale pending for too long is a warning', () => {
   it('shows in /healthz, in consumer_pending_sales_overdue and in sales-pipeline status', async () => {
-    const topics = isolatedTopics('overdue');
-    const feed = unique('overdue');
-    const id = unique('P');
+    const { topics, feed, id } = scenario('overdue');
     const storeId = unique('S');
     await sendRaw(topics, topics.products, [product(id, 'Attend son magasin', '3.00')]);
     await sendRaw(topics, topics.sales, [sale(feed, 2, id, storeId, 1)]); // its store never comes

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { freePort, REPO_ROOT } from '@sales-pipeline/stack';
-import { runCli } from '../../cli/test/run-cli.ts';
+import { runCli } from '../../test-support/cli-processes.ts';
 import { launchChromium } from './browser.ts';
 
 const { values } = parseArgs({

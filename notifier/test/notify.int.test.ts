@@ -5,10 +5,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createLogger } from '@sales-pipeline/platform';
 import { REPO_ROOT, freePort, loadStackConfig, startStack, type RunningStack } from '@sales-pipeline/stack';
-import { eventually, startWorker, stopWorker, type Worker } from '../../consumer/test/consumer-harness.ts';
-import { CLIENT_DATA, produceOnce } from '../../producer/test/producer-harness.ts';
+import { clientFileArgs } from '../../test-support/client-feeds.ts';
+import { produceOnce, startWorker, stopWorker, type Worker } from '../../test-support/cli-processes.ts';
+import { eventually } from '../../test-support/eventually.ts';
+import type { MilestoneRow } from '../../test-support/milestone-row.ts';
 import { stepsCrossed } from '../src/milestone-steps.ts';
-import { FakeSlack, type PostedMessage } from './fake-slack.ts';
+import { FakeSlack, type PostedMessage } from '../../test-support/fake-slack.ts';
 
 /** A stack of its own: the milestones count from an empty database, as on the client's first day. */
 const home = path.join(REPO_ROOT, '.stack', 'test-notifier');
@@ -46,14 +48,7 @@ const env = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-interface Row {
-  milestone_id: string;
-  rule: string;
-  subject: string;
-  step: string;
-  status: string;
-  slack_ts: string | null;
-}
+type Row = MilestoneRow;
 
 async function sql<T extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: stack.secrets.adminDatabaseUrl });
@@ -113,17 +108,7 @@ describe('notify on the client files with the default rules', () => {
     onTestFailed(() => {
       for (const w of workers) console.error(w.spawnargs.slice(-1)[0], w.output().slice(-3000));
     });
-    const produced = await produceOnce(
-      [
-        '--sales',
-        path.join(CLIENT_DATA, 'ventes.csv'),
-        '--products',
-        path.join(CLIENT_DATA, 'produits.csv'),
-        '--stores',
-        path.join(CLIENT_DATA, 'magasins.csv'),
-      ],
-      env(),
-    );
+    const produced = await produceOnce(clientFileArgs(), env());
     expect(produced.code, produced.stderr).toBe(0);
     ensurePipeline();
 
@@ -229,19 +214,7 @@ describe('notify under a flood: 300 sales/s through the default rules', () => {
       (exists) => exists,
       10_000,
     );
-    const producer = startWorker(
-      [
-        'produce',
-        '--follow',
-        '--sales',
-        feed,
-        '--products',
-        path.join(CLIENT_DATA, 'produits.csv'),
-        '--stores',
-        path.join(CLIENT_DATA, 'magasins.csv'),
-      ],
-      env(),
-    );
+    const producer = startWorker(['produce', '--follow', ...clientFileArgs(feed)], env());
     workers.push(producer);
     const backlog: number[] = [];
     const sampler = setInterval(() => {

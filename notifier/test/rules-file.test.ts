@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/test/run-cli.ts';
+import { runCli } from '../../test-support/cli-processes.ts';
 
 /** `sales-pipeline notify` with MILESTONE_RULES_FILE pointing at `file`; nothing listens on these addresses. */
 function notifyWithRules(file: string) {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@sales-pipeline/platform';
 import { SlackSender, classifySlackError } from '../src/slack-sender.ts';
 import { formatMilestone } from '../src/format-milestone.ts';
-import { FakeSlack } from './fake-slack.ts';
+import { FakeSlack } from '../../test-support/fake-slack.ts';
 
 const logger = createLogger('test', 'silent');
 const message = formatMilestone(

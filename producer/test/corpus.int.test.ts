@@ -5,19 +5,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureTopics, pipelineTopicSpecs } from '@sales-pipeline/platform';
-import {
-  consumerEnv,
-  eventually,
-  query,
-  startWorker,
-  stopWorker,
-  type Worker,
-} from '../../consumer/test/consumer-harness.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { produceOnce, startWorker, stopWorker, type Worker } from '../../test-support/cli-processes.ts';
+import { tempDir } from '../../test-support/client-feeds.ts';
+import { eventually } from '../../test-support/eventually.ts';
+import { createPipelineTopics } from '../../test-support/kafka-clients.ts';
+import { query, stackKafka } from '../../test-support/test-stack.ts';
+import { consumerEnv, isolatedTopics, producerEnv } from '../../test-support/worker-env.ts';
 import { generateCorpus, physicalLines, type CorpusCase, type RejectedLine } from './corpus/generate.ts';
-import { isolatedTopics, produceOnce, producerEnv, tempDir } from './producer-harness.ts';
 
 const CORPUS = path.join(import.meta.dirname, 'corpus');
 /** Producers run side by side (each is a Node process of its own; the machine has 2 cores). */
@@ -132,14 +127,7 @@ describe('the bad-input corpus, producer → Kafka → consumer → PostgreSQL',
 
   beforeAll(async () => {
     started = Date.now();
-    const kafka = new Kafka({
-      clientId: 'corpus-test',
-      brokers: inject('stack').endpoints.kafkaBrokers.split(','),
-      logLevel: logLevel.NOTHING,
-    });
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, pipelineTopicSpecs(topics, 3)).finally(() => admin.disconnect());
+    await createPipelineTopics(stackKafka('corpus-test'), topics);
 
     consumer = startWorker(['consume'], consumerEnv(topics));
     const env = producerEnv(topics);

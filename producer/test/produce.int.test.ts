@@ -4,23 +4,30 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import type { DeadLetter, ProductMessage, SaleMessage, StoreMessage } from '@sales-pipeline/platform';
-import { readWholeTopic, values } from '../../stack/test/support.ts';
 import {
-  CLIENT_DATA,
-  SALES_HEADER,
   exitOf,
-  isolatedTopics,
   produceFollowing,
   produceOnce,
-  producerEnv,
-  readTopicToEnd,
   stopProducer,
-  tempDir,
-} from './producer-harness.ts';
+  type Worker,
+} from '../../test-support/cli-processes.ts';
+import { SALES_HEADER, clientFileArgs, tempDir, writeSalesCsv } from '../../test-support/client-feeds.ts';
+import { readWholeTopic, values } from '../../test-support/kafka-readers.ts';
+import { readTopicToEnd } from '../../test-support/test-stack.ts';
+import { isolatedTopics, producerEnv, type Topics } from '../../test-support/worker-env.ts';
 
 const { endpoints } = inject('stack');
 const brokers = endpoints.kafkaBrokers;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A producer following a new file of its own (`fileName`, holding `content`), on topics of its own. */
+function followNewFeed(name: string, content: string, fileName = 'ventes.csv') {
+  const topics: Topics = isolatedTopics(name);
+  const feed = path.join(tempDir(), fileName);
+  fs.writeFileSync(feed, content);
+  const producer: Worker = produceFollowing(['--sales', feed], producerEnv(topics));
+  return { topics, feed, producer };
+}
 
 async function sales(topic: string, atLeast: number, quietMs = 1000): Promise<SaleMessage[]> {
   const all = values<SaleMessage>(await readWholeTopic(brokers, topic, { atLeast, quietMs }));
@@ -32,14 +39,7 @@ describe('produce on the client files', () => {
   it('publishes the 30 sales (the unterminated last one included), 5 products and 7 stores, then nothing more', async () => {
     const topics = isolatedTopics('client');
     const env = producerEnv(topics);
-    const args = [
-      '--sales',
-      path.join(CLIENT_DATA, 'ventes.csv'),
-      '--products',
-      path.join(CLIENT_DATA, 'produits.csv'),
-      '--stores',
-      path.join(CLIENT_DATA, 'magasins.csv'),
-    ];
+    const args = clientFileArgs();
     const first = await produceOnce(args, env);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('ventes (sales): 30 published, 0 dead-lettered, 1 header line(s)');
@@ -74,11 +74,7 @@ describe('produce on the client files', () => {
 
 describe('produce --follow on a growing file', () => {
   it('publishes appended lines, holds a partial line until it is complete, and takes an idle complete last line', async () => {
-    const topics = isolatedTopics('follow');
-    const dir = tempDir();
-    const feed = path.join(dir, 'ventes.csv');
-    fs.writeFileSync(feed, `${SALES_HEADER}2023-05-27,REF001,5,1\r\n`);
-    const producer = produceFollowing(['--sales', feed], producerEnv(topics));
+    const { topics, feed, producer } = followNewFeed('follow', `${SALES_HEADER}2023-05-27,REF001,5,1\r\n`);
     try {
       expect(await sales(topics.sales, 1)).toHaveLength(1);
 
@@ -105,11 +101,7 @@ describe('produce --follow on a growing file', () => {
   });
 
   it('handles rename rotation and truncation with no loss and no duplicate', async () => {
-    const topics = isolatedTopics('rotate');
-    const dir = tempDir();
-    const feed = path.join(dir, 'ventes.csv');
-    fs.writeFileSync(feed, `${SALES_HEADER}2023-05-27,REF001,1,1\r\n`);
-    const producer = produceFollowing(['--sales', feed], producerEnv(topics));
+    const { topics, feed, producer } = followNewFeed('rotate', `${SALES_HEADER}2023-05-27,REF001,1,1\r\n`);
     try {
       await sales(topics.sales, 1);
       // Rotation: a last line lands in the old file just before it is renamed away.
@@ -288,10 +280,7 @@ describe('produce: a feed with a wrong header', () => {
   });
 
   it('--follow: stops by itself with exit code 2 instead of following a feed nothing can be read from', async () => {
-    const topics = isolatedTopics('hdrf');
-    const feed = path.join(tempDir(), 'caisse.csv');
-    fs.writeFileSync(feed, WRONG);
-    const producer = produceFollowing(['--sales', feed], producerEnv(topics));
+    const { topics, producer } = followNewFeed('hdrf', WRONG, 'caisse.csv');
     try {
       expect(await exitOf(producer, 30_000)).toBe(2);
       expect(producer.output()).toMatch(/feed caisse .*has a wrong header/);
@@ -308,18 +297,7 @@ describe('exactly once through kill -9', () => {
     const dir = tempDir();
     const feed = path.join(dir, 'backfill.csv');
     const rows = 200_000;
-    const out = fs.openSync(feed, 'w');
-    fs.writeSync(out, SALES_HEADER);
-    let chunk = '';
-    for (let i = 0; i < rows; i++) {
-      chunk += `2024-01-${String((i % 28) + 1).padStart(2, '0')},REF00${(i % 5) + 1},${(i % 9) + 1},${(i % 7) + 1}\r\n`;
-      if (chunk.length > 1 << 20) {
-        fs.writeSync(out, chunk);
-        chunk = '';
-      }
-    }
-    fs.writeSync(out, chunk);
-    fs.closeSync(out);
+    writeSalesCsv(feed, rows);
 
     const env = producerEnv(topics, { PRODUCER_READ_BYTES: '65536' });
     const victim = produceFollowing(['--sales', feed], env);

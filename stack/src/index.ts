@@ -14,7 +14,16 @@ export {
 export { freePort } from './free-port.ts';
 export { endpointStatus, postgresAnswers } from './endpoint-status.ts';
 export { changeTopicPlan, ensureChangeTopics, type ChangeTopicPlan } from './change-topics.ts';
-export { isAlive, waitFor } from './processes.ts';
+export { isAlive, waitFor, waitUntilGone } from './processes.ts';
+export {
+  CLI_BIN,
+  childExited,
+  isRunning,
+  keepOutput,
+  spawnWorker,
+  stopChild,
+  type WorkerSpawnOptions,
+} from './worker-process.ts';
 export { runMigrations, setRolePasswords, MIGRATIONS_DIR, type RolePasswords } from './migrate.ts';
 export {
   registerConnector,

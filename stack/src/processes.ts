@@ -103,14 +103,24 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 /** SIGTERM, then SIGKILL once `timeoutMs` has passed. Resolves when the process is gone. */
 export async function stopProcess(pid: number, timeoutMs: number): Promise<'stopped' | 'killed'> {
   signalGroup(pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!isAlive(pid)) return 'stopped';
-    await sleep(100);
-  }
+  if (await waitUntilGone(pid, timeoutMs)) return 'stopped';
   signalGroup(pid, 'SIGKILL');
-  while (isAlive(pid)) await sleep(50);
+  await waitUntilGone(pid, Number.POSITIVE_INFINITY, 50);
   return 'killed';
+}
+
+/** Polls until no process has this pid; false if one still does after `timeoutMs`. */
+export async function waitUntilGone(pid: number, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+  try {
+    await waitFor(`process ${pid} to exit`, async () => (isAlive(pid) ? undefined : true), {
+      timeoutMs,
+      intervalMs,
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof StackError) return false;
+    throw error;
+  }
 }
 
 /** Polls `check` until it returns a value, or throws a {@link StackError} after `timeoutMs`. */

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CDC_TOPIC_PREFIX } from '@sales-pipeline/stack';
-import { findInTopic, parseChange } from './support.ts';
+import { findInTopic, parseChange } from '../../test-support/kafka-readers.ts';
 
 interface SaleRow {
   sale_id: string;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@sales-pipeline/stack';
-import { runCli } from '../../cli/test/run-cli.ts';
+import { runCli } from '../../test-support/cli-processes.ts';
 
 /** A second stack with its own home, so that stopping it does not disturb the shared one. */
 const home = path.join(REPO_ROOT, '.stack', 'test-lifecycle');

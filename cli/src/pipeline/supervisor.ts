@@ -1,9 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { WORKER_NODE_FLAGS } from '@sales-pipeline/platform/worker-runtime';
 import type { Env, Logger } from '@sales-pipeline/platform';
-import { freePort, isAlive, type StackEndpoints } from '@sales-pipeline/stack';
+import {
+  freePort,
+  isAlive,
+  spawnWorker,
+  stopChild,
+  waitUntilGone,
+  type StackEndpoints,
+} from '@sales-pipeline/stack';
 import {
   readPipelineState,
   removePipelineState,
@@ -22,7 +28,6 @@ import {
   type WorkerSpec,
 } from './worker-plan.ts';
 
-const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'sales-pipeline.js');
 const STOP_TIMEOUT_MS = 30_000;
 
 export interface SuperviseOptions {
@@ -50,11 +55,6 @@ export interface RestartPolicy {
   crashWindowMs: number;
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 /**
  * Runs the pipeline's workers as child processes until `stop` aborts, then stops them in order
  * (the feed first, so each stage drains what the previous one sent). A worker that exits on its own is
@@ -64,7 +64,6 @@ function exited(child: ChildProcess): Promise<void> {
  */
 export async function supervise(options: SuperviseOptions, stop: AbortSignal): Promise<void> {
   const { home, logger } = options;
-  const bin = options.bin ?? BIN;
   const policy: RestartPolicy = {
     restartDelayMs,
     crashLimit: CRASH_LIMIT,
@@ -91,14 +90,15 @@ export async function supervise(options: SuperviseOptions, stop: AbortSignal): P
     const metricsPort = spec.metrics ? await freePort() : undefined;
     const logFile = path.join(logDir, `${spec.name}.log`);
     const out = fs.openSync(logFile, 'a');
-    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, bin, ...spec.args], {
+    const child = spawnWorker(spec.args, {
+      bin: options.bin,
       env: {
         ...options.env,
         // The log file is read back by `status` (its last error): JSON lines, whatever the terminal.
         LOG_FORMAT: 'json',
         ...(metricsPort === undefined ? {} : { METRICS_PORT: String(metricsPort) }),
       },
-      stdio: ['ignore', out, out],
+      outputFd: out,
       detached: true,
     });
     fs.closeSync(out);
@@ -152,10 +152,7 @@ export async function supervise(options: SuperviseOptions, stop: AbortSignal): P
       const child = children.get(name);
       if (!child?.pid || !isAlive(child.pid) || child.exitCode !== null) continue;
       log.info({ worker: name }, 'stopping worker');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await exited(child);
-      clearTimeout(timer);
+      await stopChild(child, STOP_TIMEOUT_MS);
     }
     if (readPipelineState(home)?.supervisorPid === process.pid) removePipelineState(home);
   }
@@ -169,21 +166,16 @@ export async function stopPipeline(home: string, logger: Logger): Promise<string
   const state = readPipelineState(home);
   if (!state) return [];
   const stopped: string[] = [];
-  const waitGone = async (pid: number, ms: number) => {
-    const deadline = Date.now() + ms;
-    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    return !isAlive(pid);
-  };
   if (isAlive(state.supervisorPid) && state.supervisorPid !== process.pid) {
     process.kill(state.supervisorPid, 'SIGTERM');
-    await waitGone(state.supervisorPid, STOP_TIMEOUT_MS * 2);
+    await waitUntilGone(state.supervisorPid, STOP_TIMEOUT_MS * 2);
     stopped.push('supervisor');
   }
   for (const record of Object.values(state.workers)) {
     if (!record?.pid || !isAlive(record.pid)) continue;
     logger.warn({ worker: record.name, pid: record.pid }, 'worker outlived its supervisor; stopping it');
     process.kill(record.pid, 'SIGTERM');
-    if (!(await waitGone(record.pid, STOP_TIMEOUT_MS))) process.kill(record.pid, 'SIGKILL');
+    if (!(await waitUntilGone(record.pid, STOP_TIMEOUT_MS))) process.kill(record.pid, 'SIGKILL');
     stopped.push(record.name);
   }
   removePipelineState(home);

@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { testKafka, withAdmin } from './kafka-clients.ts';
 
 /**
  * Reads `topic` from the beginning with a throwaway consumer group until a message satisfies `match`,
@@ -10,11 +11,7 @@ export async function findInTopic(
   match: (message: KafkaMessage) => boolean,
   timeoutMs = 60_000,
 ): Promise<KafkaMessage> {
-  const kafka = new Kafka({
-    clientId: 'test-reader',
-    brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = testKafka(brokers, 'test-reader');
   const consumer = kafka.consumer({
     groupId: `test-reader-${process.pid}-${Date.now()}-${Math.random()}`,
     maxWaitTimeInMs: 100,
@@ -49,17 +46,13 @@ export async function findInTopic(
 
 /** Waits until the broker knows `topic` (Debezium creates its topics on the first change). */
 async function waitForTopic(kafka: Kafka, topic: string, timeoutMs: number): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  await withAdmin(kafka, async (admin) => {
     const deadline = Date.now() + timeoutMs;
     while (!(await admin.listTopics()).includes(topic)) {
       if (Date.now() > deadline) throw new Error(`topic ${topic} never appeared`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /** The JSON value of a Debezium change event (JsonConverter without schemas). */
@@ -84,11 +77,7 @@ export async function readWholeTopic(
   options: { atLeast?: number; quietMs?: number; timeoutMs?: number } = {},
 ): Promise<KafkaMessage[]> {
   const { atLeast = 0, quietMs = 1500, timeoutMs = 120_000 } = options;
-  const kafka = new Kafka({
-    clientId: 'test-reader',
-    brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = testKafka(brokers, 'test-reader');
   const consumer = kafka.consumer({
     groupId: `test-whole-${process.pid}-${Date.now()}-${Math.random()}`,
     readUncommitted: false,
