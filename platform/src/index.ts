@@ -46,3 +46,11 @@ export { runPartitionWorker, type PartitionWorkerOptions } from './partition-wor
 export { applyExactlyOnce, type ExactlyOnceOutcome } from './apply-exactly-once.ts';
 export { Wakeup } from './wakeup.ts';
 export { readStateFile, StateFileError } from './state-file.ts';
+export {
+  workerSchema,
+  databaseWorkerSchema,
+  cdcWorkerSchema,
+  pipelineTopicsEnvShape,
+  pipelineTopics,
+  sessionTimeoutMsSchema,
+} from './worker-env.ts';
