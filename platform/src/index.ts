@@ -54,3 +54,4 @@ export {
   pipelineTopics,
   sessionTimeoutMsSchema,
 } from './worker-env.ts';
+export { withWorkerClients, type WorkerClients, type WorkerClientsConfig } from './worker-clients.ts';
