@@ -1,7 +1,12 @@
 import { Counter, Histogram } from 'prom-client';
-import { runPartitionWorker, withWorkerClients, type Logger } from '@sales-pipeline/platform';
+import {
+  runPartitionWorker,
+  withWorkerClients,
+  type Logger,
+  type WorkerEntry,
+} from '@sales-pipeline/platform';
 import { applyChanges } from './apply-changes.ts';
-import type { AnalyticsConfig } from './config.ts';
+import { loadAnalyticsConfig, type AnalyticsConfig } from './config.ts';
 
 /**
  * The analytics worker: applies Debezium's change events of the sales and stores tables to the
@@ -90,6 +95,13 @@ export async function analyze(
     });
   });
 }
+
+/** The analytics worker as `sales-pipeline analytics` runs it. */
+export const worker: WorkerEntry<AnalyticsConfig> = {
+  service: 'analytics',
+  loadConfig: loadAnalyticsConfig,
+  run: (config, logger, stop) => analyze(config, logger, stop),
+};
 
 function sourceTimestamp(value: Buffer | null): number | undefined {
   if (!value) return undefined;

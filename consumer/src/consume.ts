@@ -1,6 +1,12 @@
-import { pipelineTopics, runPartitionWorker, withWorkerClients, type Logger } from '@sales-pipeline/platform';
+import {
+  pipelineTopics,
+  runPartitionWorker,
+  withWorkerClients,
+  type Logger,
+  type WorkerEntry,
+} from '@sales-pipeline/platform';
 import { applyBatch } from './apply-batch.ts';
-import type { ConsumerConfig } from './config.ts';
+import { loadConsumerConfig, type ConsumerConfig } from './config.ts';
 import { ConsumerMetrics } from './consumer-metrics.ts';
 import { PendingWatch } from './pending-watch.ts';
 
@@ -134,3 +140,13 @@ export async function consume(
     }
   });
 }
+
+/** The consumer as `sales-pipeline consume` runs it: its totals are logged when it stops. */
+export const worker: WorkerEntry<ConsumerConfig> = {
+  service: 'consumer',
+  loadConfig: loadConsumerConfig,
+  run: async (config, logger, stop) => {
+    const totals = await consume(config, logger, stop);
+    logger.info({ ...totals }, 'consumer stopped');
+  },
+};

@@ -5,8 +5,9 @@ import {
   Wakeup,
   type Logger,
   type PoolClient,
+  type WorkerEntry,
 } from '@sales-pipeline/platform';
-import type { MilestoneRules, NotifierConfig } from './config.ts';
+import { loadNotifierConfig, type MilestoneRules, type NotifierConfig } from './config.ts';
 import { detectMilestones, type Milestone } from './detect-milestones.ts';
 import { confirmBestDay, recordMilestones } from './milestone-store.ts';
 import { notifierMetrics } from './notifier-metrics.ts';
@@ -130,3 +131,10 @@ async function recordFromChanges(
   }
   return recordMilestones(client, milestones);
 }
+
+/** The notifier as `sales-pipeline notify` runs it. */
+export const worker: WorkerEntry<NotifierConfig> = {
+  service: 'notifier',
+  loadConfig: loadNotifierConfig,
+  run: notify,
+};

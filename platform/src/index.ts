@@ -54,4 +54,6 @@ export {
   pipelineTopics,
   sessionTimeoutMsSchema,
 } from './worker-env.ts';
+export { stopOnSignals } from './stop-on-signals.ts';
+export { runWorker, type WorkerConfigBase, type WorkerEntry } from './run-worker.ts';
 export { withWorkerClients, type WorkerClients, type WorkerClientsConfig } from './worker-clients.ts';
