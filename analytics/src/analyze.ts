@@ -1,16 +1,12 @@
 import { Counter, Histogram } from 'prom-client';
 import {
-  createKafka,
-  createPool,
-  createRegistry,
   runPartitionWorker,
-  startMetricsServer,
-  waitForTopics,
+  withWorkerClients,
   type Logger,
-  type MetricsServer,
+  type WorkerEntry,
 } from '@sales-pipeline/platform';
 import { applyChanges } from './apply-changes.ts';
-import type { AnalyticsConfig } from './config.ts';
+import { loadAnalyticsConfig, type AnalyticsConfig } from './config.ts';
 
 /**
  * The analytics worker: applies Debezium's change events of the sales and stores tables to the
@@ -22,61 +18,47 @@ export async function analyze(
   stop: AbortSignal,
   hooks: { afterBatch?: (changes: number, durationMs: number) => void } = {},
 ): Promise<void> {
-  const log = logger.child({ module: 'analytics' });
   const salesTopic = `${config.CDC_TOPIC_PREFIX}.public.sales`;
   const storesTopic = `${config.CDC_TOPIC_PREFIX}.public.stores`;
-  const pool = createPool(config.DATABASE_URL, log, { max: 3, applicationName: 'sales-pipeline-analytics' });
-  const kafka = createKafka({
-    clientId: 'sales-pipeline-analytics',
-    brokers: config.KAFKA_BROKERS,
-    logger: log,
-  });
-  const registry = createRegistry('analytics');
-  const changes = new Counter({
-    name: 'analytics_changes_total',
-    help: 'Change events by outcome: applied, replay (already applied), undecodable',
-    labelNames: ['table', 'outcome'],
-    registers: [registry],
-  });
-  const commitToAggregate = new Histogram({
-    name: 'analytics_commit_to_aggregate_seconds',
-    help: 'From the change committed in PostgreSQL (Debezium source.ts_ms) to its aggregate delta committed',
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
-  const lineToAggregate = new Histogram({
-    name: 'analytics_line_to_aggregate_seconds',
-    help: "From the sale's feed line seen by the producer to its aggregate delta committed",
-    buckets: [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
-  let metricsServer: MetricsServer | undefined;
-  // The change topics it still waits for: healthy meanwhile (nothing to do yet), and /healthz says which.
-  let waitingFor: string[] = [];
-  try {
-    if (config.METRICS_PORT !== undefined) {
-      metricsServer = await startMetricsServer(registry, {
-        port: config.METRICS_PORT,
-        host: config.METRICS_HOST,
-        rate: { metric: 'analytics_changes_total', labels: { outcome: 'applied' } },
-        healthy: () => ({ ok: true, ...(waitingFor.length > 0 ? { detail: { waitingFor } } : {}) }),
-      });
-    }
+  const setup = { service: 'analytics', config, logger, database: { url: config.DATABASE_URL, max: 3 } };
+  return withWorkerClients(setup, async (clients) => {
+    const { log, kafka, pool, registry, missingTopics } = clients;
+    const changes = new Counter({
+      name: 'analytics_changes_total',
+      help: 'Change events by outcome: applied, replay (already applied), undecodable',
+      labelNames: ['table', 'outcome'],
+      registers: [registry],
+    });
+    const commitToAggregate = new Histogram({
+      name: 'analytics_commit_to_aggregate_seconds',
+      help: 'From the change committed in PostgreSQL (Debezium source.ts_ms) to its aggregate delta committed',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    });
+    const lineToAggregate = new Histogram({
+      name: 'analytics_line_to_aggregate_seconds',
+      help: "From the sale's feed line seen by the producer to its aggregate delta committed",
+      buckets: [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    });
+    await clients.serveMetrics({
+      rate: { metric: 'analytics_changes_total', labels: { outcome: 'applied' } },
+      // Waiting for its change topics is healthy (nothing to do yet); /healthz says which.
+      healthy: () => {
+        const waitingFor = missingTopics();
+        return { ok: true, ...(waitingFor.length > 0 ? { detail: { waitingFor } } : {}) };
+      },
+    });
     // Debezium creates a table's topic on its first change (`stack up` creates them beforehand; another
     // stack may not): wait for them rather than fail.
-    const admin = kafka.admin();
-    await admin.connect();
-    await waitForTopics(
-      admin,
+    await clients.waitForTopics(
       [salesTopic, storesTopic],
-      (missing) => {
-        if (missing.join() !== waitingFor.join())
+      (missing, changed) => {
+        if (changed)
           log.info({ missing }, 'waiting for the change topics (Debezium creates them on the first change)');
-        waitingFor = missing;
       },
       stop,
-    ).finally(() => admin.disconnect());
-    waitingFor = [];
+    );
     await runPartitionWorker({
       kafka,
       pool,
@@ -111,11 +93,15 @@ export async function analyze(
         return BigInt(batch.lastOffset()) + 1n;
       },
     });
-  } finally {
-    await metricsServer?.close();
-    await pool.end();
-  }
+  });
 }
+
+/** The analytics worker as `sales-pipeline analytics` runs it. */
+export const worker: WorkerEntry<AnalyticsConfig> = {
+  service: 'analytics',
+  loadConfig: loadAnalyticsConfig,
+  run: (config, logger, stop) => analyze(config, logger, stop),
+};
 
 function sourceTimestamp(value: Buffer | null): number | undefined {
   if (!value) return undefined;

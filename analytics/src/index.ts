@@ -1,4 +1,4 @@
-export { analyze } from './analyze.ts';
+export { analyze, worker } from './analyze.ts';
 export { loadAnalyticsConfig, type AnalyticsConfig } from './config.ts';
 export { readReport, formatReport, euros, type Report } from './report.ts';
 export { reconcile, type Drift } from './reconcile.ts';

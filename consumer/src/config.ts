@@ -1,28 +1,18 @@
 import { z } from 'zod';
 import {
-  DEFAULT_TOPICS,
-  databaseUrlSchema,
-  kafkaBrokersSchema,
-  logLevelSchema,
+  databaseWorkerSchema,
   parseConfig,
+  pipelineTopicsEnvShape,
   positiveIntSchema,
+  sessionTimeoutMsSchema,
   type Env,
-  metricsEnvShape,
 } from '@sales-pipeline/platform';
 import { pendingAlertAfterSchema } from './duration.ts';
 
-const schema = z.object({
-  /** KAFKA_BROKERS: comma-separated host:port list. */
-  KAFKA_BROKERS: kafkaBrokersSchema,
-  /** DATABASE_URL: the application role's connection URL (sales_app). */
-  DATABASE_URL: databaseUrlSchema,
-  LOG_LEVEL: logLevelSchema,
+const schema = databaseWorkerSchema({
   /** CONSUMER_GROUP: Kafka consumer group, also the key of the offsets stored in PostgreSQL. */
   CONSUMER_GROUP: z.string().min(1).default('sales-pipeline.consumer'),
-  SALES_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.sales),
-  PRODUCTS_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.products),
-  STORES_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.stores),
-  DEADLETTER_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.deadLetter),
+  ...pipelineTopicsEnvShape,
   /** CONSUMER_MAX_BYTES_PER_PARTITION: largest fetch per partition, bytes; bounds a batch. Default 4 MiB. */
   CONSUMER_MAX_BYTES_PER_PARTITION: positiveIntSchema(4 * 1024 * 1024),
   /**
@@ -35,7 +25,7 @@ const schema = z.object({
    * CONSUMER_SESSION_TIMEOUT_MS: how long the group waits for a silent member before moving its
    * partitions (a crashed consumer's partitions resume elsewhere after this). Default 30000; min 6000.
    */
-  CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+  CONSUMER_SESSION_TIMEOUT_MS: sessionTimeoutMsSchema,
   /**
    * CONSUMER_CONCURRENCY: partitions applied at the same time, each batch in its own transaction (the
    * database works on one while the next is decoded). Default 3; DATABASE_POOL_SIZE must be at least this.
@@ -57,7 +47,6 @@ const schema = z.object({
    * Default 10m.
    */
   PENDING_ALERT_AFTER: pendingAlertAfterSchema,
-  ...metricsEnvShape,
 });
 
 export type ConsumerConfig = z.infer<typeof schema>;

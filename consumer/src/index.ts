@@ -1,3 +1,3 @@
-export { consume, type ConsumeTotals } from './consume.ts';
+export { consume, worker, type ConsumeTotals } from './consume.ts';
 export { loadConsumerConfig, type ConsumerConfig } from './config.ts';
 export { completeAllPending } from './pg-writer.ts';

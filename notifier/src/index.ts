@@ -1,2 +1,2 @@
-export { notify, type NotifierStatus } from './notify.ts';
+export { notify, worker, type NotifierStatus } from './notify.ts';
 export { loadNotifierConfig, type NotifierConfig, type MilestoneRules } from './config.ts';

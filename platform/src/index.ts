@@ -55,3 +55,14 @@ export {
   type MetricDefinition,
   type MetricsOf,
 } from './metric-set.ts';
+export {
+  workerSchema,
+  databaseWorkerSchema,
+  cdcWorkerSchema,
+  pipelineTopicsEnvShape,
+  pipelineTopics,
+  sessionTimeoutMsSchema,
+} from './worker-env.ts';
+export { stopOnSignals } from './stop-on-signals.ts';
+export { runWorker, type WorkerConfigBase, type WorkerEntry } from './run-worker.ts';
+export { withWorkerClients, type WorkerClients, type WorkerClientsConfig } from './worker-clients.ts';

@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import { DEFAULT_PRODUCT_ID_PATTERN, DEFAULT_STORE_ID_PATTERN, wholeIdPattern } from './id-patterns.ts';
 import {
-  DEFAULT_TOPICS,
-  kafkaBrokersSchema,
-  logLevelSchema,
   parseConfig,
+  pipelineTopicsEnvShape,
   positiveIntSchema,
+  workerSchema,
   type Env,
-  metricsEnvShape,
 } from '@sales-pipeline/platform';
 
 /** A regular expression given in the environment, compiled to match whole ids. */
@@ -37,16 +35,8 @@ function idPatternSchema(defaultSource: string) {
     });
 }
 
-const schema = z.object({
-  /** KAFKA_BROKERS: comma-separated host:port list. Required (the CLI fills it from a running native stack). */
-  KAFKA_BROKERS: kafkaBrokersSchema,
-  /** LOG_LEVEL: default `info`. */
-  LOG_LEVEL: logLevelSchema,
-  /** SALES_TOPIC / PRODUCTS_TOPIC / STORES_TOPIC / DEADLETTER_TOPIC: topic names. */
-  SALES_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.sales),
-  PRODUCTS_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.products),
-  STORES_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.stores),
-  DEADLETTER_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.deadLetter),
+const schema = workerSchema({
+  ...pipelineTopicsEnvShape,
   /** SALES_TOPIC_PARTITIONS: partitions of the sales topic when the producer creates it. Default 3. */
   SALES_TOPIC_PARTITIONS: positiveIntSchema(3),
   /**
@@ -78,7 +68,6 @@ const schema = z.object({
    */
   PRODUCT_ID_PATTERN: idPatternSchema(DEFAULT_PRODUCT_ID_PATTERN),
   STORE_ID_PATTERN: idPatternSchema(DEFAULT_STORE_ID_PATTERN),
-  ...metricsEnvShape,
 });
 
 export type ProducerConfig = z.infer<typeof schema>;

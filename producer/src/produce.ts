@@ -1,11 +1,9 @@
 import {
-  createKafka,
-  createRegistry,
   ensureTopics,
+  pipelineTopics,
   pipelineTopicSpecs,
-  startMetricsServer,
+  withWorkerClients,
   type Logger,
-  type MetricsServer,
 } from '@sales-pipeline/platform';
 import type { ProducerConfig } from './config.ts';
 import { defaultFeedId, parseLocation } from './feed-identity.ts';
@@ -52,41 +50,19 @@ export async function produce(
   ).flatMap(([kind, value]) => (value ? [{ kind, location: parseLocation(value) }] : []));
   if (feeds.length === 0) throw new Error('nothing to produce: give --sales, --products or --stores');
 
-  const topics = {
-    sales: config.SALES_TOPIC,
-    products: config.PRODUCTS_TOPIC,
-    stores: config.STORES_TOPIC,
-    deadLetter: config.DEADLETTER_TOPIC,
-  };
-  const log = logger.child({ module: 'producer' });
-  const kafka = createKafka({
-    clientId: 'sales-pipeline-producer',
-    brokers: config.KAFKA_BROKERS,
-    logger: log,
-  });
-  const registry = createRegistry('producer');
-  const metrics = new ProducerMetrics(registry);
-  let metricsServer: MetricsServer | undefined;
-  const admin = kafka.admin();
-  const publishers: FeedPublisher[] = [];
-  try {
-    await admin.connect();
-    await ensureTopics(admin, pipelineTopicSpecs(topics, config.SALES_TOPIC_PARTITIONS));
-    if (config.METRICS_PORT !== undefined) {
-      metricsServer = await startMetricsServer(registry, {
-        port: config.METRICS_PORT,
-        host: config.METRICS_HOST,
-        rate: { metric: 'producer_lines_read_total' },
-      });
-      log.info({ port: metricsServer.port }, 'metrics served on /metrics');
-    }
-    // One feed that cannot go on (a wrong header, an unreadable file) stops the others: the producer
-    // exits with its error rather than running on with part of its feeds.
-    const failed = new AbortController();
-    const stopFeeds = AbortSignal.any([stop, failed.signal]);
-    const runs = feeds.map(async ({ kind, location }) => {
-      const feed = kind === 'sales' && options.salesFeedId ? options.salesFeedId : defaultFeedId(location);
-      try {
+  const topics = pipelineTopics(config);
+  const clients = { service: 'producer', config, logger };
+  return withWorkerClients(clients, async ({ log, kafka, registry, serveMetrics }) => {
+    const metrics = new ProducerMetrics(registry);
+    const admin = kafka.admin();
+    const publishers: FeedPublisher[] = [];
+    try {
+      await admin.connect();
+      await ensureTopics(admin, pipelineTopicSpecs(topics, config.SALES_TOPIC_PARTITIONS));
+      const port = await serveMetrics({ rate: { metric: 'producer_lines_read_total' } });
+      if (port !== undefined) log.info({ port }, 'metrics served on /metrics');
+      return await runTogether(feeds, stop, async ({ kind, location }, stopFeed) => {
+        const feed = kind === 'sales' && options.salesFeedId ? options.salesFeedId : defaultFeedId(location);
         const publisher = new FeedPublisher(kafka, admin, feed, topics[kind]);
         publishers.push(publisher);
         await publisher.connect();
@@ -110,21 +86,40 @@ export async function produce(
           log.child({ feed }),
           metrics,
           new Progress(feed, log, kind === 'sales' ? options.tty : undefined),
-          stopFeeds,
+          stopFeed,
         );
         return { feed, kind, ...(await runner.run()) };
+      });
+    } finally {
+      await Promise.allSettled(publishers.map((publisher) => publisher.disconnect()));
+      await admin.disconnect().catch(() => undefined);
+    }
+  });
+}
+
+/**
+ * Runs `run` for every item at once and returns their results in order. One that cannot go on (a wrong
+ * header, an unreadable file) stops the others: the producer exits with its error, once they have all
+ * ended, rather than running on with part of its feeds.
+ */
+async function runTogether<I, R>(
+  items: I[],
+  stop: AbortSignal,
+  run: (item: I, stop: AbortSignal) => Promise<R>,
+): Promise<R[]> {
+  const failed = new AbortController();
+  const stopAll = AbortSignal.any([stop, failed.signal]);
+  const settled = await Promise.allSettled(
+    items.map(async (item) => {
+      try {
+        return await run(item, stopAll);
       } catch (error) {
         failed.abort();
         throw error;
       }
-    });
-    const settled = await Promise.allSettled(runs);
-    const failure = settled.find((r) => r.status === 'rejected');
-    if (failure) throw failure.reason;
-    return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  } finally {
-    await Promise.allSettled(publishers.map((publisher) => publisher.disconnect()));
-    await admin.disconnect().catch(() => undefined);
-    await metricsServer?.close();
-  }
+    }),
+  );
+  const failure = settled.find((r) => r.status === 'rejected');
+  if (failure) throw failure.reason;
+  return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
 }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { workerCommand } from '../worker-command.ts';
 
 /** The reporting role's URL: DATABASE_READER_URL (filled from a running native stack). */
 async function readerUrl(): Promise<string> {
@@ -13,31 +14,9 @@ async function readerUrl(): Promise<string> {
 
 /** `sales-pipeline analytics`: keep the aggregates fresh from the change stream, until stopped. */
 export function analyticsCommand(): Command {
-  return new Command('analytics')
-    .description(
-      'apply Debezium change events to the aggregate tables, incrementally and exactly once (runs until stopped)',
-    )
-    .action(async () => {
-      const [
-        { createLogger },
-        { analyze, loadAnalyticsConfig },
-        { envWithStackDefaults },
-        { stopOnSignals },
-      ] = await Promise.all([
-        import('@sales-pipeline/platform'),
-        import('@sales-pipeline/analytics'),
-        import('../config.ts'),
-        import('../run-until-signal.ts'),
-      ]);
-      const config = loadAnalyticsConfig(await envWithStackDefaults());
-      const logger = createLogger('analytics', config.LOG_LEVEL);
-      const stop = stopOnSignals();
-      try {
-        await analyze(config, logger, stop.signal);
-      } finally {
-        stop.dispose();
-      }
-    });
+  const description =
+    'apply Debezium change events to the aggregate tables, incrementally and exactly once (runs until stopped)';
+  return workerCommand('analytics', description, () => import('@sales-pipeline/analytics'));
 }
 
 /** `sales-pipeline report [--json]`. */

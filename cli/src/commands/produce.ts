@@ -19,45 +19,33 @@ export function produceCommand(): Command {
         follow?: boolean;
         feedId?: string;
       }) => {
-        const [
-          { createLogger },
-          { loadProducerConfig, produce },
-          { envWithStackDefaults },
-          { stopOnSignals },
-        ] = await Promise.all([
+        const [{ runWorker }, { loadProducerConfig, produce }, { envWithStackDefaults }] = await Promise.all([
           import('@sales-pipeline/platform'),
           import('@sales-pipeline/producer'),
           import('../config.ts'),
-          import('../run-until-signal.ts'),
         ]);
-        const config = loadProducerConfig(await envWithStackDefaults());
-        const logger = createLogger('producer', config.LOG_LEVEL);
-        const stop = stopOnSignals();
-        try {
-          const results = await produce(
-            {
-              sales: options.sales,
-              products: options.products,
-              stores: options.stores,
-              follow: options.follow ?? false,
-              salesFeedId: options.feedId,
-              tty: process.stderr.isTTY ? process.stderr : undefined,
-            },
-            config,
-            logger,
-            stop.signal,
-          );
-          for (const r of results) {
-            const lines = r.rows + r.deadLetters + r.headers;
-            process.stdout.write(
-              `${r.feed} (${r.kind}): ${r.rows} published, ${r.deadLetters} dead-lettered, ${r.headers} header line(s) — ${lines} lines this run` +
-                (r.rewrites ? `, ${r.rewrites} source rewrite(s) reported` : '') +
-                '\n',
-            );
-          }
-        } finally {
-          stop.dispose();
-        }
+        const feeds = {
+          sales: options.sales,
+          products: options.products,
+          stores: options.stores,
+          follow: options.follow ?? false,
+          salesFeedId: options.feedId,
+          tty: process.stderr.isTTY ? process.stderr : undefined,
+        };
+        await runWorker(
+          'producer',
+          loadProducerConfig(await envWithStackDefaults()),
+          async (config, logger, stop) => {
+            for (const r of await produce(feeds, config, logger, stop)) {
+              const lines = r.rows + r.deadLetters + r.headers;
+              process.stdout.write(
+                `${r.feed} (${r.kind}): ${r.rows} published, ${r.deadLetters} dead-lettered, ${r.headers} header line(s) — ${lines} lines this run` +
+                  (r.rewrites ? `, ${r.rewrites} source rewrite(s) reported` : '') +
+                  '\n',
+              );
+            }
+          },
+        );
       },
     );
 }
