@@ -44,7 +44,8 @@ export function dashboardCommand(): Command {
         await dashboard.serveDashboard({
           config,
           home: stack.home,
-          collectStatus: () => status.collectStatus(stack, readerEnv, { sampleMs: 1000 }),
+          collectStatus: (pool) =>
+            status.collectStatus(stack, readerEnv, { sampleMs: 1000, slotThrough: pool }),
           deadLetters: dlq.queryDeadLetters,
           logger,
           signal: stop.signal,

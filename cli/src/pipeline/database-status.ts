@@ -19,7 +19,8 @@ export interface DatabaseStatus {
   stored: StoredOffset[];
 }
 
-async function readSlot(client: pg.Client): Promise<PipelineStatus['replicationSlot']> {
+/** The CDC replication slot and how far it lags, through any client or pool. */
+export async function readSlot(client: Pick<pg.Pool, 'query'>): Promise<PipelineStatus['replicationSlot']> {
   const slot = await client.query<{ active: boolean; lag: string | null }>(
     `SELECT active, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint AS lag
        FROM pg_replication_slots WHERE slot_name = $1`,

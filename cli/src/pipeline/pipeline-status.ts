@@ -1,7 +1,8 @@
 import type { Env } from '@sales-pipeline/platform';
 import { isAlive, type StackConfig } from '@sales-pipeline/stack';
 import { readDashboardRecord } from '@sales-pipeline/dashboard/dashboard-record';
-import { readDatabaseStatus } from './database-status.ts';
+import type pg from 'pg';
+import { readDatabaseStatus, readSlot, type DatabaseStatus } from './database-status.ts';
 import { pipelineHealthy, workerStatus } from './health-verdict.ts';
 import { readConsumerLag } from './kafka-lag.ts';
 import { lastLoggedError, readTail } from './log-tail.ts';
@@ -26,7 +27,15 @@ export { reportedRate, waitingFor } from './worker-health.ts';
 export async function collectStatus(
   config: StackConfig,
   env: Env,
-  options: { sampleMs: number },
+  options: {
+    sampleMs: number;
+    /**
+     * Read only the replication slot, through this pool (the dashboard's, every few seconds), instead of
+     * the whole database part through a connection of its own: the totals, the last milestones, the
+     * stored offsets and so the consumer groups' lag are then left empty.
+     */
+    slotThrough?: Pick<pg.Pool, 'query'>;
+  },
 ): Promise<PipelineStatus> {
   const state = readPipelineState(config.home);
   const errors: string[] = [];
@@ -37,7 +46,9 @@ export async function collectStatus(
   const connectorRead = stackRead.then((stack) =>
     stack.endpoints ? readConnector(stack.endpoints.connectUrl, errors) : null,
   );
-  const databaseRead = readDatabaseStatus(env, errors);
+  const databaseRead = options.slotThrough
+    ? readSlotOnly(options.slotThrough, errors)
+    : readDatabaseStatus(env, errors);
   const lagRead = Promise.all([stackRead, databaseRead]).then(([stack, database]) =>
     stack.endpoints && database.stored.length > 0
       ? readConsumerLag(stack.endpoints.kafkaBrokers, database.stored, errors)
@@ -79,4 +90,14 @@ export async function collectStatus(
     dashboard: ((d) => (d ? { url: d.url, pid: d.pid } : null))(readDashboardRecord(config.home)),
     errors,
   };
+}
+
+async function readSlotOnly(pool: Pick<pg.Pool, 'query'>, errors: string[]): Promise<DatabaseStatus> {
+  const status: DatabaseStatus = { replicationSlot: null, totals: null, lastMilestones: [], stored: [] };
+  try {
+    status.replicationSlot = await readSlot(pool);
+  } catch (error) {
+    errors.push(`database: ${(error as Error).message}`);
+  }
+  return status;
 }

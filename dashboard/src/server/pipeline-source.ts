@@ -33,7 +33,14 @@ export interface StatusLike {
   errors: string[];
 }
 
-export type CollectStatus = () => Promise<StatusLike>;
+/**
+ * Reads the status; `pool` is the dashboard's reader pool, for the one database figure it needs (the
+ * replication slot), so that reading the status every few seconds opens no connection of its own.
+ */
+export type CollectStatus = (pool: pg.Pool) => Promise<StatusLike>;
+
+/** The workers whose histograms give the per-hop latency: only their /metrics are read. */
+const HOP_WORKERS: ReadonlySet<string> = new Set(LATENCY_HOPS.map((h) => h.worker));
 
 async function fetchText(url: string): Promise<string | undefined> {
   try {
@@ -128,9 +135,12 @@ export class PipelineSource {
   private async latencies(status: StatusLike, now: number): Promise<PipelineSection['latency']> {
     const texts = new Map(
       await Promise.all(
-        status.workers.map(
-          async (w) => [w.name, w.alive && w.metricsUrl ? await fetchText(w.metricsUrl) : undefined] as const,
-        ),
+        status.workers
+          .filter((w) => HOP_WORKERS.has(w.name))
+          .map(
+            async (w) =>
+              [w.name, w.alive && w.metricsUrl ? await fetchText(w.metricsUrl) : undefined] as const,
+          ),
       ),
     );
     return LATENCY_HOPS.map((hop) => {
@@ -142,7 +152,7 @@ export class PipelineSource {
   }
 
   async read(): Promise<PipelineSection> {
-    const status = await this.collect();
+    const status = await this.collect(this.pool);
     const errors = [...status.errors];
     const brokers = status.endpoints?.kafkaBrokers ?? this.fallbackBrokers;
     const [{ ends, topics }, stored, latency] = await Promise.all([
