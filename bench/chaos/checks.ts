@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import pg from 'pg';
 import type { PostedMessage } from '../../test-support/fake-slack.ts';
+import type { MilestoneRow } from '../../test-support/milestone-row.ts';
 import type { ChaosFeed } from './feed.ts';
 import { cents } from './numeric.ts';
 import { CLI_BIN } from './supervisor.ts';
@@ -167,14 +168,7 @@ export async function checkMilestones(
   posted: readonly PostedMessage[],
   expected: Set<string>,
 ): Promise<CheckResult> {
-  const { rows } = await client.query<{
-    milestone_id: string;
-    rule: string;
-    subject: string;
-    step: string;
-    status: string;
-    slack_ts: string | null;
-  }>(
+  const { rows } = await client.query<MilestoneRow>(
     `SELECT milestone_id::text, rule, subject, step::text, status, slack_ts FROM milestones ORDER BY milestone_id`,
   );
   const problems: string[] = [];

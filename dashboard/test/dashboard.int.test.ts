@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, REPO_ROOT } from '@sales-pipeline/stack';
 import { eventually } from '../../test-support/eventually.ts';
 import { runCli } from '../../test-support/cli-processes.ts';
+import { ownPipelineEnv, ownPipelineHome } from '../../test-support/own-pipeline.ts';
 import { formatMoney } from '../src/shared/format.ts';
 import type { PipelineSection } from '../src/shared/types.ts';
 import { cell, launchChromium, statusWithHost, text } from './browser.ts';
@@ -14,7 +15,7 @@ import { cell, launchChromium, statusWithHost, text } from './browser.ts';
  * --detach` with the three feeds of data/pme (copied: the test appends to them) starts the stack, the
  * workers and the dashboard; headless Chromium loads the page and compares it with `report --json`.
  */
-const home = path.join(REPO_ROOT, '.stack', 'test-dashboard');
+const home = ownPipelineHome('test-dashboard');
 const feeds = path.join(REPO_ROOT, '.stack', 'test-dashboard-feeds');
 const SCREENSHOT = path.join(REPO_ROOT, '.stack', 'dashboard.png');
 const HOSTILE = '<script>window.__pwned=1</script> <!channel> *bold* <https://evil.example|click> &amp;';
@@ -53,18 +54,12 @@ beforeAll(async () => {
   fs.mkdirSync(feeds, { recursive: true });
   for (const name of ['produits.csv', 'magasins.csv', 'ventes.csv'])
     fs.copyFileSync(path.join(REPO_ROOT, 'data', 'pme', name), path.join(feeds, name));
-  env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    SALES_PIPELINE_HOME: home,
-    SALES_PIPELINE_CACHE: process.env.SALES_PIPELINE_CACHE,
-    STACK_START_TIMEOUT_MS: process.env.STACK_START_TIMEOUT_MS,
-    LOG_LEVEL: 'warn',
+  env = ownPipelineEnv(home, {
     SALES_FEED: path.join(feeds, 'ventes.csv'),
     PRODUCTS_FEED: path.join(feeds, 'produits.csv'),
     STORES_FEED: path.join(feeds, 'magasins.csv'),
     DASHBOARD_PORT: String(await freePort()),
-  };
+  });
   const up = await runCli(['up', '--detach'], env, 600_000);
   expect(up.code, `${up.stdout}\n${up.stderr}`).toBe(0);
   const printed = /^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(up.stdout);
