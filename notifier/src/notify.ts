@@ -51,16 +51,16 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
       // loop gives its lock connection back (pool.end() waits for it), and the error ends the process so
       // that its supervisor restarts it rather than leaving a half-working notifier.
       stop.addEventListener('abort', () => halt.abort(), { once: true });
-      sending = postOutbox(
+      sending = postOutbox({
         pool,
         sender,
         config,
         log,
-        halt.signal,
+        stop: halt.signal,
         status,
-        metrics.outbox,
+        metrics: metrics.outbox,
         outboxFilled,
-      ).catch((error: unknown) => {
+      }).catch((error: unknown) => {
         sendFailure = error;
         log.error({ err: error }, 'the Slack send loop failed; stopping the notifier');
         halt.abort();

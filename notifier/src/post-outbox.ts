@@ -1,14 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withTransaction, type Logger, type Pool, Wakeup } from '@sales-pipeline/platform';
-import type { NotifierConfig } from './config.ts';
+import { withTransaction, Wakeup } from '@sales-pipeline/platform';
 import { deliverPost, recordDryRun } from './deliver-post.ts';
 import { claimNextPost, outboxBacklog, type ClaimedPost } from './milestone-store.ts';
-import type { NotifierStatus, OutboxContext, OutboxMetrics } from './outbox-context.ts';
+import type { OutboxContext } from './outbox-context.ts';
 import { nextPost, type LastPost, type Pacing } from './pace-posts.ts';
 import { SenderLock } from './sender-lock.ts';
-import type { SlackSender } from './slack-sender.ts';
 
 export type { NotifierStatus, OutboxMetrics } from './outbox-context.ts';
+
+/** What the send loop works with: the outbox's context, and what wakes it when milestones are recorded. */
+export interface PostOutboxOptions extends Omit<OutboxContext, 'pause'> {
+  /** Notified when this process records milestones; the loop also re-reads the outbox every few seconds. */
+  outboxFilled?: Wakeup;
+}
 
 /** How long an idle send loop sleeps before it reads the outbox again, unless woken sooner. */
 const IDLE_RECHECK_MS = 5_000;
@@ -20,18 +24,10 @@ const IDLE_RECHECK_MS = 5_000;
  * crash, an outage) is looked up in the channel's history before it is posted again, with the same
  * milestones ({@link deliverPost}). Runs until `stop` aborts.
  */
-export async function postOutbox(
-  pool: Pool,
-  sender: SlackSender | undefined,
-  config: NotifierConfig,
-  log: Logger,
-  stop: AbortSignal,
-  status: NotifierStatus,
-  metrics: OutboxMetrics,
-  outboxFilled: Wakeup = new Wakeup(),
-): Promise<void> {
+export async function postOutbox(options: PostOutboxOptions): Promise<void> {
+  const { pool, sender, config, log, stop, metrics, outboxFilled = new Wakeup() } = options;
   const pause = (ms: number) => sleep(ms, undefined, { signal: stop }).catch(() => undefined);
-  const ctx: OutboxContext = { pool, sender, config, log, stop, status, metrics, pause };
+  const ctx: OutboxContext = { ...options, pause };
   const pacing: Pacing = {
     minIntervalMs: config.SLACK_MIN_INTERVAL_MS,
     digestAfter: config.NOTIFIER_DIGEST_AFTER,
