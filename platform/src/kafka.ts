@@ -1,5 +1,10 @@
 import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import { fixKafkajsIdleLoop } from './kafkajs-request-queue.ts';
 import type { Logger } from './logger.ts';
+
+// Every process that makes Kafka clients imports this module (through the platform's index): kafkajs's
+// idle 1 ms timer loop is gone for all of them, whichever creates the client.
+fixKafkajsIdleLoop();
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
