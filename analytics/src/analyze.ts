@@ -66,7 +66,6 @@ export async function analyze(
       group: config.ANALYTICS_GROUP,
       topics: [storesTopic, salesTopic],
       sessionTimeoutMs: config.ANALYTICS_SESSION_TIMEOUT_MS,
-      maxWaitTimeInMs: 100,
       stop,
       handleBatch: async (batch) => {
         const kind = batch.topic === salesTopic ? 'sales' : 'stores';
