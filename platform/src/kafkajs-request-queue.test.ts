@@ -1,15 +1,10 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixKafkajsIdleLoop } from './kafkajs-request-queue.ts';
+import { fixKafkajsIdleLoop, type RequestQueueState } from './kafkajs-request-queue.ts';
 
 const require = createRequire(import.meta.url);
 
-interface Queue {
-  throttledUntil: number;
-  throttleCheckTimeoutId: ReturnType<typeof setTimeout> | null;
-  pending: unknown[];
-  checkPendingRequests(): void;
-}
+type Queue = RequestQueueState;
 /** kafkajs's own RequestQueue class, as every broker connection makes it. */
 const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as new (options: object) => Queue;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 /** The part of kafkajs's RequestQueue (src/network/requestQueue/index.js) the fix below touches. */
-interface RequestQueueState {
+export interface RequestQueueState {
   throttledUntil: number;
   throttleCheckTimeoutId: ReturnType<typeof setTimeout> | null;
   pending: unknown[];

@@ -19,6 +19,11 @@ export interface DatabaseStatus {
   stored: StoredOffset[];
 }
 
+/** Nothing read yet: what a status shows of the database when it cannot be read. */
+export function emptyDatabaseStatus(): DatabaseStatus {
+  return { replicationSlot: null, totals: null, lastMilestones: [], stored: [] };
+}
+
 /** The CDC replication slot and how far it lags, through any client or pool. */
 export async function readSlot(client: Pick<pg.Pool, 'query'>): Promise<PipelineStatus['replicationSlot']> {
   const slot = await client.query<{ active: boolean; lag: string | null }>(
@@ -71,7 +76,7 @@ async function readLastMilestones(client: pg.Client): Promise<PipelineStatus['la
  * does not make the pipeline unhealthy).
  */
 export async function readDatabaseStatus(env: Env, errors: string[]): Promise<DatabaseStatus> {
-  const result: DatabaseStatus = { replicationSlot: null, totals: null, lastMilestones: [], stored: [] };
+  const result = emptyDatabaseStatus();
   if (!env.DATABASE_URL) return result;
   const client = new pg.Client({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: 3000 });
   try {

@@ -2,7 +2,7 @@ import type { Env } from '@sales-pipeline/platform';
 import { isAlive, type StackConfig } from '@sales-pipeline/stack';
 import { readDashboardRecord } from '@sales-pipeline/dashboard/dashboard-record';
 import type pg from 'pg';
-import { readDatabaseStatus, readSlot, type DatabaseStatus } from './database-status.ts';
+import { emptyDatabaseStatus, readDatabaseStatus, readSlot, type DatabaseStatus } from './database-status.ts';
 import { pipelineHealthy, workerStatus } from './health-verdict.ts';
 import { readConsumerLag } from './kafka-lag.ts';
 import { lastLoggedError, readTail } from './log-tail.ts';
@@ -93,7 +93,7 @@ export async function collectStatus(
 }
 
 async function readSlotOnly(pool: Pick<pg.Pool, 'query'>, errors: string[]): Promise<DatabaseStatus> {
-  const status: DatabaseStatus = { replicationSlot: null, totals: null, lastMilestones: [], stored: [] };
+  const status = emptyDatabaseStatus();
   try {
     status.replicationSlot = await readSlot(pool);
   } catch (error) {
