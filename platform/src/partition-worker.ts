@@ -1,4 +1,5 @@
 import type { Batch, Kafka } from 'kafkajs';
+import { KafkaOffsetMirror } from './kafka-offset-mirror.ts';
 import type { Pool } from 'pg';
 import { withClient } from './db.ts';
 import type { Logger } from './logger.ts';
@@ -32,18 +33,20 @@ export interface PartitionWorkerOptions {
   handleBatch: (batch: Batch) => Promise<bigint | undefined>;
   /** Called after each handled batch (metrics), with the offset resumed from and the batch. */
   afterBatch?: (batch: Batch, nextOffset: bigint) => void;
+  /** How often the handled offsets are committed to Kafka (informational); default {@link KAFKA_COMMIT_INTERVAL_MS}. */
+  kafkaCommitIntervalMs?: number;
 }
 
 /** How often the offsets are also committed to Kafka, where they are only informational. */
-const KAFKA_COMMIT_INTERVAL_MS = 5_000;
+export const KAFKA_COMMIT_INTERVAL_MS = 5_000;
 
 /**
  * Runs a Kafka consumer whose offsets live in PostgreSQL, written by `handleBatch` with the rows. On
  * every partition assignment it seeks to the stored offsets. The offsets are also committed to Kafka,
  * every few seconds rather than after each batch (a broker write and a round trip each time), only so
- * that lag shows in Kafka tools: nothing resumes from them. Returns when `stop` aborts (after the batch in
- * progress), or throws when kafkajs gives up — so that a supervisor restarts the worker instead of it
- * sitting idle.
+ * that lag shows in Kafka tools: nothing resumes from them (see {@link KafkaOffsetMirror}). Returns when
+ * `stop` aborts (after the batch in progress), or throws when kafkajs gives up — so that a supervisor
+ * restarts the worker instead of it sitting idle.
  */
 export async function runPartitionWorker(options: PartitionWorkerOptions): Promise<void> {
   const { kafka, pool, logger: log, group, stop } = options;
@@ -93,30 +96,42 @@ export async function runPartitionWorker(options: PartitionWorkerOptions): Promi
     }
   });
 
+  const mirror = new KafkaOffsetMirror(consumer, log);
+  consumer.on(consumer.events.GROUP_JOIN, () => mirror.forgetAll());
+  const timer = setInterval(
+    () => void mirror.commit(),
+    options.kafkaCommitIntervalMs ?? KAFKA_COMMIT_INTERVAL_MS,
+  );
+  timer.unref();
+
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: true });
     await consumer.run({
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-      // kafkajs commits the offsets resolved below every KAFKA_COMMIT_INTERVAL_MS (and when the group
-      // rebalances or the consumer stops): informational only, the stored offsets are the truth.
-      autoCommit: true,
-      autoCommitInterval: KAFKA_COMMIT_INTERVAL_MS,
-      autoCommitThreshold: null,
+      // Not kafkajs's auto-commit: kafkajs 2.2.4 commits after every batch whatever autoCommitInterval
+      // says (Runner.handleBatch), an OffsetCommit round trip and a __consumer_offsets record per batch.
+      // The mirror commits every KAFKA_COMMIT_INTERVAL_MS instead; the stored offsets are the truth.
+      autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const next = (await options.handleBatch(batch)) ?? BigInt(batch.lastOffset()) + 1n;
         options.afterBatch?.(batch, next);
+        // Where kafkajs fetches from next (resolved, not committed, offsets).
         resolveOffset((next - 1n).toString());
+        mirror.handled(batch.topic, batch.partition, next);
         await heartbeat();
       },
     });
     await stopped;
     if (crashed) throw crashed;
   } finally {
-    // Ordered shutdown: stop fetching and let the batch in progress finish (its transaction commits or
-    // rolls back as a whole), then leave the group.
+    clearInterval(timer);
+    // Ordered shutdown: the last handled offsets go to Kafka (for the lag shown there), then stop
+    // fetching and let the batch in progress finish (its transaction commits or rolls back as a whole),
+    // then leave the group.
+    await mirror.commit();
     await consumer
       .disconnect()
       .catch((error: unknown) => log.warn({ err: error }, 'consumer disconnect failed'));
