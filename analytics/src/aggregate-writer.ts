@@ -7,7 +7,11 @@ import type { Delta, Deltas, Dimension, Fact, StoreDim } from './compute-deltas.
 const STORE_DIM_LOCK = 0x414e4c59; // 'ANLY'
 
 export async function lockForSales(client: PoolClient): Promise<void> {
-  await client.query('SELECT pg_advisory_xact_lock_shared($1)', [STORE_DIM_LOCK]);
+  await client.query({
+    name: 'analytics-share-store-dims',
+    text: 'SELECT pg_advisory_xact_lock_shared($1)',
+    values: [STORE_DIM_LOCK],
+  });
 }
 
 export async function lockForStores(client: PoolClient): Promise<void> {
@@ -25,11 +29,12 @@ export async function loadFacts(client: PoolClient, saleIds: string[]): Promise<
     revenue: string;
     counted: boolean;
     lsn: string;
-  }>(
-    `SELECT sale_id, product_id, store_id, to_char(day, 'YYYY-MM-DD') AS day, units, revenue, counted, lsn
-       FROM analytics.sale_facts WHERE sale_id = ANY($1::text[]) FOR UPDATE`,
-    [saleIds],
-  );
+  }>({
+    name: 'analytics-load-facts',
+    text: `SELECT sale_id, product_id, store_id, to_char(day, 'YYYY-MM-DD') AS day, units, revenue, counted, lsn
+             FROM analytics.sale_facts WHERE sale_id = ANY($1::text[]) FOR UPDATE`,
+    values: [saleIds],
+  });
   return new Map(
     rows.map((r) => [
       r.sale_id,
@@ -51,12 +56,13 @@ export async function loadFacts(client: PoolClient, saleIds: string[]): Promise<
 export async function saveFacts(client: PoolClient, facts: Map<string, Fact>): Promise<void> {
   if (facts.size === 0) return;
   const entries = [...facts.entries()];
-  await client.query(
-    `INSERT INTO analytics.sale_facts (sale_id, product_id, store_id, day, units, revenue, counted, lsn)
+  await client.query({
+    name: 'analytics-save-facts',
+    text: `INSERT INTO analytics.sale_facts (sale_id, product_id, store_id, day, units, revenue, counted, lsn)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::bigint[], $6::numeric[], $7::boolean[], $8::bigint[])
      ON CONFLICT (sale_id) DO UPDATE SET product_id = EXCLUDED.product_id, store_id = EXCLUDED.store_id,
        day = EXCLUDED.day, units = EXCLUDED.units, revenue = EXCLUDED.revenue, counted = EXCLUDED.counted, lsn = EXCLUDED.lsn`,
-    [
+    values: [
       entries.map(([id]) => id),
       entries.map(([, f]) => f.contribution.productId),
       entries.map(([, f]) => f.contribution.storeId),
@@ -66,17 +72,18 @@ export async function saveFacts(client: PoolClient, facts: Map<string, Fact>): P
       entries.map(([, f]) => f.contribution.counted),
       entries.map(([, f]) => f.lsn.toString()),
     ],
-  );
+  });
 }
 
 export async function loadStoreDims(
   client: PoolClient,
   storeIds: string[],
 ): Promise<Map<string, StoreDim & { lsn: bigint }>> {
-  const { rows } = await client.query<{ store_id: string; city: string; region: string; lsn: string }>(
-    'SELECT store_id, city, region, lsn FROM analytics.store_dim WHERE store_id = ANY($1::text[])',
-    [storeIds],
-  );
+  const { rows } = await client.query<{ store_id: string; city: string; region: string; lsn: string }>({
+    name: 'analytics-load-store-dims',
+    text: 'SELECT store_id, city, region, lsn FROM analytics.store_dim WHERE store_id = ANY($1::text[])',
+    values: [storeIds],
+  });
   return new Map(rows.map((r) => [r.store_id, { city: r.city, region: r.region, lsn: BigInt(r.lsn) }]));
 }
 
@@ -123,11 +130,12 @@ export async function applyDeltas(client: PoolClient, deltas: Deltas, lineSeenAt
   const seen = lineSeenAt === undefined ? null : new Date(lineSeenAt).toISOString();
   const t = deltas.total;
   if (t.units !== 0n || t.cents !== 0n || t.sales !== 0n) {
-    await client.query(
-      `UPDATE analytics.revenue_total SET units = units + $1, revenue = revenue + $2, sales = sales + $3,
-         line_seen_at = $4 WHERE id = 1`,
-      [t.units.toString(), fromCents(t.cents), t.sales.toString(), seen],
-    );
+    await client.query({
+      name: 'analytics-add-total',
+      text: `UPDATE analytics.revenue_total SET units = units + $1, revenue = revenue + $2, sales = sales + $3,
+               line_seen_at = $4 WHERE id = 1`,
+      values: [t.units.toString(), fromCents(t.cents), t.sales.toString(), seen],
+    });
   }
   for (const [dimension, map] of Object.entries(deltas.by) as Array<[Dimension, Map<string, Delta>]>) {
     const entries = [...map.entries()]
@@ -141,33 +149,42 @@ export async function applyDeltas(client: PoolClient, deltas: Deltas, lineSeenAt
       entries.map(([, d]) => d.sales.toString()),
     ];
     if (dimension === 'storeDay') {
-      await client.query(
-        `INSERT INTO analytics.by_store_day (store_id, day, units, revenue, sales, line_seen_at)
+      await client.query({
+        name: 'analytics-add-store-day',
+        text: `INSERT INTO analytics.by_store_day (store_id, day, units, revenue, sales, line_seen_at)
          SELECT *, $6::timestamptz FROM unnest($1::text[], $2::date[], $3::bigint[], $4::numeric[], $5::bigint[])
          ON CONFLICT (store_id, day) DO UPDATE SET units = by_store_day.units + EXCLUDED.units,
            revenue = by_store_day.revenue + EXCLUDED.revenue, sales = by_store_day.sales + EXCLUDED.sales,
            line_seen_at = EXCLUDED.line_seen_at`,
-        [entries.map(([k]) => k.split('|')[0]), entries.map(([k]) => k.split('|')[1]), ...amounts, seen],
-      );
+        values: [
+          entries.map(([k]) => k.split('|')[0]),
+          entries.map(([k]) => k.split('|')[1]),
+          ...amounts,
+          seen,
+        ],
+      });
       continue;
     }
     if (dimension === 'product') {
-      await client.query(
-        `INSERT INTO analytics.by_product (product_id, units, revenue, sales, line_seen_at)
+      await client.query({
+        name: 'analytics-add-product',
+        text: `INSERT INTO analytics.by_product (product_id, units, revenue, sales, line_seen_at)
          SELECT *, $5::timestamptz FROM unnest($1::text[], $2::bigint[], $3::numeric[], $4::bigint[])
          ON CONFLICT (product_id) DO UPDATE SET units = by_product.units + EXCLUDED.units,
            revenue = by_product.revenue + EXCLUDED.revenue, sales = by_product.sales + EXCLUDED.sales,
            line_seen_at = EXCLUDED.line_seen_at`,
-        [entries.map(([k]) => k), ...amounts, seen],
-      );
+        values: [entries.map(([k]) => k), ...amounts, seen],
+      });
       continue;
     }
-    await client.query(
-      `INSERT INTO ${table} (${key}, units, revenue, sales)
+    // One name per table: the text differs by table and dimension, never between calls of one.
+    await client.query({
+      name: `analytics-add-${dimension}`,
+      text: `INSERT INTO ${table} (${key}, units, revenue, sales)
        SELECT * FROM unnest($1::${type}[], $2::bigint[], $3::numeric[], $4::bigint[])
        ON CONFLICT (${key}) DO UPDATE SET units = ${table}.units + EXCLUDED.units,
          revenue = ${table}.revenue + EXCLUDED.revenue, sales = ${table}.sales + EXCLUDED.sales`,
-      [entries.map(([k]) => k), ...amounts],
-    );
+      values: [entries.map(([k]) => k), ...amounts],
+    });
   }
 }

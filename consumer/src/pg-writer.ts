@@ -13,18 +13,71 @@ import type { Rejection } from './rejection.ts';
  */
 const REFERENCE_LOCK = 0x53414c45; // 'SALE'
 
+/** The sale columns staged for {@link insertSales}, in order. */
+const STAGED = `sale_id, sold_on, product_id, store_id, quantity, feed, line_number, kafka_offset, line_seen_at`;
+
 /**
- * Inserts sales: COPY into a session-local staging table, then one INSERT … SELECT that prices each sale
- * from the current products (the unit price is fixed at ingest), marks it pending when its product or
- * store is not known yet, keeps one row per sale id, and ignores sale ids already stored. Returns the
- * number of rows inserted.
+ * The insert of staged sales (from `source`): prices each sale from the current products (the unit price is
+ * fixed at ingest), marks it pending when its product or store is not known yet, keeps one row per sale
+ * id, and ignores sale ids already stored.
+ */
+const insertStaged = (source: string) =>
+  `INSERT INTO sales (sale_id, sold_on, product_id, store_id, quantity, unit_price, amount, status, feed, line_number, line_seen_at)
+     SELECT b.sale_id, b.sold_on, b.product_id, b.store_id, b.quantity,
+            CASE WHEN st.store_id IS NOT NULL THEN p.unit_price END,
+            CASE WHEN st.store_id IS NOT NULL THEN p.unit_price * b.quantity END,
+            CASE WHEN p.product_id IS NOT NULL AND st.store_id IS NOT NULL THEN 'complete' ELSE 'pending' END,
+            b.feed, b.line_number, b.line_seen_at
+       FROM (SELECT DISTINCT ON (sale_id) * FROM ${source} ORDER BY sale_id, kafka_offset) b
+       LEFT JOIN products p ON p.product_id = b.product_id
+       LEFT JOIN stores st ON st.store_id = b.store_id
+     ON CONFLICT (sale_id) DO NOTHING`;
+
+/** Live batches (a few sales): one named statement, the columns as arrays. */
+const INSERT_FROM_ARRAYS = {
+  name: 'consumer-insert-sales',
+  text: insertStaged(
+    `unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::integer[], $6::text[], $7::bigint[],
+            $8::bigint[], $9::timestamptz[]) AS u(${STAGED})`,
+  ),
+};
+
+/** From this many sales on, a batch is a backlog: COPY into a staging table, then one insert from it. */
+export const COPY_FROM_SALES = 500;
+
+const SHARE_REFERENCES = {
+  name: 'consumer-share-references',
+  text: 'SELECT pg_advisory_xact_lock_shared($1)',
+};
+
+/**
+ * Inserts sales and returns the number of rows inserted. A backlog goes through COPY into a
+ * session-local staging table; a live batch of a few sales as arrays in one named statement (a COPY, a
+ * temporary table and its truncation at commit cost more than the rows themselves there).
  */
 export async function insertSales(
   client: PoolClient,
   sales: Array<{ value: SaleMessage; offset: bigint; seenAt?: number | undefined }>,
 ): Promise<number> {
   if (sales.length === 0) return 0;
-  await client.query('SELECT pg_advisory_xact_lock_shared($1)', [REFERENCE_LOCK]);
+  await client.query({ ...SHARE_REFERENCES, values: [REFERENCE_LOCK] });
+  if (sales.length < COPY_FROM_SALES) {
+    const result = await client.query({
+      ...INSERT_FROM_ARRAYS,
+      values: [
+        sales.map((s) => s.value.sale_id),
+        sales.map((s) => s.value.sold_on),
+        sales.map((s) => s.value.product_id),
+        sales.map((s) => s.value.store_id),
+        sales.map((s) => s.value.quantity),
+        sales.map((s) => s.value.feed),
+        sales.map((s) => s.value.line),
+        sales.map((s) => s.offset.toString()),
+        sales.map((s) => (s.seenAt === undefined ? null : new Date(s.seenAt).toISOString())),
+      ],
+    });
+    return result.rowCount ?? 0;
+  }
   // Created in every batch's transaction, never remembered per connection: a transaction that rolls
   // back (a refused batch, a retry) takes a table it created with it, and a connection that believed it
   // still had one refused every later sale with "relation sales_staging does not exist".
@@ -40,26 +93,11 @@ export async function insertSales(
   );
   await pipeline(
     Readable.from([lines.join('')]),
-    client.query(
-      copyFrom(
-        'COPY sales_staging (sale_id, sold_on, product_id, store_id, quantity, feed, line_number, kafka_offset, line_seen_at) FROM STDIN',
-      ),
-    ),
+    client.query(copyFrom(`COPY sales_staging (${STAGED}) FROM STDIN`)),
   );
-  const result = await client.query(
-    `INSERT INTO sales (sale_id, sold_on, product_id, store_id, quantity, unit_price, amount, status, feed, line_number, line_seen_at)
-     SELECT b.sale_id, b.sold_on, b.product_id, b.store_id, b.quantity,
-            CASE WHEN st.store_id IS NOT NULL THEN p.unit_price END,
-            CASE WHEN st.store_id IS NOT NULL THEN p.unit_price * b.quantity END,
-            CASE WHEN p.product_id IS NOT NULL AND st.store_id IS NOT NULL THEN 'complete' ELSE 'pending' END,
-            b.feed, b.line_number, b.line_seen_at
-       FROM (SELECT DISTINCT ON (sale_id) * FROM sales_staging ORDER BY sale_id, kafka_offset) b
-       LEFT JOIN products p ON p.product_id = b.product_id
-       LEFT JOIN stores st ON st.store_id = b.store_id
-     ON CONFLICT (sale_id) DO NOTHING`,
-  );
-  // Emptied for the next call in the same transaction (the message-by-message path); a DELETE, since a
-  // TRUNCATE inside a transaction gives the table a new file every time. Commit empties it anyway.
+  const result = await client.query(insertStaged('sales_staging'));
+  // Emptied for the next call in the same transaction; a DELETE, since a TRUNCATE inside a transaction
+  // gives the table a new file every time. Commit empties it anyway.
   await client.query('DELETE FROM sales_staging');
   return result.rowCount ?? 0;
 }

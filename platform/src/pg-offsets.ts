@@ -5,23 +5,42 @@ import type { PoolClient } from 'pg';
  * produced: a worker resumes from them, and a replay finds its messages already applied.
  */
 
-/** Locks this partition's stored offset until the transaction ends and returns it (0 when none yet). */
+/**
+ * The offset statements run in every batch's transaction, so they are named: PostgreSQL parses and plans
+ * each once per connection, not once per batch.
+ */
+const LOCK_OFFSET = {
+  name: 'consumer-offsets-lock',
+  text: `SELECT next_offset FROM consumer_offsets
+          WHERE consumer_group = $1 AND topic = $2 AND kafka_partition = $3 FOR UPDATE`,
+};
+const CREATE_OFFSET = {
+  name: 'consumer-offsets-create',
+  text: `INSERT INTO consumer_offsets (consumer_group, topic, kafka_partition, next_offset)
+         VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING`,
+};
+const STORE_OFFSET = {
+  name: 'consumer-offsets-store',
+  text: `UPDATE consumer_offsets SET next_offset = $4, updated_at = now()
+          WHERE consumer_group = $1 AND topic = $2 AND kafka_partition = $3`,
+};
+
+/**
+ * Locks this partition's stored offset until the transaction ends and returns it (0 when none yet). The
+ * row is created on a partition's first batch only (then locked like any other): one statement per batch.
+ */
 export async function lockOffset(
   client: PoolClient,
   group: string,
   topic: string,
   partition: number,
 ): Promise<bigint> {
-  await client.query(
-    `INSERT INTO consumer_offsets (consumer_group, topic, kafka_partition, next_offset)
-     VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING`,
-    [group, topic, partition],
-  );
-  const { rows } = await client.query<{ next_offset: string }>(
-    `SELECT next_offset FROM consumer_offsets
-      WHERE consumer_group = $1 AND topic = $2 AND kafka_partition = $3 FOR UPDATE`,
-    [group, topic, partition],
-  );
+  const values = [group, topic, partition];
+  let { rows } = await client.query<{ next_offset: string }>({ ...LOCK_OFFSET, values });
+  if (rows.length === 0) {
+    await client.query({ ...CREATE_OFFSET, values });
+    ({ rows } = await client.query<{ next_offset: string }>({ ...LOCK_OFFSET, values }));
+  }
   return BigInt(rows[0]?.next_offset ?? '0');
 }
 
@@ -33,11 +52,7 @@ export async function storeOffset(
   partition: number,
   nextOffset: bigint,
 ): Promise<void> {
-  await client.query(
-    `UPDATE consumer_offsets SET next_offset = $4, updated_at = now()
-      WHERE consumer_group = $1 AND topic = $2 AND kafka_partition = $3`,
-    [group, topic, partition, nextOffset.toString()],
-  );
+  await client.query({ ...STORE_OFFSET, values: [group, topic, partition, nextOffset.toString()] });
 }
 
 /** Every offset stored for a group, to seek to on partition assignment. */
