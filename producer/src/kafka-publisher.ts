@@ -1,6 +1,7 @@
-import { Partitioners, type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { retry } from '@sales-pipeline/platform';
 import { decodeCheckpoint, encodeCheckpoint, type FeedCheckpoint } from './feed-checkpoint.ts';
+import { KeyPartitioner } from './key-partitioner.ts';
 
 /** Messages to publish in one transaction, by topic. */
 export type TopicMessages = Map<string, Message[]>;
@@ -88,7 +89,7 @@ export class FeedPublisher {
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: 60_000,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: KeyPartitioner,
       // An idempotent producer must not give up on a send it may have half-done: retry through outages.
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 10, maxRetryTime: 10_000 },
     });
