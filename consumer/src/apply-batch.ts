@@ -124,9 +124,18 @@ async function applyOneByOne(ctx: BatchContext, decoded: Decoded[]): Promise<App
   return counts;
 }
 
+/** The database refused the batch as a whole (not a transient error): it is applied one message at a time. */
+class BatchRefused extends Error {
+  constructor(readonly refusal: unknown) {
+    super('the database refused the batch as a whole');
+  }
+}
+
 /**
  * Applies one partition's batch exactly once (see applyExactlyOnce): decodes the fresh messages and
- * applies them as a whole, or one by one when the database refuses the whole.
+ * applies them as a whole; when the database refuses the whole, the transaction rolls back and the batch
+ * is applied again in a new one, one message at a time. (No savepoint around the whole: two round trips
+ * in every batch for a path that poison messages alone take.)
  */
 export async function applyBatch(
   pool: Pool,
@@ -141,35 +150,45 @@ export async function applyBatch(
   },
 ): Promise<BatchResult> {
   const { group, topics, topic, partition, messages } = options;
-  const outcome = await applyExactlyOnce(
-    pool,
-    { group, topic, partition },
-    messages,
-    async (client, fresh) => {
-      const decoded = fresh.map((m) => decodeMessage(topics, topic, m, LINE_SEEN_AT_HEADER));
-      const ctx: BatchContext = {
-        client,
-        topic,
-        partition,
-        origins: new Map(
-          fresh.map((m) => [BigInt(m.offset), { key: m.key, headers: storedHeaders(m.headers) }]),
-        ),
-      };
-      await client.query('SAVEPOINT batch');
-      let counts: AppliedCounts;
-      try {
-        counts = await applyDecoded(ctx, decoded);
-        await client.query('RELEASE SAVEPOINT batch');
-      } catch (error) {
-        if (isRetriableDbError(error)) throw error;
-        await client.query('ROLLBACK TO SAVEPOINT batch');
-        counts = await applyOneByOne(ctx, decoded);
-      }
-      const seenAt = decoded.flatMap((d) => (d.kind === 'sale' && d.seenAt !== undefined ? [d.seenAt] : []));
-      return { counts, seenAt };
-    },
-    { signal: options.signal, onRetry: options.onRetry },
-  );
+  const apply = (oneByOne: boolean) =>
+    applyExactlyOnce(
+      pool,
+      { group, topic, partition },
+      messages,
+      async (client, fresh) => {
+        const decoded = fresh.map((m) => decodeMessage(topics, topic, m, LINE_SEEN_AT_HEADER));
+        const ctx: BatchContext = {
+          client,
+          topic,
+          partition,
+          origins: new Map(
+            fresh.map((m) => [BigInt(m.offset), { key: m.key, headers: storedHeaders(m.headers) }]),
+          ),
+        };
+        let counts: AppliedCounts;
+        if (oneByOne) counts = await applyOneByOne(ctx, decoded);
+        else {
+          try {
+            counts = await applyDecoded(ctx, decoded);
+          } catch (error) {
+            if (isRetriableDbError(error)) throw error;
+            throw new BatchRefused(error);
+          }
+        }
+        const seenAt = decoded.flatMap((d) =>
+          d.kind === 'sale' && d.seenAt !== undefined ? [d.seenAt] : [],
+        );
+        return { counts, seenAt };
+      },
+      { signal: options.signal, onRetry: options.onRetry },
+    );
+  let outcome: Awaited<ReturnType<typeof apply>>;
+  try {
+    outcome = await apply(false);
+  } catch (error) {
+    if (!(error instanceof BatchRefused)) throw error;
+    outcome = await apply(true);
+  }
   return {
     ...(outcome.result?.counts ?? empty()),
     skipped: outcome.skipped,
