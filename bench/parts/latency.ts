@@ -100,7 +100,7 @@ export async function latency(stack: RunningStack): Promise<PartResult> {
         `| the aggregates updated (its \`sale_facts\` row committed) | ${fmt(aggregate.samples)} | ${aggregate.p50Ms} ms | ${aggregate.p99Ms} ms | ${aggregate.maxMs} ms | p99 ≤ ${t.aggregateP99Ms} ms: ${ok(aggregate.p99Ms, t.aggregateP99Ms)} |`,
         `| the milestone it crossed recorded | ${fmt(milestone.samples)} | ${milestone.p50Ms} ms | ${milestone.p99Ms} ms | ${milestone.maxMs} ms | p99 ≤ ${t.milestoneP99Ms} ms: ${ok(milestone.p99Ms, t.milestoneP99Ms)} |`,
         '',
-        `Rules: every ${fmt(revenueStepEuros)} € of revenue, every ${fmt(productUnitsStep)} units of a product; ${milestoneRows.length} of ${expectedMilestones} expected milestones recorded. Commit times from \`track_commit_timestamp\`; the producer is woken by the file's changes (inotify) and lingers \`PRODUCER_LINGER_MS\` (${process.env.PRODUCER_LINGER_MS ?? 20} ms) before it reads.`,
+        `Rules: every ${fmt(revenueStepEuros)} € of revenue, every ${fmt(productUnitsStep)} units of a product; ${milestoneRows.length} of ${expectedMilestones} expected milestones recorded. Commit times from \`track_commit_timestamp\`; the producer is woken by the file's changes (inotify) and lingers \`PRODUCER_LINGER_MS\` (${process.env.PRODUCER_LINGER_MS ?? 50} ms) before it reads.`,
       ],
     };
   } finally {

@@ -46,9 +46,12 @@ const schema = workerSchema({
   FILE_POLL_INTERVAL_MS: positiveIntSchema(1000),
   /**
    * PRODUCER_LINGER_MS: after a change wakes it, how long the producer lets more lines arrive before it
-   * reads them, so that lines appended one by one share a Kafka transaction. 0 reads at once. Default 20.
+   * reads them, so that lines appended one by one share a Kafka transaction. 0 reads at once. Default 50:
+   * at 300 sales/s the whole stack then spends ~25 % less CPU per sale than at 20 ms (a transaction costs
+   * the broker, the consumer and PostgreSQL far more than a line does), and the less loaded machine
+   * brings the lines to their rows and aggregates no later (README, Benchmarks).
    */
-  PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(20),
+  PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(50),
   /** URL_POLL_INTERVAL_MS: how often a URL feed is polled (conditional GET). Default 2000. */
   URL_POLL_INTERVAL_MS: positiveIntSchema(2000),
   /**
