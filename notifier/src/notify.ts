@@ -8,6 +8,7 @@ import {
   type WorkerEntry,
 } from '@sales-pipeline/platform';
 import { loadNotifierConfig, type MilestoneRules, type NotifierConfig } from './config.ts';
+import { DEFERRED_OFFSETS_FLUSH_MS, DeferredOffsets } from './deferred-offsets.ts';
 import { detectMilestones, type Milestone } from './detect-milestones.ts';
 import { confirmBestDay, recordMilestones } from './milestone-store.ts';
 import { notifierMetrics } from './notifier-metrics.ts';
@@ -42,6 +43,9 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
     // Wakes the send loop when milestones are recorded, rather than it reading the outbox every 200 ms.
     const outboxFilled = new Wakeup();
     let sendFailure: unknown;
+    const deferred = new DeferredOffsets(pool, config.NOTIFIER_GROUP, log);
+    const flushTimer = setInterval(() => void deferred.flush(), DEFERRED_OFFSETS_FLUSH_MS);
+    flushTimer.unref();
     try {
       await serveMetrics({
         rate: { metric: 'notifier_milestones_recorded_total' },
@@ -80,6 +84,11 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
         sessionTimeoutMs: config.NOTIFIER_SESSION_TIMEOUT_MS,
         stop: halt.signal,
         handleBatch: async (batch) => {
+          // Most batches can record nothing: no transaction for them, their offset is stored later.
+          if (recordsNothing(batch.messages, config.rules)) {
+            deferred.defer(batch.topic, batch.partition, BigInt(batch.lastOffset()) + 1n);
+            return undefined;
+          }
           const outcome = await applyExactlyOnce(
             pool,
             { group: config.NOTIFIER_GROUP, topic: batch.topic, partition: batch.partition },
@@ -106,8 +115,18 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
       throw error;
     } finally {
       halt.abort();
+      clearInterval(flushTimer);
+      await deferred.flush();
       await sending;
     }
+  });
+}
+
+/** Whether none of these changes reaches a milestone or a best day to confirm. Pure. */
+function recordsNothing(changes: Array<{ value: Buffer | null }>, rules: MilestoneRules): boolean {
+  return changes.every((change) => {
+    const found = detectMilestones(change.value?.toString() ?? null, rules);
+    return found.milestones.length === 0 && found.bestDay === undefined;
   });
 }
 
