@@ -13,8 +13,13 @@ const schema = databaseWorkerSchema({
   /** CONSUMER_GROUP: Kafka consumer group, also the key of the offsets stored in PostgreSQL. */
   CONSUMER_GROUP: z.string().min(1).default('sales-pipeline.consumer'),
   ...pipelineTopicsEnvShape,
-  /** CONSUMER_MAX_BYTES_PER_PARTITION: largest fetch per partition, bytes; bounds a batch. Default 4 MiB. */
-  CONSUMER_MAX_BYTES_PER_PARTITION: positiveIntSchema(4 * 1024 * 1024),
+  /**
+   * CONSUMER_MAX_BYTES_PER_PARTITION: largest fetch per partition, bytes; bounds a batch. Default 1 MiB
+   * (~4,000 sales): with CONSUMER_CONCURRENCY batches decoded at once and the next fetch on its way, 4 MiB
+   * batches of a backlog (~16,000 sales each, ~1 KB of heap per sale in flight) outgrew the workers' 64 MB
+   * heap (WORKER_NODE_FLAGS) and the consumer died out of memory on every restart.
+   */
+  CONSUMER_MAX_BYTES_PER_PARTITION: positiveIntSchema(1024 * 1024),
   /**
    * CONSUMER_MAX_WAIT_MS: how long a fetch waits at the broker when there is nothing new, ms. Data that
    * arrives meanwhile answers it at once, so a longer wait costs no latency, only fewer idle round trips.
