@@ -33,8 +33,8 @@ export function producerEnv(topics: Topics, extra: Record<string, string> = {}) 
   };
 }
 
-/** The environment of a consumer on the test stack, on `topics`, in a consumer group of their own. */
-export function consumerEnv(topics: Topics, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+/** The environment of any worker on the test stack (its broker and database), plus `extra`. */
+export function stackWorkerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const { endpoints, secrets } = inject('stack');
   return {
     PATH: process.env.PATH,
@@ -42,6 +42,13 @@ export function consumerEnv(topics: Topics, extra: Record<string, string> = {}):
     KAFKA_BROKERS: endpoints.kafkaBrokers,
     DATABASE_URL: secrets.databaseUrl,
     LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+/** The environment of a consumer on the test stack, on `topics`, in a consumer group of their own. */
+export function consumerEnv(topics: Topics, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return stackWorkerEnv({
     SALES_TOPIC: topics.sales,
     PRODUCTS_TOPIC: topics.products,
     STORES_TOPIC: topics.stores,
@@ -49,5 +56,5 @@ export function consumerEnv(topics: Topics, extra: Record<string, string> = {}):
     CONSUMER_GROUP: `g.${topics.sales}`,
     CONSUMER_SESSION_TIMEOUT_MS: '6000',
     ...extra,
-  };
+  });
 }

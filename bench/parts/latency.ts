@@ -11,6 +11,7 @@
  *    product unit steps sized to fire about BENCH_MILESTONES (20) and 25 times during the run.
  * p50 / p99 / max of each, against the targets, and the peak memory of the four workers.
  */
+import { PRODUCER_LINGER_DEFAULT_MS } from '@sales-pipeline/producer';
 import type { RunningStack } from '@sales-pipeline/stack';
 import { fmt, sizeFromEnv, sleep, summarize } from '../bench-stack.ts';
 import { aggregateStamps, milestoneStamps, salesRowStamps } from '../lib/commit-stamps.ts';
@@ -100,7 +101,7 @@ export async function latency(stack: RunningStack): Promise<PartResult> {
         `| the aggregates updated (its \`sale_facts\` row committed) | ${fmt(aggregate.samples)} | ${aggregate.p50Ms} ms | ${aggregate.p99Ms} ms | ${aggregate.maxMs} ms | p99 ≤ ${t.aggregateP99Ms} ms: ${ok(aggregate.p99Ms, t.aggregateP99Ms)} |`,
         `| the milestone it crossed recorded | ${fmt(milestone.samples)} | ${milestone.p50Ms} ms | ${milestone.p99Ms} ms | ${milestone.maxMs} ms | p99 ≤ ${t.milestoneP99Ms} ms: ${ok(milestone.p99Ms, t.milestoneP99Ms)} |`,
         '',
-        `Rules: every ${fmt(revenueStepEuros)} € of revenue, every ${fmt(productUnitsStep)} units of a product; ${milestoneRows.length} of ${expectedMilestones} expected milestones recorded. Commit times from \`track_commit_timestamp\`; the producer is woken by the file's changes (inotify) and lingers \`PRODUCER_LINGER_MS\` (${process.env.PRODUCER_LINGER_MS ?? 50} ms) before it reads.`,
+        `Rules: every ${fmt(revenueStepEuros)} € of revenue, every ${fmt(productUnitsStep)} units of a product; ${milestoneRows.length} of ${expectedMilestones} expected milestones recorded. Commit times from \`track_commit_timestamp\`; the producer is woken by the file's changes (inotify) and lingers \`PRODUCER_LINGER_MS\` (${process.env.PRODUCER_LINGER_MS ?? PRODUCER_LINGER_DEFAULT_MS} ms) before it reads.`,
       ],
     };
   } finally {

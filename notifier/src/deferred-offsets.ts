@@ -1,4 +1,11 @@
-import { lockOffset, storeOffset, withTransaction, type Logger, type Pool } from '@sales-pipeline/platform';
+import {
+  lockOffset,
+  PendingOffsets,
+  storeOffset,
+  withTransaction,
+  type Logger,
+  type Pool,
+} from '@sales-pipeline/platform';
 
 /** How often the offsets of batches that recorded nothing are stored. */
 export const DEFERRED_OFFSETS_FLUSH_MS = 1_000;
@@ -12,8 +19,7 @@ export const DEFERRED_OFFSETS_FLUSH_MS = 1_000;
  * later one meanwhile.
  */
 export class DeferredOffsets {
-  private readonly pending = new Map<string, { topic: string; partition: number; next: bigint }>();
-  private flushing: Promise<void> | undefined;
+  private readonly pending = new PendingOffsets();
 
   constructor(
     private readonly pool: Pool,
@@ -23,33 +29,24 @@ export class DeferredOffsets {
 
   /** Remembers that a partition was handled up to `next` (exclusive), to be stored by the next {@link flush}. */
   defer(topic: string, partition: number, next: bigint): void {
-    const key = `${topic}\u0000${partition}`;
-    const current = this.pending.get(key);
-    if (!current || next > current.next) this.pending.set(key, { topic, partition, next });
+    this.pending.note(topic, partition, next);
   }
 
   /** Stores what was deferred, a short transaction per partition; one flush at a time. */
   flush(): Promise<void> {
-    this.flushing ??= this.store().finally(() => {
-      this.flushing = undefined;
-    });
-    return this.flushing;
-  }
-
-  private async store(): Promise<void> {
-    const entries = [...this.pending.values()];
-    this.pending.clear();
-    for (const { topic, partition, next } of entries) {
-      try {
-        await withTransaction(this.pool, async (client) => {
-          const stored = await lockOffset(client, this.group, topic, partition);
-          if (next > stored) await storeOffset(client, this.group, topic, partition, next);
-        });
-      } catch (error) {
-        // Only the resume point is late: the changes after it are read again after a restart.
-        this.log.warn({ err: error, topic, partition }, 'could not store a deferred offset; will retry');
-        this.defer(topic, partition, next);
+    return this.pending.flush(async (offsets) => {
+      for (const { topic, partition, next } of offsets) {
+        try {
+          await withTransaction(this.pool, async (client) => {
+            const stored = await lockOffset(client, this.group, topic, partition);
+            if (next > stored) await storeOffset(client, this.group, topic, partition, next);
+          });
+        } catch (error) {
+          // Only the resume point is late: the changes after it are read again after a restart.
+          this.log.warn({ err: error, topic, partition }, 'could not store a deferred offset; will retry');
+          this.pending.note(topic, partition, next);
+        }
       }
-    }
+    });
   }
 }

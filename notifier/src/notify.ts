@@ -7,7 +7,7 @@ import {
   type PoolClient,
   type WorkerEntry,
 } from '@sales-pipeline/platform';
-import { loadNotifierConfig, type MilestoneRules, type NotifierConfig } from './config.ts';
+import { loadNotifierConfig, type NotifierConfig } from './config.ts';
 import { DEFERRED_OFFSETS_FLUSH_MS, DeferredOffsets } from './deferred-offsets.ts';
 import { detectMilestones, type Milestone } from './detect-milestones.ts';
 import { confirmBestDay, recordMilestones } from './milestone-store.ts';
@@ -84,16 +84,21 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
         sessionTimeoutMs: config.NOTIFIER_SESSION_TIMEOUT_MS,
         stop: halt.signal,
         handleBatch: async (batch) => {
-          // Most batches can record nothing: no transaction for them, their offset is stored later.
-          if (recordsNothing(batch.messages, config.rules)) {
+          // Each change is read once; most batches can record nothing: no transaction for them, their
+          // offset is stored later.
+          const detected = batch.messages.map((m) => ({
+            offset: m.offset,
+            ...detectMilestones(m.value?.toString() ?? null, config.rules),
+          }));
+          if (detected.every((d) => d.milestones.length === 0 && d.bestDay === undefined)) {
             deferred.defer(batch.topic, batch.partition, BigInt(batch.lastOffset()) + 1n);
             return undefined;
           }
           const outcome = await applyExactlyOnce(
             pool,
             { group: config.NOTIFIER_GROUP, topic: batch.topic, partition: batch.partition },
-            batch.messages,
-            (client, fresh) => recordFromChanges(client, fresh, config.rules),
+            detected,
+            recordDetected,
             { signal: halt.signal },
           );
           const recorded = outcome.result ?? [];
@@ -122,29 +127,19 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
   });
 }
 
-/** Whether none of these changes reaches a milestone or a best day to confirm. Pure. */
-function recordsNothing(changes: Array<{ value: Buffer | null }>, rules: MilestoneRules): boolean {
-  return changes.every((change) => {
-    const found = detectMilestones(change.value?.toString() ?? null, rules);
-    return found.milestones.length === 0 && found.bestDay === undefined;
-  });
-}
-
 /**
- * Records in the outbox the milestones that these change events reach (a best day only once confirmed
- * against the days before it), in the order they were detected; returns those recorded.
+ * Records in the outbox the milestones these changes reach (a best day only once confirmed against the
+ * days before it), in the order they were detected; returns those recorded.
  */
-async function recordFromChanges(
+async function recordDetected(
   client: PoolClient,
-  changes: Array<{ value: Buffer | null }>,
-  rules: MilestoneRules,
+  changes: Array<Pick<ReturnType<typeof detectMilestones>, 'milestones' | 'bestDay'>>,
 ): Promise<Milestone[]> {
   const milestones: Milestone[] = [];
   for (const change of changes) {
-    const found = detectMilestones(change.value?.toString() ?? null, rules);
-    milestones.push(...found.milestones);
-    if (found.bestDay) {
-      const record = await confirmBestDay(client, found.bestDay);
+    milestones.push(...change.milestones);
+    if (change.bestDay) {
+      const record = await confirmBestDay(client, change.bestDay);
       if (record) milestones.push(record);
     }
   }

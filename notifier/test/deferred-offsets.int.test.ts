@@ -1,9 +1,10 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startWorker, stopWorker } from '../../test-support/cli-processes.ts';
 import { eventually } from '../../test-support/eventually.ts';
 import { DEFERRED_OFFSETS_FLUSH_MS } from '../src/deferred-offsets.ts';
 import { withAdmin } from '../../test-support/kafka-clients.ts';
 import { stackKafka, storedOffset } from '../../test-support/test-stack.ts';
+import { stackWorkerEnv } from '../../test-support/worker-env.ts';
 
 /** A sale's change event as Debezium writes it (JSON, no schema), for a sale far below the big-sale rule. */
 const smallSale = (n: number) =>
@@ -31,17 +32,14 @@ describe('notifier offsets', () => {
         waitForLeaders: true,
       }),
     );
-    const { endpoints, secrets } = inject('stack');
-    const notifier = startWorker(['notify'], {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      KAFKA_BROKERS: endpoints.kafkaBrokers,
-      DATABASE_URL: secrets.databaseUrl,
-      LOG_LEVEL: 'warn',
-      CDC_TOPIC_PREFIX: prefix,
-      NOTIFIER_GROUP: group,
-      NOTIFIER_SESSION_TIMEOUT_MS: '6000',
-    });
+    const notifier = startWorker(
+      ['notify'],
+      stackWorkerEnv({
+        CDC_TOPIC_PREFIX: prefix,
+        NOTIFIER_GROUP: group,
+        NOTIFIER_SESSION_TIMEOUT_MS: '6000',
+      }),
+    );
     const producer = kafka.producer();
     await producer.connect();
     try {

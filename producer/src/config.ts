@@ -8,6 +8,9 @@ import {
   type Env,
 } from '@sales-pipeline/platform';
 
+/** PRODUCER_LINGER_MS's default (see the schema below). */
+export const PRODUCER_LINGER_DEFAULT_MS = 50;
+
 /** A regular expression given in the environment, compiled to match whole ids. */
 function idPatternSchema(defaultSource: string) {
   return z
@@ -51,7 +54,7 @@ const schema = workerSchema({
    * the broker, the consumer and PostgreSQL far more than a line does), and the less loaded machine
    * brings the lines to their rows and aggregates no later (README, Benchmarks).
    */
-  PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(50),
+  PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(PRODUCER_LINGER_DEFAULT_MS),
   /** URL_POLL_INTERVAL_MS: how often a URL feed is polled (conditional GET). Default 2000. */
   URL_POLL_INTERVAL_MS: positiveIntSchema(2000),
   /**
