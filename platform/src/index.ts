@@ -21,6 +21,9 @@ export {
   type ProductMessage,
   type StoreMessage,
   type DeadLetter,
+  type SaleCancellation,
+  type FeedHoldNotice,
+  type FeedVersionNotice,
 } from './messages.ts';
 export { createKafka } from './kafka.ts';
 export {

@@ -23,7 +23,58 @@ export interface SaleMessage {
   sold_on: string;
   product_id: string;
   store_id: string;
+  /** Whole units; negative for a return (priced like a sale: negative revenue). Never 0. */
   quantity: number;
+  /**
+   * Orders the changes of one sale (amendments, cancellations): present on every sale of a snapshot feed
+   * or a feed with an id column, strictly increasing per feed; the consumer applies a change only over a
+   * lower one. Absent on an append-only feed's sales, which are inserted once and never changed.
+   */
+  rev?: number;
+  /** The feed version (snapshot) the line belongs to, when the feed has versions. */
+  version?: number;
+}
+
+/**
+ * A sale that is no longer in the latest version of its feed (a snapshot without its line, or a line of
+ * an id-column feed marked cancelled), keyed by `sale_id` on the sales topic like the sale itself.
+ */
+export interface SaleCancellation {
+  op: 'cancel';
+  sale_id: string;
+  feed: string;
+  rev: number;
+  version?: number;
+  /** The line that cancelled it (id-column feeds); null when the line disappeared (snapshots). */
+  line: number | null;
+}
+
+/**
+ * The producer held back a snapshot version that would cancel too many of the feed's sales (more than
+ * SNAPSHOT_MAX_CANCEL): sent on the dead-letter topic, keyed `<feed>/hold/<seq>`, so that `status`, the
+ * dashboard and Slack can show it. `sales-pipeline feed accept <feed>` lets the producer apply it.
+ */
+export interface FeedHoldNotice {
+  type: 'feed-hold';
+  feed: string;
+  /** Increases with each held version of the feed; `feed accept` names the one it accepts. */
+  seq: number;
+  version_sha: string;
+  reason: string;
+  cancels: number;
+  live_sales: number;
+  detected_at: string;
+}
+
+/** The producer applied a version of a snapshot feed: any hold of the feed is over. */
+export interface FeedVersionNotice {
+  type: 'feed-version';
+  feed: string;
+  version: number;
+  new_sales: number;
+  amendments: number;
+  cancellations: number;
+  detected_at: string;
 }
 
 /** A product, keyed by `product_id`, on a compacted topic. */
