@@ -9,9 +9,12 @@ import {
 import { decodeMessage, lastByKey, type Decoded, type TopicKinds } from './decode-message.ts';
 import { insertRejections, insertSales, upsertProducts, upsertStores } from './pg-writer.ts';
 import { rejectionFromDeadLetter, storedHeaders, type Rejection } from './rejection.ts';
+import { applyFeedNotices, applySaleChanges, type SaleChange } from './sale-changes.ts';
 
 export interface AppliedCounts {
   salesInserted: number;
+  /** Sales of versioned feeds inserted or replaced by a newer version, and sales cancelled. */
+  salesChanged: number;
   referencesUpserted: number;
   pendingCompleted: number;
   rejected: number;
@@ -28,6 +31,7 @@ export interface BatchResult extends AppliedCounts {
 
 const empty = (): AppliedCounts => ({
   salesInserted: 0,
+  salesChanged: 0,
   referencesUpserted: 0,
   pendingCompleted: 0,
   rejected: 0,
@@ -56,7 +60,17 @@ function consumerRejection(
 async function applyDecoded(ctx: BatchContext, decoded: Decoded[]): Promise<AppliedCounts> {
   const { client, topic, partition } = ctx;
   const counts = empty();
-  const sales = decoded.flatMap((d) => (d.kind === 'sale' ? [d] : []));
+  // Append-only sales are inserted once; sales with versions (a rev) and cancellations replace older
+  // versions. A sale's first message always precedes its changes in the partition, so the inserts go first.
+  const sales = decoded.flatMap((d) => (d.kind === 'sale' && d.value.rev === undefined ? [d] : []));
+  const changes = decoded.flatMap((d): SaleChange[] =>
+    d.kind === 'sale' && d.value.rev !== undefined
+      ? [{ ...d, value: { ...d.value, rev: d.value.rev } }]
+      : d.kind === 'cancel'
+        ? [d]
+        : [],
+  );
+  const notices = decoded.flatMap((d) => (d.kind === 'feed-notice' ? [d.value] : []));
   const products = lastByKey(
     decoded.flatMap((d) => (d.kind === 'product' ? [d.value] : [])),
     (p) => p.product_id,
@@ -81,6 +95,9 @@ async function applyDecoded(ctx: BatchContext, decoded: Decoded[]): Promise<Appl
     return [];
   });
   counts.salesInserted = await insertSales(client, sales);
+  const changed = await applySaleChanges(client, changes, { topic, partition });
+  counts.salesChanged = changed.upserted + changed.cancelled;
+  await applyFeedNotices(client, notices);
   for (const result of [await upsertProducts(client, products), await upsertStores(client, stores)]) {
     counts.referencesUpserted += result.upserted;
     counts.pendingCompleted += result.completed;
@@ -103,6 +120,7 @@ async function applyOneByOne(ctx: BatchContext, decoded: Decoded[]): Promise<App
       const applied = await applyDecoded(ctx, [item]);
       await client.query('RELEASE SAVEPOINT one');
       counts.salesInserted += applied.salesInserted;
+      counts.salesChanged += applied.salesChanged;
       counts.referencesUpserted += applied.referencesUpserted;
       counts.pendingCompleted += applied.pendingCompleted;
       counts.rejected += applied.rejected;
@@ -112,8 +130,8 @@ async function applyOneByOne(ctx: BatchContext, decoded: Decoded[]): Promise<App
       const { code, message } = error as { code?: string; message?: string };
       counts.rejected += await insertRejections(client, [
         consumerRejection(ctx, item.offset, {
-          feed: item.kind === 'sale' ? item.value.feed : null,
-          line: item.kind === 'sale' ? item.value.line : null,
+          feed: item.kind === 'sale' || item.kind === 'cancel' ? item.value.feed : null,
+          line: item.kind === 'sale' || item.kind === 'cancel' ? item.value.line : null,
           raw: item.kind === 'rejected' ? item.raw : JSON.stringify(item.value),
           rawBytes: item.kind === 'rejected' ? item.bytes : null,
           reason: `database refused the record: ${code ?? ''} ${message ?? String(error)}`.trim(),

@@ -116,11 +116,12 @@ export async function consume(
           metrics.batchSize.observe(batch.messages.length);
           metrics.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
           metrics.rowsApplied.inc({ kind: 'sale' }, result.salesInserted);
+          metrics.rowsApplied.inc({ kind: 'sale_changed' }, result.salesChanged);
           metrics.rowsApplied.inc({ kind: 'reference' }, result.referencesUpserted);
           metrics.rowsApplied.inc({ kind: 'pending_completed' }, result.pendingCompleted);
           metrics.rowsApplied.inc({ kind: 'rejected' }, result.rejected);
           metrics.rowsApplied.inc({ kind: 'skipped' }, result.skipped);
-          totals.sales += result.salesInserted;
+          totals.sales += result.salesInserted + result.salesChanged;
           totals.references += result.referencesUpserted;
           totals.pendingCompleted += result.pendingCompleted;
           totals.rejected += result.rejected;

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import {
   cityKey,
   type DeadLetter,
+  type FeedHoldNotice,
+  type FeedVersionNotice,
   type ProductMessage,
+  type SaleCancellation,
   type SaleMessage,
   type StoreMessage,
 } from '@sales-pipeline/platform';
@@ -19,7 +22,9 @@ export type Decoded =
   | { kind: 'sale'; value: SaleMessage; offset: bigint; seenAt: number | undefined }
   | { kind: 'product'; value: ProductMessage; offset: bigint }
   | { kind: 'store'; value: StoreMessage & { cityKey: string }; offset: bigint }
+  | { kind: 'cancel'; value: SaleCancellation; offset: bigint }
   | { kind: 'dead-letter'; value: DeadLetter; offset: bigint }
+  | { kind: 'feed-notice'; value: FeedHoldNotice | FeedVersionNotice; offset: bigint }
   | { kind: 'rejected'; reason: string; raw: string; bytes: Buffer; offset: bigint };
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
@@ -31,8 +36,45 @@ const saleSchema = z.object({
   sold_on: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   product_id: id,
   store_id: id,
-  quantity: z.number().int().positive().max(1_000_000),
+  // Negative: a return. Never zero. The producer bounds it by QUANTITY_MAX; this is the sanity bound.
+  quantity: z
+    .number()
+    .int()
+    .min(-1_000_000)
+    .max(1_000_000)
+    .refine((q) => q !== 0, 'must not be zero'),
+  rev: z.number().int().min(1).optional(),
+  version: z.number().int().min(1).optional(),
 });
+const cancellationSchema = z.object({
+  op: z.literal('cancel'),
+  sale_id: z.string().min(1).max(300),
+  feed: z.string().min(1).max(200),
+  rev: z.number().int().min(1),
+  version: z.number().int().min(1).optional(),
+  line: z.number().int().positive().nullable(),
+});
+const feedNoticeSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('feed-hold'),
+    feed: z.string().min(1).max(200),
+    seq: z.number().int().min(1),
+    version_sha: z.string().regex(/^[0-9a-f]{64}$/),
+    reason: z.string().min(1).max(2000),
+    cancels: z.number().int().min(0),
+    live_sales: z.number().int().min(0),
+    detected_at: z.string(),
+  }),
+  z.object({
+    type: z.literal('feed-version'),
+    feed: z.string().min(1).max(200),
+    version: z.number().int().min(1),
+    new_sales: z.number().int().min(0),
+    amendments: z.number().int().min(0),
+    cancellations: z.number().int().min(0),
+    detected_at: z.string(),
+  }),
+]);
 const productSchema = z.object({
   product_id: id,
   name: z.string().min(1).max(200),
@@ -91,6 +133,11 @@ export function decodeMessage(
   const issue = (error: z.ZodError) =>
     error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
   if (topic === topics.sales) {
+    if ((json as { op?: unknown } | null)?.op === 'cancel') {
+      const cancel = cancellationSchema.safeParse(json);
+      if (!cancel.success) return reject(`invalid sale cancellation (${issue(cancel.error)})`);
+      return { kind: 'cancel', value: cancel.data, offset };
+    }
     const parsed = saleSchema.safeParse(json);
     if (!parsed.success) return reject(`invalid sale message (${issue(parsed.error)})`);
     const header = message.headers?.[seenAtHeader];
@@ -108,6 +155,11 @@ export function decodeMessage(
     return { kind: 'store', value: { ...parsed.data, cityKey: cityKey(parsed.data.city) }, offset };
   }
   if (topic === topics.deadLetter) {
+    if (typeof (json as { type?: unknown } | null)?.type === 'string') {
+      const notice = feedNoticeSchema.safeParse(json);
+      if (!notice.success) return reject(`invalid feed notice (${issue(notice.error)})`);
+      return { kind: 'feed-notice', value: notice.data, offset };
+    }
     const parsed = deadLetterSchema.safeParse(json);
     if (!parsed.success) return reject(`invalid dead-letter record (${issue(parsed.error)})`);
     return { kind: 'dead-letter', value: parsed.data, offset };

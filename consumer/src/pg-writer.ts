@@ -50,6 +50,11 @@ const SHARE_REFERENCES = {
   text: 'SELECT pg_advisory_xact_lock_shared($1)',
 };
 
+/** Takes the reference lock shared, as every transaction that writes sales does. */
+export async function shareReferences(client: PoolClient): Promise<void> {
+  await client.query({ ...SHARE_REFERENCES, values: [REFERENCE_LOCK] });
+}
+
 /**
  * Inserts sales and returns the number of rows inserted. A backlog goes through COPY into a
  * session-local staging table; a live batch of a few sales as arrays in one named statement (a COPY, a
@@ -60,7 +65,7 @@ export async function insertSales(
   sales: Array<{ value: SaleMessage; offset: bigint; seenAt?: number | undefined }>,
 ): Promise<number> {
   if (sales.length === 0) return 0;
-  await client.query({ ...SHARE_REFERENCES, values: [REFERENCE_LOCK] });
+  await shareReferences(client);
   if (sales.length < COPY_FROM_SALES) {
     const result = await client.query({
       ...INSERT_FROM_ARRAYS,

@@ -43,6 +43,7 @@ export {
 } from './db.ts';
 export { retry, RETRY_POLICIES, type RetryPolicy } from './retry.ts';
 export { cityKey, UNKNOWN_REGION } from './city-key.ts';
+export { toCents, fromCents } from './money.ts';
 export { ensureTopics, pipelineTopicSpecs, waitForTopics, type TopicSpec } from './kafka-topics.ts';
 export { lockOffset, storeOffset, storedOffsets } from './pg-offsets.ts';
 export { PendingOffsets, type PartitionOffset } from './pending-offsets.ts';

@@ -1,6 +1,42 @@
 import { z } from 'zod';
 import type { FeedCursor } from './feed-cursor.ts';
 
+/** Where the published state of a snapshot feed (its lines and their sale ids) is kept in Kafka. */
+export interface StateRef {
+  /** sha256 of the state's encoding: the chunks carry it, so that a stale chunk is never taken. */
+  sha: string;
+  /** Offset of the state's first chunk in the feed-state topic (partition 0). */
+  offset: string;
+  chunks: number;
+}
+
+/**
+ * A snapshot feed's versions: how many were applied, the last one's sha256, where its published lines
+ * are, the last `rev` given to a sale change, and the version held back, if one is.
+ */
+export interface SnapshotProgress {
+  /** Versions applied (the next one is `version + 1`). */
+  version: number;
+  /** sha256 of the last version's bytes: the same bytes served again are no new version. */
+  versionSha: string | null;
+  state: StateRef | null;
+  /** The last `rev` given to a change of this feed's sales (strictly increasing). */
+  rev: number;
+  /** Holds reported so far (the next held version gets `holds + 1`). */
+  holds: number;
+  /** The version held back: its hold number and sha256. */
+  held: { seq: number; sha: string } | null;
+}
+
+export const NO_SNAPSHOT: SnapshotProgress = {
+  version: 0,
+  versionSha: null,
+  state: null,
+  rev: 0,
+  holds: 0,
+  held: null,
+};
+
 /**
  * Where a feed was published up to, committed in the same Kafka transaction as the messages it covers,
  * so that after a crash the topic and the checkpoint always agree.
@@ -11,30 +47,61 @@ export interface FeedCheckpoint {
   prefixSha256: string;
   /** sha256 of the last rewritten snapshot already reported, so a restart does not report it again. */
   reportedRewrite?: string | undefined;
+  /** Set once the feed is read as versions (a URL, `--snapshot`, or a re-exported file). */
+  snapshot?: SnapshotProgress | undefined;
+  /** The last `rev` given to a sale of an id-column feed read by tailing. */
+  rev?: number | undefined;
 }
 
 /** The checkpoint as the offset-commit metadata string (kept well under the broker's 4096-byte limit). */
 export function encodeCheckpoint(checkpoint: FeedCheckpoint): string {
-  const { cursor } = checkpoint;
+  const { cursor, snapshot } = checkpoint;
   return JSON.stringify({
-    v: 1,
+    v: snapshot || checkpoint.rev ? 2 : 1,
     g: cursor.generation,
     o: cursor.offset,
     l: cursor.line,
     open: cursor.openLine,
     sha: checkpoint.prefixSha256,
     rw: checkpoint.reportedRewrite ?? null,
+    ...(checkpoint.rev ? { n: checkpoint.rev } : {}),
+    ...(snapshot
+      ? {
+          s: {
+            v: snapshot.version,
+            vs: snapshot.versionSha,
+            st: snapshot.state,
+            n: snapshot.rev,
+            h: snapshot.holds,
+            hd: snapshot.held,
+          },
+        }
+      : {}),
   });
 }
 
+const sha = z.string().regex(/^[0-9a-f]{64}$/);
 const checkpointSchema = z.object({
-  v: z.literal(1),
+  v: z.union([z.literal(1), z.literal(2)]),
   g: z.number().int().min(0),
   o: z.number().int().min(0),
   l: z.number().int().min(0),
   open: z.boolean(),
-  sha: z.string().regex(/^[0-9a-f]{64}$/),
+  sha,
   rw: z.string().nullable(),
+  n: z.number().int().min(0).optional(),
+  s: z
+    .object({
+      v: z.number().int().min(0),
+      vs: sha.nullable(),
+      st: z
+        .object({ sha, offset: z.string().regex(/^\d+$/), chunks: z.number().int().min(1) })
+        .nullable(),
+      n: z.number().int().min(0),
+      h: z.number().int().min(0),
+      hd: z.object({ seq: z.number().int().min(1), sha }).nullable(),
+    })
+    .optional(),
 });
 
 /**
@@ -63,5 +130,14 @@ export function decodeCheckpoint(metadata: string | null | undefined): FeedCheck
     cursor: { generation: raw.g, offset: raw.o, line: raw.l, openLine: raw.open },
     prefixSha256: raw.sha,
     reportedRewrite: raw.rw ?? undefined,
+    rev: raw.n,
+    snapshot: raw.s && {
+      version: raw.s.v,
+      versionSha: raw.s.vs,
+      state: raw.s.st,
+      rev: raw.s.n,
+      holds: raw.s.h,
+      held: raw.s.hd,
+    },
   };
 }

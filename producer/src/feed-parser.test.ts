@@ -125,7 +125,6 @@ describe('FeedParser on bad rows', () => {
     ['27 mai,REF001,5,1\n', /unparsable date/],
     ['2023-02-30,REF001,5,1\n', /no such date/],
     ['2023-05-27,REF001,0,1\n', /quantity is zero/],
-    ['2023-05-27,REF001,-3,1\n', /negative quantity/],
     ['2023-05-27,REF001,2.5,1\n', /fractional quantity/],
     ['2023-05-27,REF001,999999,1\n', /absurd quantity/],
     ['2023-05-27,REF001,cinq,1\n', /unparsable quantity/],

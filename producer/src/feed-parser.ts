@@ -6,6 +6,7 @@ import type { IdPatterns } from './id-patterns.ts';
 import { parseRow, type ParsedRow } from './parse-row.ts';
 import { readHeader, type FeedHeader, type RefusedHeader } from './read-header.ts';
 import { recordDeadLetter } from './record-dead-letter.ts';
+import { DEFAULT_SALE_RULES, type SaleRules } from './sale-rules.ts';
 import { RecordSplitter, type RawRecord } from './record-splitter.ts';
 import { strictUtf8 } from './utf8.ts';
 
@@ -36,7 +37,12 @@ export class FeedParser {
     private readonly kind: FeedKind,
     private readonly feed: string,
     cursor: FeedCursor,
-    private readonly options: { maxRecordBytes: number; now?: () => Date; ids?: IdPatterns },
+    private readonly options: {
+      maxRecordBytes: number;
+      now?: () => Date;
+      ids?: IdPatterns;
+      rules?: SaleRules;
+    },
   ) {
     this.state = { ...cursor };
     this.splitter = new RecordSplitter(cursor.offset, cursor.line, options.maxRecordBytes);
@@ -136,7 +142,11 @@ export class FeedParser {
   }
 
   private readHeader(record: RawRecord): void {
-    this.header = readHeader(record, this.kind, this.options.maxRecordBytes);
+    const rules = this.options.rules ?? DEFAULT_SALE_RULES;
+    this.header = readHeader(record, this.kind, this.options.maxRecordBytes, {
+      sale_id: rules.saleIdColumn,
+      status: rules.statusColumn,
+    });
     if (!('error' in this.header)) this.splitter.delimiter = this.header.delimiter.charCodeAt(0);
   }
 
@@ -193,6 +203,7 @@ export class FeedParser {
       this.header.width,
       { feed: this.feed, generation: this.state.generation, line: record.line },
       this.options.ids,
+      this.options.rules,
     );
     if (!parsed.ok) return dead(parsed.reason);
     return { type: 'row', row: parsed.row, line: record.line, end: record.end };

@@ -18,6 +18,12 @@ const COLUMNS: Record<FeedKind, Record<string, { aliases: string[]; required: bo
     },
     quantity: { aliases: ['quantite', 'qte', 'quantity', 'qty'], required: true },
     store_id: { aliases: ['id magasin', 'magasin', 'store id', 'store'], required: true },
+    // Optional: the sale's own id (then it is the sale's identity), and its status (cancelled or not).
+    sale_id: {
+      aliases: ['id vente', 'id de vente', 'numero de vente', 'no vente', 'sale id', 'transaction id'],
+      required: false,
+    },
+    status: { aliases: ['statut', 'status', 'etat', 'state'], required: false },
   },
   products: {
     name: { aliases: ['nom', 'nom produit', 'name', 'product name'], required: true },
@@ -78,12 +84,16 @@ export function describeFields(fields: string[]): string {
 export function matchHeader(
   kind: FeedKind,
   fields: string[],
+  /** More header names of a column (SALE_ID_COLUMN, SALE_STATUS_COLUMN), matched like the others. */
+  extraAliases: Record<string, string | undefined> = {},
 ): { ok: true; columns: ColumnMap; width: number } | { ok: false; reason: string } {
   const normalized = fields.map(normalizeHeaderName);
   const columns: ColumnMap = {};
   const missing: string[] = [];
   for (const [column, spec] of Object.entries(COLUMNS[kind])) {
-    const index = normalized.findIndex((name) => spec.aliases.includes(name));
+    const extra = extraAliases[column];
+    const aliases = extra ? [normalizeHeaderName(extra), ...spec.aliases] : spec.aliases;
+    const index = normalized.findIndex((name) => aliases.includes(name));
     if (index >= 0) columns[column] = index;
     else if (spec.required) missing.push(column);
   }

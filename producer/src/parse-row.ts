@@ -1,6 +1,7 @@
 import type { ProductMessage, SaleMessage, StoreMessage } from '@sales-pipeline/platform';
 import type { ColumnMap, FeedKind } from './header.ts';
 import { DEFAULT_ID_PATTERNS, describePattern, type IdPatterns } from './id-patterns.ts';
+import { DEFAULT_SALE_RULES, isCancelledStatus, type SaleRules } from './sale-rules.ts';
 import {
   isFormulaLike,
   parseIdentifier,
@@ -20,13 +21,26 @@ export interface RowOrigin {
 }
 
 export type ParsedRow =
-  | { kind: 'sales'; key: string; value: SaleMessage }
+  | {
+      kind: 'sales';
+      key: string;
+      value: SaleMessage;
+      /** The feed's own id of the sale (an id column): the sale's identity, whatever line it is on. */
+      ownId?: string;
+      /** The status column marks the sale cancelled. */
+      cancelled?: boolean;
+    }
   | { kind: 'products'; key: string; value: ProductMessage }
   | { kind: 'stores'; key: string; value: StoreMessage };
 
 /** The sale id of a line: the same line of the same feed generation always gets the same id. */
 export function saleId(origin: RowOrigin): string {
   return `${origin.feed}/${origin.generation}/${origin.line}`;
+}
+
+/** The sale id of a feed's own sale id (an id column): the same in every version and on any line. */
+export function ownSaleId(feed: string, ownId: string): string {
+  return `${feed}/id/${ownId}`;
 }
 
 /** An identifier that is also of the configured format (`what` is `product` or `store`). */
@@ -65,6 +79,7 @@ export function parseRow(
   width: number,
   origin: RowOrigin,
   ids: IdPatterns = DEFAULT_ID_PATTERNS,
+  rules: SaleRules = DEFAULT_SALE_RULES,
 ): { ok: true; row: ParsedRow } | { ok: false; reason: string } {
   if (fields.length !== width)
     return { ok: false, reason: `expected ${width} fields, found ${fields.length}` };
@@ -80,11 +95,17 @@ export function parseRow(
     const parsed = all({
       sold_on: parseSaleDate(field('date')),
       product_id: parseId(field('product_id'), 'product', ids),
-      quantity: parseQuantity(field('quantity')),
+      quantity: parseQuantity(field('quantity'), rules.quantityMax),
       store_id: parseId(field('store_id'), 'store', ids),
+      own_id:
+        columns.sale_id === undefined
+          ? ({ ok: true, value: undefined } as Parsed<string | undefined>)
+          : parseIdentifier(field('sale_id'), 'sale id'),
     });
     if (!parsed.ok) return parsed;
-    const id = saleId(origin);
+    const { own_id: ownId, ...values } = parsed.values;
+    const id = ownId === undefined ? saleId(origin) : ownSaleId(origin.feed, ownId);
+    const cancelled = columns.status !== undefined && isCancelledStatus(field('status'), rules);
     return {
       ok: true,
       row: {
@@ -95,8 +116,10 @@ export function parseRow(
           feed: origin.feed,
           generation: origin.generation,
           line: origin.line,
-          ...parsed.values,
+          ...values,
         },
+        ...(ownId === undefined ? {} : { ownId }),
+        ...(cancelled ? { cancelled } : {}),
       },
     };
   }

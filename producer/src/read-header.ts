@@ -25,6 +25,7 @@ export function readHeader(
   record: RawRecord,
   kind: FeedKind,
   maxRecordBytes: number,
+  extraAliases: Record<string, string | undefined> = {},
 ): FeedHeader | RefusedHeader {
   const found = lossyUtf8(record.bytes.subarray(0, 800))
     .replace(/^\uFEFF/, '')
@@ -41,7 +42,7 @@ export function readHeader(
   if (text === undefined) return { error: 'the header line is not valid UTF-8', found };
   const delimiter = detectDelimiter(text);
   const fields = parseFields(text, delimiter);
-  const match = fields.ok ? matchHeader(kind, fields.fields) : fields;
+  const match = fields.ok ? matchHeader(kind, fields.fields, extraAliases) : fields;
   if (!match.ok) return { error: match.reason, found };
   return { columns: match.columns, width: match.width, delimiter };
 }

@@ -4,7 +4,7 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const bad = (reason: string): Parsed<never> => ({ ok: false, reason });
 
-/** Quantities above this are taken for typing errors (a sale of 10,001 units of one product). */
+/** Quantities above this (either sign) are taken for typing errors: QUANTITY_MAX's default. */
 export const MAX_QUANTITY = 10_000;
 
 function isRealDate(year: number, month: number, day: number): boolean {
@@ -30,17 +30,23 @@ export function parseSaleDate(text: string): Parsed<string> {
   return ok(`${year}-${pad(month)}-${pad(day)}`);
 }
 
-/** A whole number of units, 1 to {@link MAX_QUANTITY}. `"5.0"` is 5; `"2.5"`, `"0"`, `"-3"` are refused. */
-export function parseQuantity(text: string): Parsed<number> {
+/**
+ * A whole number of units, 1 to `max` (QUANTITY_MAX), or -1 to -`max`: a negative quantity is a return.
+ * `"5.0"` is 5, `"-2"` a return of 2; `"2.5"`, `"0"` and `"20000"` are refused.
+ */
+export function parseQuantity(text: string, max = MAX_QUANTITY): Parsed<number> {
   const value = text.trim();
-  if (/^-\s*\d/.test(value)) return bad(`negative quantity ${value}`);
-  const match = /^\+?(\d{1,9})(?:[.,](\d+))?$/.exec(value);
+  const match = /^([+-]?)\s*(\d{1,9})(?:[.,](\d+))?$/.exec(value);
   if (!match) return bad(`unparsable quantity ${JSON.stringify(value.slice(0, 40))}`);
-  if (match[2] && /[1-9]/.test(match[2])) return bad(`fractional quantity ${value}`);
-  const quantity = Number(match[1]);
-  if (quantity === 0) return bad('quantity is zero');
-  if (quantity > MAX_QUANTITY) return bad(`absurd quantity ${quantity} (more than ${MAX_QUANTITY})`);
-  return ok(quantity);
+  if (match[3] && /[1-9]/.test(match[3])) return bad(`fractional quantity ${value}`);
+  const units = Number(match[2]);
+  if (units === 0) return bad('quantity is zero');
+  if (units > max) {
+    return bad(
+      `absurd quantity ${match[1] === '-' ? '-' : ''}${units} (more than ${max} either way, QUANTITY_MAX)`,
+    );
+  }
+  return ok(match[1] === '-' ? -units : units);
 }
 
 /**
