@@ -12,6 +12,7 @@ import { upCommands } from './commands/up.ts';
 import { downCommand } from './commands/down.ts';
 import { statusCommand } from './commands/status.ts';
 import { dashboardCommand } from './commands/dashboard.ts';
+import { feedCommand } from './commands/feed.ts';
 import { exitCodesHelp } from './options.ts';
 
 /** Builds the `sales-pipeline` command tree. */
@@ -29,7 +30,8 @@ export function buildProgram(): Command {
     .addCommand(reconcileCommand())
     .addCommand(notifyCommand())
     .addCommand(simulateCommand())
-    .addCommand(dlqCommand());
+    .addCommand(dlqCommand())
+    .addCommand(feedCommand());
   for (const command of upCommands())
     program.addCommand(command, command.name() === 'supervise' ? { hidden: true } : {});
   program.addCommand(downCommand()).addCommand(statusCommand()).addCommand(dashboardCommand());

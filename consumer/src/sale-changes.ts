@@ -152,7 +152,11 @@ export async function applySaleChanges(
       : ((
           await client.query({
             ...CANCEL,
-            values: [cancels.map((c) => c.sale_id), cancels.map((c) => c.rev), cancels.map((c) => c.version ?? null)],
+            values: [
+              cancels.map((c) => c.sale_id),
+              cancels.map((c) => c.rev),
+              cancels.map((c) => c.version ?? null),
+            ],
           })
         ).rowCount ?? 0);
   return { upserted, cancelled, versions: recorded.rowCount ?? 0 };
@@ -175,9 +179,9 @@ export async function applyFeedNotices(
       continue;
     }
     const result = await client.query(
-      `INSERT INTO feed_holds (feed, version_sha, reason, cancels, live_sales, held_at)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (feed) DO UPDATE SET version_sha = EXCLUDED.version_sha, reason = EXCLUDED.reason,
+      `INSERT INTO feed_holds (feed, seq, version_sha, reason, cancels, live_sales, held_at)
+       VALUES ($1, $7, $2, $3, $4, $5, $6)
+       ON CONFLICT (feed) DO UPDATE SET seq = EXCLUDED.seq, version_sha = EXCLUDED.version_sha, reason = EXCLUDED.reason,
          cancels = EXCLUDED.cancels, live_sales = EXCLUDED.live_sales, held_at = EXCLUDED.held_at,
          accepted_at = NULL
        WHERE feed_holds.version_sha <> EXCLUDED.version_sha`,
@@ -188,6 +192,7 @@ export async function applyFeedNotices(
         notice.cancels,
         notice.live_sales,
         notice.detected_at,
+        notice.seq,
       ],
     );
     applied += result.rowCount ?? 0;

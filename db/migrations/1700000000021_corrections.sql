@@ -58,13 +58,14 @@ ALTER TABLE analytics.by_store_day ADD COLUMN returns bigint NOT NULL DEFAULT 0,
 -- is applied. `sales-pipeline feed accept <feed>` lets the producer apply it.
 CREATE TABLE feed_holds (
   feed          text PRIMARY KEY,
+  -- the producer's number of the hold: `feed accept` hands it back to the producer
+  seq           bigint NOT NULL,
   version_sha   text NOT NULL,
   reason        text NOT NULL,
   cancels       bigint NOT NULL,
   live_sales    bigint NOT NULL,
   held_at       timestamptz NOT NULL DEFAULT now(),
-  accepted_at   timestamptz,
-  notified_at   timestamptz
+  accepted_at   timestamptz
 );
 
 -- Down Migration

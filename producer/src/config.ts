@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { DEFAULT_PRODUCT_ID_PATTERN, DEFAULT_STORE_ID_PATTERN, wholeIdPattern } from './id-patterns.ts';
+import { normalizeHeaderName } from './header.ts';
+import { DEFAULT_CANCELLED_VALUES } from './sale-rules.ts';
+import { MAX_QUANTITY } from './validate-values.ts';
 import {
   parseConfig,
   pipelineTopicsEnvShape,
@@ -74,6 +77,30 @@ const schema = workerSchema({
    */
   PRODUCT_ID_PATTERN: idPatternSchema(DEFAULT_PRODUCT_ID_PATTERN),
   STORE_ID_PATTERN: idPatternSchema(DEFAULT_STORE_ID_PATTERN),
+  /** QUANTITY_MAX: a quantity beyond it either way (a sale or a return) is rejected as a typing error. Default 10000. */
+  QUANTITY_MAX: z.coerce.number().int().min(1).max(1_000_000).default(MAX_QUANTITY),
+  /** SALE_ID_COLUMN: the header of the sales feed's own sale-id column, when it has one under another name. */
+  SALE_ID_COLUMN: z.string().min(1).optional(),
+  /** SALE_STATUS_COLUMN: the header of the column that marks a sale cancelled, under another name. */
+  SALE_STATUS_COLUMN: z.string().min(1).optional(),
+  /** SALE_CANCELLED_VALUES: comma-separated status values that cancel a sale. Default `annulée,cancelled` and variants. */
+  SALE_CANCELLED_VALUES: z
+    .string()
+    .default(DEFAULT_CANCELLED_VALUES.join(','))
+    .transform((text) => text.split(',').map(normalizeHeaderName).filter(Boolean)),
+  /**
+   * SALES_FEED_MODE: `append` (a file is tailed: new lines are new sales; a re-export replacing the file
+   * is compared with what was published) or `snapshot` (each change of the file is a complete new version
+   * of the data). URLs are always snapshots. Default append.
+   */
+  SALES_FEED_MODE: z.enum(['append', 'snapshot']).default('append'),
+  /**
+   * SNAPSHOT_MAX_CANCEL: a snapshot version that would cancel more than this share of the feed's live
+   * sales (0 to 1) is held until `sales-pipeline feed accept <feed>`. Default 0.05.
+   */
+  SNAPSHOT_MAX_CANCEL: z.coerce.number().min(0).max(1).default(0.05),
+  /** FEED_STATE_TOPIC: compacted topic keeping the published lines of snapshot feeds. Default sales.feed-state. */
+  FEED_STATE_TOPIC: z.string().min(1).default('sales.feed-state'),
 });
 
 export type ProducerConfig = z.infer<typeof schema>;

@@ -94,9 +94,7 @@ const checkpointSchema = z.object({
     .object({
       v: z.number().int().min(0),
       vs: sha.nullable(),
-      st: z
-        .object({ sha, offset: z.string().regex(/^\d+$/), chunks: z.number().int().min(1) })
-        .nullable(),
+      st: z.object({ sha, offset: z.string().regex(/^\d+$/), chunks: z.number().int().min(1) }).nullable(),
       n: z.number().int().min(0),
       h: z.number().int().min(0),
       hd: z.object({ seq: z.number().int().min(1), sha }).nullable(),

@@ -1,6 +1,8 @@
+import type { Message } from 'kafkajs';
 import type { Logger } from '@sales-pipeline/platform';
 import { sha256 } from './content-hash.ts';
-import type { FeedCheckpoint } from './feed-checkpoint.ts';
+import type { FeedCheckpoint, StateRef } from './feed-checkpoint.ts';
+import type { StateLine } from './plan-version.ts';
 import { feedMessages, rewriteMessage, type FeedTopics } from './feed-messages.ts';
 import type { FeedCursor } from './feed-cursor.ts';
 import type { FeedOutput } from './feed-parser.ts';
@@ -11,7 +13,15 @@ import type { TopicMessages } from './kafka-publisher.ts';
 /** What the runner needs of a publisher (the Kafka one, or a fake in unit tests). */
 export interface Publisher {
   loadCheckpoint(): Promise<FeedCheckpoint | undefined>;
-  publish(messages: TopicMessages, checkpoint: FeedCheckpoint): Promise<void>;
+  /** A snapshot feed's published lines, as its checkpoint names them. */
+  loadState(ref: StateRef): Promise<StateLine[]>;
+  /** The hold number `feed accept` accepted for this feed, if any. */
+  acceptedHold(): Promise<number | undefined>;
+  publish(
+    messages: TopicMessages,
+    checkpoint: FeedCheckpoint,
+    state?: { topic: string; messages: Message[] },
+  ): Promise<void>;
 }
 
 /**
@@ -30,15 +40,32 @@ export class FeedCommitter {
     private readonly logger: Logger,
     /** sha256 of the last rewritten snapshot already reported, so a restart does not report it again. */
     private reportedRewrite: string | undefined,
+    /** The last `rev` given to a sale with its own id (id-column feeds read by tailing). */
+    private rev = 0,
   ) {}
+
+  /** The last `rev` given to a sale of an id-column feed. */
+  get lastRev(): number {
+    return this.rev;
+  }
 
   /** Commits the outputs and the checkpoint after them in one transaction (nothing when nothing moved). */
   async commit(outputs: FeedOutput[], seenAt: number): Promise<void> {
     const prefixSha256 = this.position.prefixSha256();
+    const rev = this.rev;
+    const byOwnId = this.position.parser.hasOwnIds;
+    const messages = feedMessages(
+      outputs,
+      seenAt,
+      this.topics,
+      this.position.cursor.generation,
+      byOwnId ? () => ++this.rev : undefined,
+    );
     const checkpoint: FeedCheckpoint = {
       cursor: this.position.cursor,
       prefixSha256,
       reportedRewrite: this.reportedRewrite,
+      rev: this.rev || undefined,
     };
     const last = this.lastPublished;
     const moved =
@@ -48,8 +75,12 @@ export class FeedCommitter {
       last.openLine !== checkpoint.cursor.openLine;
     if (outputs.length === 0 && !moved) return;
     this.tally.read(outputs);
-    const messages = feedMessages(outputs, seenAt, this.topics, checkpoint.cursor.generation);
-    await this.publisher.publish(messages, checkpoint);
+    try {
+      await this.publisher.publish(messages, checkpoint);
+    } catch (error) {
+      this.rev = rev;
+      throw error;
+    }
     this.lastPublished = checkpoint.cursor;
     this.tally.published(messages);
   }

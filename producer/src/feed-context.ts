@@ -7,6 +7,7 @@ import { FeedPosition } from './feed-position.ts';
 import { FeedTally } from './feed-tally.ts';
 import type { FeedKind } from './header.ts';
 import type { IdPatterns } from './id-patterns.ts';
+import type { SaleRules } from './sale-rules.ts';
 import { idle } from './idle.ts';
 import type { ProducerMetrics } from './producer-metrics.ts';
 import type { Progress } from './progress.ts';
@@ -31,6 +32,17 @@ export interface FeedRunnerOptions {
   rotationSettleMs: number;
   /** Formats of product and store ids; an id of another format is a rejected row. */
   ids: IdPatterns;
+  /** The quantity bound and the optional sale-id and status columns. */
+  rules: SaleRules;
+  /**
+   * Read a file as a snapshot (`--snapshot`): each change of it is a new version of the whole data,
+   * compared with the published one. URLs are always snapshots.
+   */
+  snapshot: boolean;
+  /** The compacted topic that keeps the published lines of snapshot feeds. */
+  stateTopic: string;
+  /** SNAPSHOT_MAX_CANCEL: a version that would cancel more than this share of the live sales is held. */
+  maxCancel: number;
 }
 
 /**
@@ -44,15 +56,15 @@ export class FeedContext {
 
   constructor(
     readonly options: FeedRunnerOptions,
-    publisher: Publisher,
-    reportedRewrite: string | undefined,
+    readonly publisher: Publisher,
+    checkpoint: { reportedRewrite?: string | undefined; rev?: number | undefined } | undefined,
     readonly logger: Logger,
     metrics: ProducerMetrics,
     progress: Progress,
     readonly stop: AbortSignal,
   ) {
-    const { kind, feed, topics, maxLineBytes, ids } = options;
-    this.position = new FeedPosition(kind, feed, { maxRecordBytes: maxLineBytes, ids });
+    const { kind, feed, topics, maxLineBytes, ids, rules } = options;
+    this.position = new FeedPosition(kind, feed, { maxRecordBytes: maxLineBytes, ids, rules });
     this.tally = new FeedTally(feed, topics.deadLetter, metrics, progress);
     this.committer = new FeedCommitter(
       feed,
@@ -61,7 +73,8 @@ export class FeedContext {
       this.position,
       this.tally,
       logger,
-      reportedRewrite,
+      checkpoint?.reportedRewrite,
+      checkpoint?.rev,
     );
   }
 
@@ -70,9 +83,8 @@ export class FeedContext {
     return idle(ms, this.stop);
   }
 
-  /** Throws a {@link FeedHeaderError} when the feed's header was refused. */
-  failOnWrongHeader(): void {
-    const problem = this.position.parser.headerProblem;
+  /** Throws a {@link FeedHeaderError} when the feed's header was refused (or `problem` is given). */
+  failOnWrongHeader(problem = this.position.parser.headerProblem): void {
     if (!problem) return;
     const { kind, feed, location } = this.options;
     const error = new FeedHeaderError(

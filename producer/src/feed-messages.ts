@@ -1,6 +1,7 @@
 import type { Message } from 'kafkajs';
-import { LINE_SEEN_AT_HEADER, type DeadLetter } from '@sales-pipeline/platform';
+import { LINE_SEEN_AT_HEADER, type DeadLetter, type SaleCancellation } from '@sales-pipeline/platform';
 import type { FeedOutput } from './feed-parser.ts';
+import type { ParsedRow } from './parse-row.ts';
 import type { TopicMessages } from './kafka-publisher.ts';
 
 /** The topics a feed publishes to: its rows by kind, and the dead letters. */
@@ -21,6 +22,8 @@ export function feedMessages(
   seenAt: number,
   topics: FeedTopics,
   generation: number,
+  /** Gives the next `rev` of the feed: set when its sales have their own ids (an id column). */
+  nextRev?: () => number,
 ): TopicMessages {
   const messages: TopicMessages = new Map();
   const add = (topic: string, message: Message) => {
@@ -36,9 +39,15 @@ export function feedMessages(
         value: JSON.stringify(letter),
       });
     } else if (output.type === 'row') {
-      add(topics[output.row.kind], {
-        key: output.row.key,
-        value: JSON.stringify(output.row.value),
+      const { row } = output;
+      if (row.kind === 'sales' && row.ownId !== undefined && nextRev) {
+        // A sale with its own id: a later line amends it, a line marked cancelled cancels it.
+        add(topics.sales, saleChangeMessage(row, nextRev(), undefined, seenAt, output.line));
+        continue;
+      }
+      add(topics[row.kind], {
+        key: row.key,
+        value: JSON.stringify(row.value),
         headers: { [LINE_SEEN_AT_HEADER]: String(seenAt) },
       });
     }
@@ -67,4 +76,41 @@ export function rewriteMessage(
     detected_at: detectedAt.toISOString(),
   };
   return { key: `${feed}/rewrite/${version.slice(0, 16)}`, value: JSON.stringify(letter) };
+}
+
+type SaleRow = Extract<ParsedRow, { kind: 'sales' }>;
+
+/**
+ * The message of a versioned sale: the sale with its `rev` (and feed version) under `saleId` (by default
+ * the row's own), or its cancellation when the row is marked cancelled or `cancel` is set.
+ */
+export function saleChangeMessage(
+  row: SaleRow,
+  rev: number,
+  version: number | undefined,
+  seenAt: number,
+  line: number,
+  saleId: string = row.key,
+): Message {
+  const headers = { [LINE_SEEN_AT_HEADER]: String(seenAt) };
+  if (row.cancelled) {
+    return {
+      key: saleId,
+      value: JSON.stringify(cancellation(saleId, row.value.feed, rev, version, line)),
+      headers,
+    };
+  }
+  const value = { ...row.value, sale_id: saleId, line, rev, ...(version === undefined ? {} : { version }) };
+  return { key: saleId, value: JSON.stringify(value), headers };
+}
+
+/** A sale's cancellation (`line`: the line that cancelled it, null when its line disappeared). */
+export function cancellation(
+  saleId: string,
+  feed: string,
+  rev: number,
+  version: number | undefined,
+  line: number | null,
+): SaleCancellation {
+  return { op: 'cancel', sale_id: saleId, feed, rev, ...(version === undefined ? {} : { version }), line };
 }

@@ -58,6 +58,13 @@ export class FeedParser {
     return this.splitter.heldBytes + this.heldTerminator.length;
   }
 
+  /** The feed's header has a sale-id column: its sales are identified by it, and can be amended. */
+  get hasOwnIds(): boolean {
+    return (
+      this.header !== undefined && !('error' in this.header) && this.header.columns.sale_id !== undefined
+    );
+  }
+
   /**
    * Why the feed's header was refused, with the header line as found (cut at 200 characters); undefined
    * while no header was read or when it is valid. Such a feed can never yield a row: every line after it

@@ -4,6 +4,7 @@ import type { FeedCursor } from './feed-cursor.ts';
 import { FeedParser, type FeedOutput } from './feed-parser.ts';
 import type { FeedKind } from './header.ts';
 import type { IdPatterns } from './id-patterns.ts';
+import type { SaleRules } from './sale-rules.ts';
 
 /**
  * What has been read of a feed's current generation: the parser (and its cursor), the running hash of
@@ -17,7 +18,7 @@ export class FeedPosition {
   constructor(
     private readonly kind: FeedKind,
     private readonly feed: string,
-    private readonly parserOptions: { maxRecordBytes: number; ids: IdPatterns },
+    private readonly parserOptions: { maxRecordBytes: number; ids: IdPatterns; rules?: SaleRules },
   ) {}
 
   /**
@@ -28,6 +29,16 @@ export class FeedPosition {
     this.current = new FeedParser(this.kind, this.feed, cursor, this.parserOptions);
     this.hash = new PrefixHash(cursor.offset, prefix);
     this.tail = prefix ? lastBytes(Buffer.alloc(0), prefix) : Buffer.alloc(0);
+  }
+
+  /** A parser of a whole version of the feed (a snapshot), from its first byte, in generation `generation`. */
+  versionParser(generation: number): FeedParser {
+    return new FeedParser(
+      this.kind,
+      this.feed,
+      { generation, offset: 0, line: 1, openLine: false },
+      this.parserOptions,
+    );
   }
 
   get parser(): FeedParser {

@@ -28,15 +28,7 @@ export class FeedRunner {
   async run(): Promise<FeedCounts> {
     const checkpoint = await this.publisher.loadCheckpoint();
     const { options, publisher, logger, metrics, progress, stop } = this;
-    const feed = new FeedContext(
-      options,
-      publisher,
-      checkpoint?.reportedRewrite,
-      logger,
-      metrics,
-      progress,
-      stop,
-    );
+    const feed = new FeedContext(options, publisher, checkpoint, logger, metrics, progress, stop);
     const { location } = options;
     if (location.type === 'file') await followFile(feed, location.path, checkpoint);
     else await pollUrl(feed, location.url, checkpoint);

@@ -5,7 +5,16 @@ import type { FeedCounts, Progress } from './progress.ts';
 
 /** What one feed has read and published so far: its counts, its metrics and its progress line. */
 export class FeedTally {
-  readonly counts: FeedCounts = { rows: 0, deadLetters: 0, headers: 0, rewrites: 0 };
+  readonly counts: FeedCounts = {
+    rows: 0,
+    deadLetters: 0,
+    headers: 0,
+    rewrites: 0,
+    versions: 0,
+    newSales: 0,
+    amendments: 0,
+    cancellations: 0,
+  };
 
   constructor(
     private readonly feed: string,
@@ -39,6 +48,17 @@ export class FeedTally {
       this.metrics.messagesPublished.inc({ feed, topic }, list.length);
       if (topic === this.deadLetterTopic) this.metrics.deadLettered.inc({ feed }, list.length);
     }
+  }
+
+  /** A snapshot version applied: what it changed. */
+  versionApplied(counts: { newSales: number; amendments: number; cancellations: number }): void {
+    this.counts.versions++;
+    this.counts.newSales += counts.newSales;
+    this.counts.amendments += counts.amendments;
+    this.counts.cancellations += counts.cancellations;
+    this.metrics.versionChanges.inc({ feed: this.feed, change: 'new_sale' }, counts.newSales);
+    this.metrics.versionChanges.inc({ feed: this.feed, change: 'amendment' }, counts.amendments);
+    this.metrics.versionChanges.inc({ feed: this.feed, change: 'cancellation' }, counts.cancellations);
   }
 
   /** A source found to have rewritten rows it had served (counted before it is reported). */

@@ -6,6 +6,7 @@ import type { FeedContext } from './feed-context.ts';
 import { START_CURSOR } from './feed-cursor.ts';
 import { FileChangeSignal } from './file-change-signal.ts';
 import { FileSource } from './file-source.ts';
+import { SnapshotFeed } from './snapshot-feed.ts';
 
 /**
  * Publishes a feed file: from its checkpoint when the file still starts with what was published, and,
@@ -25,19 +26,79 @@ export async function followFile(
       await changes.next(feed.options.filePollMs, feed.stop);
       if (feed.stop.aborted) return;
     }
-    await readFile(feed, source, checkpoint, changes);
+    if (feed.options.snapshot || checkpoint?.snapshot) {
+      let snapshot = SnapshotFeed.resume(feed, checkpoint);
+      if (checkpoint && !checkpoint.snapshot && checkpoint.cursor.offset > 0) {
+        // Tailed until now: what was published is version 1, if the file still starts with it.
+        const published = await source.read(0, checkpoint.cursor.offset);
+        if (holdsPublished(published, checkpoint.cursor.offset, checkpoint.prefixSha256))
+          snapshot = SnapshotFeed.fromPublished(feed, checkpoint, published);
+      }
+      await followSnapshot(feed, source, snapshot, changes, undefined);
+      return;
+    }
+    const reexport = await readFile(feed, source, checkpoint, changes);
+    if (reexport) await followSnapshot(feed, source, reexport.snapshot, changes, reexport.body);
   } finally {
     changes?.close();
   }
 }
 
+/**
+ * Follows a file read as versions: each time it changes (and has been quiet for ROTATION_SETTLE_MS, so
+ * that a file being written is not read half-way), the whole file is the feed's next version. `first`,
+ * when given, is the version to apply first (the re-export that turned a tailed file into versions).
+ */
+async function followSnapshot(
+  feed: FeedContext,
+  source: FileSource,
+  snapshot: SnapshotFeed,
+  changes: FileChangeSignal | undefined,
+  first: Buffer | undefined,
+): Promise<void> {
+  const { options, tally, stop } = feed;
+  let body = first;
+  try {
+    while (!stop.aborted) {
+      if (!body && (await source.open())) body = await source.read(0, await source.size());
+      if (body) {
+        await snapshot.apply(body, Date.now());
+        tally.position(body.length, body.length);
+      }
+      body = undefined;
+      if (!options.follow || !changes) return;
+      // A held version is looked at again at every poll: it may have been accepted meanwhile.
+      await changes.next(options.filePollMs, stop);
+      if (await settle(feed, source)) return;
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+/** Waits until the file's size has not changed for ROTATION_SETTLE_MS. True when stopping. */
+async function settle(feed: FeedContext, source: FileSource): Promise<boolean> {
+  let before = await source.statPath();
+  for (;;) {
+    if (await feed.idle(feed.options.rotationSettleMs)) return true;
+    const now = await source.statPath();
+    if (now?.size === before?.size && now?.ino === before?.ino) return false;
+    before = now;
+  }
+}
+
+/**
+ * Tails the file. Returns when done or stopped, or, when the file was replaced by a re-export of the data
+ * published (it shares rows with it), with the feed as versions and the re-export, its next version.
+ */
 async function readFile(
   feed: FeedContext,
   source: FileSource,
   checkpoint: FeedCheckpoint | undefined,
   changes: FileChangeSignal | undefined,
-): Promise<void> {
+): Promise<{ snapshot: SnapshotFeed; body: Buffer } | undefined> {
   const { options, position, committer, stop } = feed;
+  let reexport = false;
   try {
     await resume(feed, source, checkpoint);
     let lastChange = Date.now();
@@ -55,7 +116,12 @@ async function readFile(
         }
         continue;
       }
-      if (await followReplacement(feed, source)) {
+      const replaced = await followReplacement(feed, source);
+      if (typeof replaced === 'object') {
+        reexport = true;
+        return replaced;
+      }
+      if (replaced) {
         lastChange = Date.now();
         continue;
       }
@@ -80,8 +146,10 @@ async function readFile(
       await report(feed, source);
       if (await waitForChange(feed, changes, lastChange)) return;
     }
+    return undefined;
   } finally {
-    await source.close();
+    // A re-export goes on with the same open file, read as versions.
+    if (!reexport) await source.close();
   }
 }
 
@@ -150,22 +218,48 @@ async function replacement(feed: FeedContext, source: FileSource): Promise<Repla
  * file (it starts with everything published: the same feed rewritten) or start a new generation from
  * its first byte. Returns whether the file was replaced.
  */
-async function followReplacement(feed: FeedContext, source: FileSource): Promise<boolean> {
+async function followReplacement(
+  feed: FeedContext,
+  source: FileSource,
+): Promise<boolean | { snapshot: SnapshotFeed; body: Buffer }> {
   const change = await replacement(feed, source);
   if (!change) return false;
   const { position, committer, logger, options } = feed;
 
   await committer.commit(position.parser.flush(), Date.now());
+  const cursor = position.cursor;
+  const publishedSha = position.prefixSha256();
+  // What was published of this generation, from the old file while it is still open: a file replaced by
+  // a rename still holds it (one truncated or rewritten in place does not).
+  const published = await source.read(0, cursor.offset);
+  const readable = holdsPublished(published, cursor.offset, publishedSha);
   await sleep(options.rotationSettleMs);
   await source.open();
-  const cursor = position.cursor;
   const prefix = await source.read(0, cursor.offset);
-  if (holdsPublished(prefix, cursor.offset, position.prefixSha256())) {
+  if (holdsPublished(prefix, cursor.offset, publishedSha)) {
     logger.info(
       { feed: options.feed, offset: cursor.offset },
       'feed file replaced by a copy that extends it: continuing',
     );
     return true;
+  }
+  if (readable && options.kind === 'sales' && cursor.offset > 0) {
+    // A re-export (the same data saved again, corrected): compared with what was published, never
+    // counted again. Only a file that holds none of the published rows is a rotation, a new generation.
+    const snapshot = SnapshotFeed.fromPublished(
+      feed,
+      { cursor, prefixSha256: publishedSha, rev: committer.lastRev },
+      published,
+    );
+    const body = await source.read(0, await source.size());
+    const shared = snapshot.sharedRows(body);
+    if (shared > 0) {
+      logger.info(
+        { feed: options.feed, sharedRows: shared },
+        'feed file replaced by a re-export of the published data: applying it as a new version (corrections, cancellations, new sales), and reading the file as versions from now on',
+      );
+      return { snapshot, body };
+    }
   }
   logger.info(
     {

@@ -2,3 +2,4 @@ export { produce, type ProduceOptions, type FeedResult } from './produce.ts';
 export { PRODUCER_LINGER_DEFAULT_MS, loadProducerConfig, type ProducerConfig } from './config.ts';
 export { readReferenceFile } from './reference-file.ts';
 export { SaleSimulator, rhythm, seededRandom } from './sale-simulator.ts';
+export { acceptGroup } from './kafka-publisher.ts';

@@ -89,7 +89,7 @@ describe('decodeCheckpoint', () => {
     expect(() => decodeCheckpoint('{"v":1,"g":0,"o":-5,"l":0,"open":false,"sha":"x","rw":null}')).toThrow(
       /not one this producer wrote \(o: .*; sha: /,
     );
-    expect(() => decodeCheckpoint('{"v":2}')).toThrow(/v: /);
+    expect(() => decodeCheckpoint('{"v":3}')).toThrow(/v: /);
     expect(() => decodeCheckpoint('not json')).toThrow(/checkpoint is not JSON/);
   });
 });

@@ -1,7 +1,12 @@
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { retry } from '@sales-pipeline/platform';
-import { decodeCheckpoint, encodeCheckpoint, type FeedCheckpoint } from './feed-checkpoint.ts';
+import { decodeCheckpoint, encodeCheckpoint, type FeedCheckpoint, type StateRef } from './feed-checkpoint.ts';
+import type { StateLine } from './plan-version.ts';
+import { loadState } from './snapshot-state-store.ts';
 import { KeyPartitioner } from './key-partitioner.ts';
+
+/** The consumer group whose committed offset on the feed-state topic is the hold `feed accept` accepted. */
+export const acceptGroup = (feed: string) => `sales-pipeline.producer.${feed}.accept`;
 
 /** Messages to publish in one transaction, by topic. */
 export type TopicMessages = Map<string, Message[]>;
@@ -78,10 +83,11 @@ export class FeedPublisher {
   readonly checkpointGroup: string;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly admin: Admin,
     private readonly feed: string,
     private readonly checkpointTopic: string,
+    private readonly stateTopic: string,
   ) {
     this.checkpointGroup = `sales-pipeline.producer.${feed}`;
     this.producer = kafka.producer({
@@ -110,10 +116,48 @@ export class FeedPublisher {
     return decodeCheckpoint(partition?.metadata);
   }
 
-  /** Publishes `messages` and moves the checkpoint, all or nothing. */
-  async publish(messages: TopicMessages, checkpoint: FeedCheckpoint): Promise<void> {
+  loadState(ref: StateRef): Promise<StateLine[]> {
+    return loadState(this.kafka, this.stateTopic, this.feed, ref);
+  }
+
+  /**
+   * The hold `sales-pipeline feed accept` accepted: the offset it committed for the group
+   * {@link acceptGroup} on the feed-state topic (nobody consumes with that group: it is a mailbox).
+   */
+  async acceptedHold(): Promise<number | undefined> {
+    const [topic] = await this.admin.fetchOffsets({
+      groupId: acceptGroup(this.feed),
+      topics: [this.stateTopic],
+    });
+    const offset = Number(topic?.partitions.find((p) => p.partition === 0)?.offset ?? '-1');
+    return offset > 0 ? offset : undefined;
+  }
+
+  /**
+   * Publishes `messages` and moves the checkpoint, all or nothing. With `state` (a snapshot feed's
+   * published lines), its chunks go first, and the checkpoint records the offset of the first one.
+   */
+  async publish(
+    messages: TopicMessages,
+    checkpoint: FeedCheckpoint,
+    state?: { topic: string; messages: Message[] },
+  ): Promise<void> {
     const transaction = await this.producer.transaction();
     try {
+      if (state) {
+        let first: string | undefined;
+        for (const batch of splitIntoSends(state.messages)) {
+          const sent = await transaction.send({ topic: state.topic, messages: batch, acks: -1 });
+          first ??= sent.find((r) => r.partition === 0)?.baseOffset;
+        }
+        const snapshot = checkpoint.snapshot;
+        if (first === undefined || !snapshot?.state)
+          throw new Error(`the broker gave no offset for the state of feed ${this.feed}`);
+        checkpoint = {
+          ...checkpoint,
+          snapshot: { ...snapshot, state: { ...snapshot.state, offset: first } },
+        };
+      }
       for (const [topic, all] of messages) {
         for (const batch of splitIntoSends(all)) {
           await transaction.send({ topic, messages: batch, acks: -1 });

@@ -22,6 +22,8 @@ export interface ProduceOptions {
   follow: boolean;
   /** Identity of the sales feed (part of every sale id). Default: the file name without extension. */
   salesFeedId?: string | undefined;
+  /** Read a sales file as a snapshot: each change is a new version of the whole data (default: SALES_FEED_MODE). */
+  snapshot?: boolean | undefined;
   /** Where to draw progress (a TTY), if anywhere. */
   tty?: NodeJS.WriteStream | undefined;
 }
@@ -58,12 +60,15 @@ export async function produce(
     const publishers: FeedPublisher[] = [];
     try {
       await admin.connect();
-      await ensureTopics(admin, pipelineTopicSpecs(topics, config.SALES_TOPIC_PARTITIONS));
+      await ensureTopics(admin, [
+        ...pipelineTopicSpecs(topics, config.SALES_TOPIC_PARTITIONS),
+        { topic: config.FEED_STATE_TOPIC, partitions: 1, compacted: true },
+      ]);
       const port = await serveMetrics({ rate: { metric: 'producer_lines_read_total' } });
       if (port !== undefined) log.info({ port }, 'metrics served on /metrics');
       return await runTogether(feeds, stop, async ({ kind, location }, stopFeed) => {
         const feed = kind === 'sales' && options.salesFeedId ? options.salesFeedId : defaultFeedId(location);
-        const publisher = new FeedPublisher(kafka, admin, feed, topics[kind]);
+        const publisher = new FeedPublisher(kafka, admin, feed, topics[kind], config.FEED_STATE_TOPIC);
         publishers.push(publisher);
         await publisher.connect();
         const runner = new FeedRunner(
@@ -81,6 +86,15 @@ export async function produce(
             lastLineIdleMs: config.LAST_LINE_IDLE_MS,
             rotationSettleMs: config.ROTATION_SETTLE_MS,
             ids: { product: config.PRODUCT_ID_PATTERN, store: config.STORE_ID_PATTERN },
+            rules: {
+              quantityMax: config.QUANTITY_MAX,
+              saleIdColumn: config.SALE_ID_COLUMN,
+              statusColumn: config.SALE_STATUS_COLUMN,
+              cancelledValues: config.SALE_CANCELLED_VALUES,
+            },
+            snapshot: kind === 'sales' && (options.snapshot ?? config.SALES_FEED_MODE === 'snapshot'),
+            stateTopic: config.FEED_STATE_TOPIC,
+            maxCancel: config.SNAPSHOT_MAX_CANCEL,
           },
           publisher,
           log.child({ feed }),

@@ -27,6 +27,11 @@ export class ProducerMetrics extends metricSet({
     help: 'Times a source was found to have rewritten rows already published',
     labelNames: ['feed'],
   }),
+  versionChanges: counter({
+    name: 'producer_version_changes_total',
+    help: 'What the snapshot versions applied changed: new sales, amendments, cancellations',
+    labelNames: ['feed', 'change'],
+  }),
   transactions: counter({
     name: 'producer_transactions_total',
     help: 'Kafka transactions committed',

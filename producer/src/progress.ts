@@ -7,6 +7,11 @@ export interface FeedCounts {
   headers: number;
   /** Rewritten source versions reported (URL feeds): dead letters that are not input lines. */
   rewrites: number;
+  /** Snapshot versions applied, and what they changed. */
+  versions: number;
+  newSales: number;
+  amendments: number;
+  cancellations: number;
 }
 
 /**

@@ -1,47 +1,51 @@
-import { holdsPublished, sha256 } from './content-hash.ts';
+import { holdsPublished } from './content-hash.ts';
 import type { FeedCheckpoint } from './feed-checkpoint.ts';
 import type { FeedContext } from './feed-context.ts';
-import { START_CURSOR } from './feed-cursor.ts';
+import { SnapshotFeed } from './snapshot-feed.ts';
 import { UrlSource } from './url-source.ts';
 
 /**
- * Publishes a feed served at a URL: each changed snapshot that extends what was published sends its new
- * rows; a snapshot that changed rows already published is reported, nothing re-sent. With `follow`, polls
- * every `urlPollMs` (a failed poll is tried again); without it, publishes one snapshot.
+ * Publishes a feed served at a URL. Every answer is a complete snapshot: each changed one is a new
+ * version of the data, compared with the published one ({@link SnapshotFeed}): new lines anywhere are new
+ * sales, changed lines amendments, missing lines cancellations. With `follow`, polls every `urlPollMs` (a
+ * failed poll is tried again; a held version is looked at again, in case it was accepted); without it,
+ * publishes one snapshot.
  */
 export async function pollUrl(feed: FeedContext, url: string, checkpoint: FeedCheckpoint | undefined) {
-  const { options, position, committer, tally, logger, stop } = feed;
+  const { options, committer, tally, logger, stop } = feed;
   const source = new UrlSource(url);
-  let cursor = checkpoint?.cursor ?? START_CURSOR;
-  let prefixSha = checkpoint?.prefixSha256 ?? sha256(Buffer.alloc(0));
-  position.reset(cursor);
+  let snapshot =
+    !checkpoint || checkpoint.snapshot || checkpoint.cursor.offset === 0
+      ? SnapshotFeed.resume(feed, checkpoint)
+      : undefined;
+  let held: Buffer | undefined;
   while (!stop.aborted) {
-    let poll;
+    let body: Buffer | undefined;
     try {
-      poll = await source.poll();
+      const poll = await source.poll();
+      body = poll.changed ? poll.body : held;
     } catch (error) {
       if (!options.follow) throw error;
       logger.warn({ feed: options.feed, err: error }, 'polling the feed URL failed; trying again');
       if (await feed.idle(options.urlPollMs)) return;
       continue;
     }
-    if (poll.changed) {
-      const { body } = poll;
-      const prefix = body.subarray(0, cursor.offset);
-      if (!holdsPublished(prefix, cursor.offset, prefixSha)) {
-        await committer.reportRewrite(body, { cursor, prefixSha256: prefixSha });
-      } else {
-        // A snapshot is complete: its last line counts even without a line ending.
-        position.reset(cursor, prefix);
-        if (cursor.offset > 0) position.parser.useHeaderFrom(body);
-        const seenAt = Date.now();
-        const outputs = [...position.read(body.subarray(cursor.offset)), ...position.parser.flush()];
-        await committer.commit(outputs, seenAt);
-        cursor = position.cursor;
-        prefixSha = position.prefixSha256();
+    if (body) {
+      if (!snapshot && checkpoint) {
+        // Published by a producer that appended what each answer added: that is version 1, as long as
+        // the answer still starts with it.
+        const prefix = body.subarray(0, checkpoint.cursor.offset);
+        if (holdsPublished(prefix, checkpoint.cursor.offset, checkpoint.prefixSha256)) {
+          snapshot = SnapshotFeed.fromPublished(feed, checkpoint, prefix);
+        } else {
+          await committer.reportRewrite(body, checkpoint);
+        }
       }
-      tally.position(cursor.offset, body.length);
-      feed.failOnWrongHeader();
+      if (snapshot) {
+        const outcome = await snapshot.apply(body, Date.now());
+        held = outcome === 'held' ? body : undefined;
+      }
+      tally.position(body.length, body.length);
     }
     if (!options.follow) return;
     if (await feed.idle(options.urlPollMs)) return;

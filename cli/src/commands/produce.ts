@@ -11,6 +11,10 @@ export function produceCommand(): Command {
     .option('--stores <file|url>', 'the stores reference file (CSV)')
     .option('--follow', 'keep following the feeds (like tail -F); without it, publish what is there and exit')
     .option('--feed-id <id>', 'identity of the sales feed, part of every sale id (default: the file name)')
+    .option(
+      '--snapshot',
+      'read the sales file as a snapshot: each change is a complete new version (corrections, cancellations, inserts anywhere); default: SALES_FEED_MODE',
+    )
     .action(
       async (options: {
         sales?: string;
@@ -18,6 +22,7 @@ export function produceCommand(): Command {
         stores?: string;
         follow?: boolean;
         feedId?: string;
+        snapshot?: boolean;
       }) => {
         const [{ runWorker }, { loadProducerConfig, produce }, { envWithStackDefaults }] = await Promise.all([
           import('@sales-pipeline/platform'),
@@ -30,6 +35,7 @@ export function produceCommand(): Command {
           stores: options.stores,
           follow: options.follow ?? false,
           salesFeedId: options.feedId,
+          snapshot: options.snapshot,
           tty: process.stderr.isTTY ? process.stderr : undefined,
         };
         await runWorker(
@@ -41,6 +47,9 @@ export function produceCommand(): Command {
               process.stdout.write(
                 `${r.feed} (${r.kind}): ${r.rows} published, ${r.deadLetters} dead-lettered, ${r.headers} header line(s) — ${lines} lines this run` +
                   (r.rewrites ? `, ${r.rewrites} source rewrite(s) reported` : '') +
+                  (r.versions
+                    ? `; ${r.versions} version(s): ${r.newSales} new sale(s), ${r.amendments} amendment(s), ${r.cancellations} cancellation(s)`
+                    : '') +
                   '\n',
               );
             }

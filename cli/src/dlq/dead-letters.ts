@@ -68,7 +68,19 @@ export async function queryDeadLetters(client: Pool, limit: number) {
     `SELECT (SELECT count(*) FROM rejected_rows) AS rejected,
             (SELECT count(*) FROM sales WHERE status = 'pending') AS pending`,
   );
+  const corrections = await client.query<{ feed: string; amendments: string; cancellations: string }>(
+    `SELECT feed, count(*) FILTER (WHERE op = 'amendment') AS amendments,
+            count(*) FILTER (WHERE op = 'cancellation') AS cancellations
+       FROM sale_versions WHERE op <> 'sale' GROUP BY feed ORDER BY feed LIMIT $1`,
+    [limit],
+  );
   return {
+    /** Amendments and cancellations applied, per feed (snapshot and id-column feeds). */
+    corrections: corrections.rows.map((c) => ({
+      feed: c.feed,
+      amendments: Number(c.amendments),
+      cancellations: Number(c.cancellations),
+    })),
     totals: {
       rejectedRows: Number(totals.rows[0]?.rejected ?? 0),
       pendingSales: Number(totals.rows[0]?.pending ?? 0),
@@ -112,6 +124,8 @@ export async function listDeadLetters(limit: number, json: boolean): Promise<voi
     out.push(`  #${r.id} ${r.stage} ${where}: ${r.reason}${replayed}`);
     if (r.raw) out.push(`      ${JSON.stringify(r.raw.slice(0, 120))}`);
   }
+  for (const c of list.corrections)
+    out.push(`feed ${c.feed}: ${c.amendments} amendment(s), ${c.cancellations} cancellation(s) applied`);
   if (list.pending.length > 0) out.push('pending sales (waiting for a reference):');
   for (const p of list.pending)
     out.push(`  ${p.sales} sales of product ${p.productId} at store ${p.storeId}: missing ${p.missing}`);
