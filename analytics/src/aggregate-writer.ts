@@ -1,7 +1,14 @@
-import type { PoolClient } from '@sales-pipeline/platform';
+import { fromCents, toCents, type PoolClient } from '@sales-pipeline/platform';
 import type { Contribution } from './decode-change.ts';
-import { fromCents, toCents } from './decode-change.ts';
-import type { Delta, Deltas, Dimension, Fact, StoreDim } from './compute-deltas.ts';
+import {
+  isZeroDelta,
+  zeroDelta,
+  type Delta,
+  type Deltas,
+  type Dimension,
+  type Fact,
+  type StoreDim,
+} from './compute-deltas.ts';
 
 /** Orders sale batches (shared) against store moves (exclusive), as the consumer does for references. */
 const STORE_DIM_LOCK = 0x414e4c59; // 'ANLY'
@@ -100,16 +107,29 @@ export async function saveStoreDim(
   );
 }
 
-/** A store's current totals (what moves with it when its city or region changes). */
+/** A store's current totals, returns included (what moves with it when its city or region changes). */
 export async function storeTotals(client: PoolClient, storeId: string): Promise<Delta> {
-  const { rows } = await client.query<{ units: string; revenue: string; sales: string }>(
-    'SELECT units, revenue, sales FROM analytics.by_store WHERE store_id = $1 FOR UPDATE',
+  const { rows } = await client.query<{
+    units: string;
+    revenue: string;
+    sales: string;
+    returns: string;
+    returns_revenue: string;
+  }>(
+    `SELECT units, revenue::text, sales, returns, returns_revenue::text
+       FROM analytics.by_store WHERE store_id = $1 FOR UPDATE`,
     [storeId],
   );
   const row = rows[0];
   return row
-    ? { units: BigInt(row.units), cents: toCents(row.revenue), sales: BigInt(row.sales) }
-    : { units: 0n, cents: 0n, sales: 0n };
+    ? {
+        units: BigInt(row.units),
+        cents: toCents(row.revenue),
+        sales: BigInt(row.sales),
+        returns: BigInt(row.returns),
+        returnsCents: toCents(row.returns_revenue),
+      }
+    : zeroDelta();
 }
 
 /**
@@ -138,35 +158,56 @@ const TABLES: Array<{
   },
 ];
 
+/** The amount columns of every aggregate table, in parameter order, with their types. */
+const AMOUNTS: Array<[string, string]> = [
+  ['units', 'bigint'],
+  ['revenue', 'numeric'],
+  ['sales', 'bigint'],
+  ['returns', 'bigint'],
+  ['returns_revenue', 'numeric'],
+];
+
+/** A delta's values in the order of {@link AMOUNTS}, as the text PostgreSQL reads. */
+const amountValues = (d: Delta): string[] => [
+  d.units.toString(),
+  fromCents(d.cents),
+  d.sales.toString(),
+  d.returns.toString(),
+  fromCents(d.returnsCents),
+];
+
 /**
  * One statement for every aggregate a batch moves: the total (only when it changes) and one upsert per
- * dimension table from arrays (an empty array upserts nothing), as data-modifying CTEs. Parameters: $1-$3
- * the total's units, revenue and sales, $4 `line_seen_at`, then per table its key arrays and its units,
- * revenue and sales arrays. A batch's aggregates cost one round trip instead of seven.
+ * dimension table from arrays (an empty array upserts nothing), as data-modifying CTEs. Parameters: $1-$5
+ * the total's units, revenue, sales, returns and returns revenue, $6 `line_seen_at`, then per table its
+ * key arrays and one array per amount column. A batch's aggregates cost one round trip instead of seven.
  */
 const ADD_DELTAS = (() => {
-  let next = 5;
+  const seen = `$${AMOUNTS.length + 1}::timestamptz`;
+  let next = AMOUNTS.length + 2;
+  const amountNames = AMOUNTS.map(([name]) => name);
   const parts = TABLES.map(({ dimension, table, columns, watched }) => {
     const keys = columns.map(([, type]) => `$${next++}::${type}[]`);
-    const amounts = [`$${next++}::bigint[]`, `$${next++}::numeric[]`, `$${next++}::bigint[]`];
+    const amounts = AMOUNTS.map(([, type]) => `$${next++}::${type}[]`);
     const names = columns.map(([name]) => name).join(', ');
     const short = table.split('.')[1] as string;
     const add = (column: string) => `${column} = ${short}.${column} + EXCLUDED.${column}`;
     return `d_${dimension} AS (
-      INSERT INTO ${table} (${names}, units, revenue, sales${watched ? ', line_seen_at' : ''})
-      SELECT *${watched ? ', $4::timestamptz' : ''} FROM unnest(${[...keys, ...amounts].join(', ')})
-      ON CONFLICT (${names}) DO UPDATE SET ${['units', 'revenue', 'sales'].map(add).join(', ')}${
+      INSERT INTO ${table} (${names}, ${amountNames.join(', ')}${watched ? ', line_seen_at' : ''})
+      SELECT *${watched ? `, ${seen}` : ''} FROM unnest(${[...keys, ...amounts].join(', ')})
+      ON CONFLICT (${names}) DO UPDATE SET ${amountNames.map(add).join(', ')}${
         watched ? ', line_seen_at = EXCLUDED.line_seen_at' : ''
       }
       RETURNING 1)`;
   });
+  const total = AMOUNTS.map(([name, type], i) => ({ name, param: `$${i + 1}::${type}` }));
   return {
     name: 'analytics-add-deltas',
     text: `WITH total AS (
       UPDATE analytics.revenue_total
-         SET units = units + $1::bigint, revenue = revenue + $2::numeric, sales = sales + $3::bigint,
-             line_seen_at = $4::timestamptz
-       WHERE id = 1 AND ($1::bigint <> 0 OR $2::numeric <> 0 OR $3::bigint <> 0)
+         SET ${total.map(({ name, param }) => `${name} = ${name} + ${param}`).join(', ')},
+             line_seen_at = ${seen}
+       WHERE id = 1 AND (${total.map(({ param }) => `${param} <> 0`).join(' OR ')})
       RETURNING 1),
     ${parts.join(',\n    ')}
     SELECT 1`,
@@ -180,24 +221,19 @@ const ADD_DELTAS = (() => {
  */
 export async function applyDeltas(client: PoolClient, deltas: Deltas, lineSeenAt?: number): Promise<void> {
   const seen = lineSeenAt === undefined ? null : new Date(lineSeenAt).toISOString();
-  const t = deltas.total;
-  const values: unknown[] = [t.units.toString(), fromCents(t.cents), t.sales.toString(), seen];
-  let moved = t.units !== 0n || t.cents !== 0n || t.sales !== 0n;
+  const values: unknown[] = [...amountValues(deltas.total), seen];
+  let moved = !isZeroDelta(deltas.total);
   for (const { dimension, columns } of TABLES) {
     const entries = [...deltas.by[dimension].entries()]
-      .filter(([, d]) => d.units !== 0n || d.cents !== 0n || d.sales !== 0n)
+      .filter(([, d]) => !isZeroDelta(d))
       .sort(([a], [b]) => (a < b ? -1 : 1));
     if (entries.length > 0) moved = true;
     // A store × day key is "store|day": one array per key column.
     const keys = columns.map((_, i) =>
       entries.map(([k]) => (columns.length === 1 ? k : (k.split('|')[i] as string))),
     );
-    values.push(
-      ...keys,
-      entries.map(([, d]) => d.units.toString()),
-      entries.map(([, d]) => fromCents(d.cents)),
-      entries.map(([, d]) => d.sales.toString()),
-    );
+    const amounts = entries.map(([, d]) => amountValues(d));
+    values.push(...keys, ...AMOUNTS.map((_, i) => amounts.map((a) => a[i])));
   }
   if (moved) await client.query({ ...ADD_DELTAS, values });
 }

@@ -1,11 +1,30 @@
 import { UNKNOWN_REGION } from '@sales-pipeline/platform';
 import { NOTHING, type Contribution, type SaleChange } from './decode-change.ts';
 
-/** A sum to add to one aggregate row. */
+/**
+ * A sum to add to one aggregate row. `units` and `cents` are net (returns count negative); `sales` counts
+ * sale lines and `returns` return lines (negative units); `returnsCents` is what the returns took back,
+ * positive (gross revenue = cents + returnsCents).
+ */
 export interface Delta {
   units: bigint;
   cents: bigint;
   sales: bigint;
+  returns: bigint;
+  returnsCents: bigint;
+}
+
+export const zeroDelta = (): Delta => ({ units: 0n, cents: 0n, sales: 0n, returns: 0n, returnsCents: 0n });
+
+/** Whether a delta moves nothing (its aggregate row is left alone). */
+export const isZeroDelta = (d: Delta): boolean =>
+  d.units === 0n && d.cents === 0n && d.sales === 0n && d.returns === 0n && d.returnsCents === 0n;
+
+/** What a counted line adds: a sale line counts in `sales`, a return line (negative units) in `returns`. */
+export function lineDelta(c: Contribution): Delta {
+  if (c.units >= 0n) return { units: c.units, cents: c.cents, sales: 1n, returns: 0n, returnsCents: 0n };
+  const taken = c.cents < 0n ? -c.cents : c.cents;
+  return { units: c.units, cents: c.cents, sales: 0n, returns: 1n, returnsCents: taken };
 }
 
 export type Dimension = 'product' | 'store' | 'day' | 'city' | 'region' | 'storeDay';
@@ -33,7 +52,7 @@ export const UNKNOWN_STORE: StoreDim = { city: UNKNOWN_REGION, region: UNKNOWN_R
 
 export function emptyDeltas(): Deltas {
   return {
-    total: { units: 0n, cents: 0n, sales: 0n },
+    total: zeroDelta(),
     by: {
       product: new Map(),
       store: new Map(),
@@ -45,28 +64,34 @@ export function emptyDeltas(): Deltas {
   };
 }
 
-function add(map: Map<string, Delta>, key: string, units: bigint, cents: bigint, sales: bigint): void {
-  const delta = map.get(key) ?? { units: 0n, cents: 0n, sales: 0n };
-  delta.units += units;
-  delta.cents += cents;
-  delta.sales += sales;
-  map.set(key, delta);
+/** `target += sign × delta`, field by field. */
+function addTo(target: Delta, delta: Delta, sign: 1n | -1n): void {
+  target.units += sign * delta.units;
+  target.cents += sign * delta.cents;
+  target.sales += sign * delta.sales;
+  target.returns += sign * delta.returns;
+  target.returnsCents += sign * delta.returnsCents;
+}
+
+function add(map: Map<string, Delta>, key: string, delta: Delta, sign: 1n | -1n): void {
+  const sum = map.get(key) ?? zeroDelta();
+  addTo(sum, delta, sign);
+  map.set(key, sum);
 }
 
 function apply(deltas: Deltas, c: Contribution, sign: 1n | -1n, dims: (storeId: string) => StoreDim): void {
   if (!c.counted) return;
-  const units = sign * c.units;
-  const cents = sign * c.cents;
-  deltas.total.units += units;
-  deltas.total.cents += cents;
-  deltas.total.sales += sign;
-  const dim = dims(c.storeId as string);
-  add(deltas.by.product, c.productId as string, units, cents, sign);
-  add(deltas.by.store, c.storeId as string, units, cents, sign);
-  add(deltas.by.day, c.day as string, units, cents, sign);
-  add(deltas.by.city, dim.city, units, cents, sign);
-  add(deltas.by.region, dim.region, units, cents, sign);
-  add(deltas.by.storeDay, storeDayKey(c.storeId as string, c.day as string), units, cents, sign);
+  const delta = lineDelta(c);
+  const storeId = c.storeId as string;
+  const day = c.day as string;
+  const dim = dims(storeId);
+  addTo(deltas.total, delta, sign);
+  add(deltas.by.product, c.productId as string, delta, sign);
+  add(deltas.by.store, storeId, delta, sign);
+  add(deltas.by.day, day, delta, sign);
+  add(deltas.by.city, dim.city, delta, sign);
+  add(deltas.by.region, dim.region, delta, sign);
+  add(deltas.by.storeDay, storeDayKey(storeId, day), delta, sign);
 }
 
 /**
@@ -95,14 +120,17 @@ export function computeSaleDeltas(
   return { deltas, changedFacts, replays };
 }
 
-/** Moves a store's totals from one city/region to another (its store row's totals stay). */
+/**
+ * Moves a store's totals (returns included) from one city/region to another (its store row's totals
+ * stay).
+ */
 export function moveStoreTotals(deltas: Deltas, totals: Delta, from: StoreDim, to: StoreDim): void {
   if (from.city !== to.city) {
-    add(deltas.by.city, from.city, -totals.units, -totals.cents, -totals.sales);
-    add(deltas.by.city, to.city, totals.units, totals.cents, totals.sales);
+    add(deltas.by.city, from.city, totals, -1n);
+    add(deltas.by.city, to.city, totals, 1n);
   }
   if (from.region !== to.region) {
-    add(deltas.by.region, from.region, -totals.units, -totals.cents, -totals.sales);
-    add(deltas.by.region, to.region, totals.units, totals.cents, totals.sales);
+    add(deltas.by.region, from.region, totals, -1n);
+    add(deltas.by.region, to.region, totals, 1n);
   }
 }

@@ -30,3 +30,19 @@ describe('decodeSaleChange line_seen_at', () => {
     expect(decodeSaleChange(event('c', null, row('complete', null)))?.lineSeenAt).toBeUndefined();
   });
 });
+
+describe('decodeSaleChange returns and cancellations', () => {
+  it('counts a complete return with its negative units and cents', () => {
+    const change = decodeSaleChange(
+      event('c', null, { ...row('complete', null), quantity: -3, amount: '-15.00' }),
+    );
+    expect(change?.after).toMatchObject({ units: -3n, cents: -1500n, counted: true });
+  });
+
+  it('counts nothing for a cancelled sale', () => {
+    const change = decodeSaleChange(
+      event('u', row('complete', null), { ...row('cancelled', null), amount: '10.00' }),
+    );
+    expect(change?.after.counted).toBe(false);
+  });
+});

@@ -1,12 +1,16 @@
-import { UNKNOWN_REGION } from '@sales-pipeline/platform';
+import { UNKNOWN_REGION, toCents } from '@sales-pipeline/platform';
 
-/** What one sale adds to the aggregates. `counted` false: it adds nothing (pending, or deleted). */
+/**
+ * What one sale line adds to the aggregates. `counted` false: it adds nothing (pending, cancelled, or
+ * deleted). A return is a line with negative units: its cents are negative too (amount = price × quantity).
+ */
 export interface Contribution {
   productId: string | null;
   storeId: string | null;
   day: string | null;
+  /** Signed: negative for a return. */
   units: bigint;
-  /** Revenue in cents: exact integer arithmetic, never floating point. */
+  /** Revenue in cents, signed (negative for a return): exact integer arithmetic, never floating point. */
   cents: bigint;
   counted: boolean;
 }
@@ -59,27 +63,13 @@ interface Envelope<Row> {
   source: { lsn: number | null; table: string };
 }
 
-/** `"5268.78"` → 526878n. Debezium sends numeric as decimal strings (decimal.handling.mode=string). */
-export function toCents(amount: string): bigint {
-  const match = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(amount.trim());
-  if (!match) throw new Error(`not a money amount: ${amount}`);
-  const cents = BigInt(match[2] as string) * 100n + BigInt((match[3] ?? '').padEnd(2, '0') || '0');
-  return match[1] ? -cents : cents;
-}
-
-/** 526878n → `"5268.78"`. */
-export function fromCents(cents: bigint): string {
-  const negative = cents < 0n;
-  const abs = negative ? -cents : cents;
-  return `${negative ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
-}
-
 /** Debezium's `date` (days since 1970-01-01, or ISO text) → `YYYY-MM-DD`. */
 export function toIsoDay(value: number | string): string {
   if (typeof value === 'string') return value.slice(0, 10);
   return new Date(value * 86_400_000).toISOString().slice(0, 10);
 }
 
+/** Only a complete line counts: a pending or cancelled one adds nothing. */
 function contributionOf(row: SaleRow | null): Contribution {
   if (!row || row.status !== 'complete' || row.amount === null) return NOTHING;
   return {

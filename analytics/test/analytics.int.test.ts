@@ -136,6 +136,34 @@ describe('analytics: aggregates from the change stream', () => {
     expect(deltaOf(before, after).product('REF004')).toBe(3_003);
   });
 
+  it('counts a return, a sale amended into a return and a cancelled sale: net, gross and returns', async () => {
+    const feed = unique('returns');
+    await insertSales(feed, 3); // lines 2, 3, 4: 3, 4 and 1 units at 10.01
+    await caughtUp();
+    const before = await readReport(secrets.readerDatabaseUrl);
+    await query(
+      `INSERT INTO sales (sale_id, sold_on, product_id, store_id, quantity, unit_price, amount, status, feed, line_number)
+       VALUES ($1 || '/0/9', DATE '2024-02-01', 'REF004', '3', -2, 10.01, -20.02, 'complete', $1, 9)`,
+      [feed],
+    );
+    await query(`UPDATE sales SET quantity = -1, amount = -10.01 WHERE sale_id = $1`, [`${feed}/0/2`]); // was 3 units, 30.03
+    await query(`UPDATE sales SET status = 'cancelled' WHERE sale_id = $1`, [`${feed}/0/3`]); // was 4 units, 40.04
+    await eventually(
+      totalOf,
+      (t) => cents(t.revenue) - cents(before.revenue_total.revenue) === -2_002 - 1_001 - 3_003 - 4_004,
+      60_000,
+    );
+    // Recomputed from the sales table: net and gross revenue, sale and return lines all agree.
+    expect(await caughtUp()).toEqual([]);
+    const [b, a] = [before.revenue_total, (await readReport(secrets.readerDatabaseUrl)).revenue_total];
+    expect(a.units - b.units).toBe(-2 - 1 - 3 - 4);
+    expect(a.sales - b.sales).toBe(-2);
+    expect(a.returns - b.returns).toBe(2);
+    expect(cents(a.returns_revenue) - cents(b.returns_revenue)).toBe(2_002 + 1_001);
+    expect(cents(a.gross_revenue) - cents(b.gross_revenue)).toBe(-3_003 - 4_004);
+    expect(cents(a.gross_revenue) - cents(a.returns_revenue)).toBe(cents(a.revenue));
+  });
+
   it('applies nothing twice after a kill -9 in the middle of the stream and a replay', async () => {
     const feed = unique('replay');
     // A sale of REF003 first, so that its by_product row exists: the test holds that row below.

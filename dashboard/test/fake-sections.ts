@@ -1,4 +1,5 @@
 import type {
+  Breakdown,
   DeadLettersSection,
   MilestoneView,
   PipelineSection,
@@ -20,42 +21,68 @@ export const HOSTILE = {
   region: '*bold* _it_ <https://evil.example|click>',
   reason: '<b>bad</b> &amp; <!here>',
   raw: '2024-01-01,<svg onload=alert(1)>,1,1',
+  feed: '<iframe src=javascript:window.__pwned=3>.csv',
 };
+
+/** Rows without returns: their gross revenue is their net revenue. */
+const noReturns = <T extends Breakdown>(rows: T[]) =>
+  rows.map((r) => ({ ...r, returns: 0, grossRevenue: r.revenue, returnsRevenue: '0.00' }));
 
 export function fakeSales(revenue = '5268.78'): SalesSection {
   const now = Date.now();
   const minute = Math.floor(now / 60_000) * 60_000;
   return {
     at: new Date(now).toISOString(),
-    totals: { revenue, units: 120, sales: 29 },
+    totals: { revenue, units: 120, sales: 29, returns: 1, grossRevenue: '5318.78', returnsRevenue: '50.00' },
     perMinute: [
       { minute: minute - 120_000, revenue: '149.97', units: 3, sales: 1 },
       { minute: minute - 60_000, revenue: '319.96', units: 4, sales: 2 },
       { minute, revenue: '99.98', units: 2, sales: 1 },
     ],
-    byDay: [
+    byDay: noReturns([
       { day: '2023-05-27', revenue: '249.95', units: 5, sales: 1 },
       { day: '2023-05-28', revenue: '59.97', units: 3, sales: 1 },
       { day: '2023-05-29', revenue: '1059.80', units: 20, sales: 4 },
-    ],
-    byProduct: [
+    ]),
+    byProduct: noReturns([
       { productId: 'REF004', name: 'Produit D', revenue: '2399.70', units: 30, sales: 10 },
       { productId: 'REF001', name: 'Produit A', revenue: '1999.60', units: 40, sales: 9 },
       { productId: 'REF666', name: HOSTILE.product, revenue: '869.48', units: 50, sales: 10 },
-    ],
-    byRegion: [
+    ]),
+    byRegion: noReturns([
       { region: 'Île-de-France', revenue: '3000.00', units: 60, sales: 15 },
       { region: HOSTILE.region, revenue: '2268.78', units: 60, sales: 14 },
-    ],
-    byCity: [
+    ]),
+    byCity: noReturns([
       { city: 'Paris', region: 'Île-de-France', revenue: '3000.00', units: 60, sales: 15 },
       { city: HOSTILE.city, region: HOSTILE.region, revenue: '2268.78', units: 60, sales: 14 },
-    ],
-    bestStores: [
+    ]),
+    bestStores: noReturns([
       { storeId: '1', city: 'Paris', region: 'Île-de-France', revenue: '3000.00', units: 60, sales: 15 },
       { storeId: '2', city: HOSTILE.city, region: HOSTILE.region, revenue: '2268.78', units: 60, sales: 14 },
-    ],
+    ]),
     quality: { rejectedRows: 1, pendingSales: 2 },
+    corrections: [
+      {
+        saleId: `${HOSTILE.feed}/1/7`,
+        rev: 2,
+        op: 'cancellation',
+        feed: HOSTILE.feed,
+        productId: 'REF004',
+        storeId: '1',
+        quantity: -1,
+        recordedAt: new Date(now).toISOString(),
+      },
+    ],
+    heldFeeds: [
+      {
+        feed: HOSTILE.feed,
+        reason: HOSTILE.reason,
+        cancels: 40,
+        liveSales: 50,
+        heldAt: new Date(now).toISOString(),
+      },
+    ],
   };
 }
 

@@ -56,9 +56,16 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('the dashboard page (fake data)', () =
     expect(await text(page, '[data-testid="milestone"] span')).toBe(
       `📦 ${HOSTILE.product} : 25 unités vendues`,
     );
+    expect(await text(page, '[data-testid="kpi-gross-revenue"]')).toBe('5\u202f318,78 €');
+    expect(await text(page, '[data-testid="kpi-returns-revenue"]')).toBe('50,00 €');
+    expect(await text(page, '[data-testid="kpi-returns"]')).toBe('1');
+    expect(await text(page, '[data-testid="held-feed"]')).toContain(`${HOSTILE.feed} retenu depuis`);
+    expect(await text(page, '[data-testid="held-feed"]')).toContain(`(${HOSTILE.reason})`);
+    expect(await cell(page, 'corrections', `${HOSTILE.feed}/1/7/2`, 3)).toBe(`${HOSTILE.feed}/1/7`);
+    expect(await cell(page, 'corrections', `${HOSTILE.feed}/1/7/2`, 2)).toBe('annulation');
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('script').count()).toBe(1);
-    expect(await page.locator('main img, main svg, main a, main b').count()).toBe(0);
+    expect(await page.locator('main img, main svg, main a, main b, main iframe').count()).toBe(0);
     expect(await page.locator('[data-testid="workers"] tbody tr').count()).toBe(3);
     expect(await page.locator('[data-testid="lag"] tbody tr').count()).toBe(3);
     expect(await page.locator('#chart-minute canvas').count()).toBeGreaterThan(0);
@@ -111,6 +118,10 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('the dashboard page (fake data)', () =
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(await page.text()).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect((await fetch(new URL('/js/shared/format.js', server.url))).status).toBe(200);
+    // The page's money module is the platform's own, which imports nothing a browser could not resolve.
+    const money = await fetch(new URL('/js/shared/money.js', server.url));
+    expect(money.status).toBe(200);
+    expect(await money.text()).toMatch(/export function toCents[^]*export function fromCents/);
     for (const file of ['/js/server/hub.js', '/js/serve.js', '/js/../package.json', '/dist/serve.js'])
       expect((await fetch(new URL(file, server.url))).status, file).toBe(404);
     expect((await fetch(server.url, { method: 'POST' })).status).toBe(405);

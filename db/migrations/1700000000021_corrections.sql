@@ -34,6 +34,8 @@ CREATE TABLE sale_versions (
   PRIMARY KEY (sale_id, rev)
 );
 CREATE INDEX sale_versions_feed_idx ON sale_versions (feed, op);
+-- The dashboard's latest corrections.
+CREATE INDEX sale_versions_corrections_idx ON sale_versions (recorded_at) WHERE op <> 'sale';
 
 -- Aggregates: `revenue` and `units` are net (sales minus returns); `sales` counts sale lines, `returns`
 -- return lines, and `returns_revenue` is what the returns took back (a positive amount): gross revenue is

@@ -75,3 +75,30 @@ describe('default steps grow as a person reads them (1-2-5)', () => {
     ).toEqual(['1000', '2000', '3000']);
   });
 });
+
+describe('net revenue that returns take back below a step', () => {
+  /** The outbox's unique key of a milestone: (rule, subject, step). */
+  const keys = (value: string) =>
+    detectMilestones(value, defaults).milestones.map((m) => `${m.rule}|${m.subject}|${m.step}`);
+
+  it('brings no milestone on the way down, and the same (rule, subject, step) when crossing it again', () => {
+    const first = keys(change('analytics.revenue_total', { revenue: '990.00' }, { revenue: '1010.00' }));
+    const returned = keys(change('analytics.revenue_total', { revenue: '1010.00' }, { revenue: '980.00' }));
+    const again = keys(change('analytics.revenue_total', { revenue: '980.00' }, { revenue: '1005.00' }));
+    expect(first).toEqual(['revenue_total|total|1000']);
+    expect(returned).toEqual([]);
+    // The outbox is unique per (rule, subject, step) and recordMilestones inserts ON CONFLICT DO NOTHING:
+    // the second crossing records nothing, so it is never posted twice.
+    expect(again).toEqual(first);
+  });
+
+  it('does the same for a product whose units a return takes back', () => {
+    const units = (before: number, after: number) =>
+      keys(
+        change('analytics.by_product', { product_id: 'P', units: before }, { product_id: 'P', units: after }),
+      );
+    expect(units(24, 25)).toEqual(['product_units|P|25']);
+    expect(units(25, 23)).toEqual([]);
+    expect(units(23, 26)).toEqual(units(24, 25));
+  });
+});

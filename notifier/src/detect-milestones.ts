@@ -1,6 +1,6 @@
 import type { MilestoneRules } from './milestone-rules.ts';
 import { stepsCrossed } from './milestone-steps.ts';
-import { centsToDecimal, toCents } from './money.ts';
+import { centsOf, centsToDecimal, toCents } from './money.ts';
 
 /** A milestone found in the change stream; unique per rule, subject and step. */
 export interface Milestone {
@@ -52,7 +52,7 @@ export function detectMilestones(
   if (table === 'analytics.revenue_total') {
     const first = BigInt(rules.revenueStepEuros) * 100n;
     return {
-      milestones: stepsCrossed(toCents(before?.revenue), toCents(after.revenue), first, rules.stepSeries).map(
+      milestones: stepsCrossed(centsOf(before?.revenue), centsOf(after.revenue), first, rules.stepSeries).map(
         (cents) => ({
           rule: 'revenue_total',
           subject: 'total',
@@ -83,7 +83,7 @@ export function detectMilestones(
   if (table === 'public.sales') {
     const threshold = toCents(rules.bigSaleEuros);
     const big = (row: Record<string, unknown> | null) =>
-      !!row && row.status === 'complete' && threshold > 0n && toCents(row.amount) >= threshold;
+      !!row && row.status === 'complete' && threshold > 0n && centsOf(row.amount) >= threshold;
     if (!big(after) || big(before)) return { milestones: [] };
     return {
       milestones: [
@@ -106,7 +106,7 @@ export function detectMilestones(
   if (
     table === 'analytics.by_store_day' &&
     rules.storeBestDay &&
-    toCents(after.revenue) > toCents(before?.revenue)
+    centsOf(after.revenue) > centsOf(before?.revenue)
   ) {
     const day =
       typeof after.day === 'number'

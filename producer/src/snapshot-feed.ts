@@ -93,7 +93,7 @@ export class SnapshotFeed {
     const { progress, feed } = this;
     const sha = sha256(body);
     if (sha === progress.versionSha) return 'unchanged';
-    const { lines, outputs, headerProblem } = this.parse(body);
+    const { lines, outputs, headerProblem, ownIds } = this.parse(body);
     if (headerProblem) {
       if (progress.version === 0) {
         // A feed whose first version has a wrong header: every line dead-lettered, then it stops (exit 2).
@@ -116,7 +116,7 @@ export class SnapshotFeed {
       previous,
       lines,
       (line) => (version === 1 ? `${prefix}/${line}` : `${prefix}/v${version}/${line}`),
-      feed.position.parser.hasOwnIds || lines.some((l) => l.output.type === 'row' && isOwnId(l.output)),
+      ownIds,
     );
     const { counts } = plan;
     if (this.exceedsCancelBound(counts)) {
@@ -279,12 +279,14 @@ export class SnapshotFeed {
   private parse(body: Buffer) {
     const parser = this.feed.position.versionParser(this.generation);
     const outputs = [...parser.push(body), ...parser.flush()];
-    return { outputs, lines: versionLines(outputs), headerProblem: parser.headerProblem };
+    return {
+      outputs,
+      lines: versionLines(outputs),
+      headerProblem: parser.headerProblem,
+      ownIds: parser.hasOwnIds,
+    };
   }
 }
-
-const isOwnId = (output: Extract<FeedOutput, { type: 'row' }>) =>
-  output.row.kind === 'sales' && output.row.ownId !== undefined;
 
 const isCancelledRow = (output: Extract<FeedOutput, { type: 'row' }>) =>
   output.row.kind === 'sales' && output.row.cancelled === true;

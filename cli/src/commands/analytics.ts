@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { DriftFigures } from '@sales-pipeline/analytics/reconcile';
 import { workerCommand } from '../worker-command.ts';
 
 /** The reporting role's URL: DATABASE_READER_URL (filled from a running native stack). */
@@ -46,12 +47,12 @@ export function reconcileCommand(): Command {
         );
         return;
       }
-      for (const d of drifts) {
+      const figures = (f: DriftFigures) =>
+        `units ${f.units}, revenue ${f.revenue}, sales ${f.sales}, returns ${f.returns}, returns revenue ${f.returnsRevenue}`;
+      for (const d of drifts)
         process.stdout.write(
-          `${d.aggregate} ${d.key}: expected units ${d.expected.units}, revenue ${d.expected.revenue}, sales ${d.expected.sales}; ` +
-            `found units ${d.actual.units}, revenue ${d.actual.revenue}, sales ${d.actual.sales}\n`,
+          `${d.aggregate} ${d.key}: expected ${figures(d.expected)}; found ${figures(d.actual)}\n`,
         );
-      }
       process.stdout.write(`reconcile: ${drifts.length} difference(s)\n`);
       process.exitCode = 1;
     });

@@ -5,7 +5,6 @@ import {
   createLogger,
   createPool,
   PipelineError,
-  type Env,
 } from '@sales-pipeline/platform';
 import { envWithStackDefaults, loadCliConfig } from '../config.ts';
 
@@ -36,12 +35,9 @@ export class NoHoldError extends PipelineError {
  * while it holds a version; it applies the version only if it is still the one held (a newer version
  * replaces a hold). The hold is marked accepted in the database for `status`.
  */
-export async function acceptHold(
-  feed: string,
-  env: Env = process.env,
-): Promise<{ seq: number; cancels: number }> {
-  const resolved = await envWithStackDefaults(env);
-  const logger = createLogger('feed', loadCliConfig(env).LOG_LEVEL);
+export async function acceptHold(feed: string): Promise<{ seq: number; cancels: number }> {
+  const resolved = await envWithStackDefaults();
+  const logger = createLogger('feed', loadCliConfig().LOG_LEVEL);
   if (!resolved.DATABASE_URL)
     throw new ConfigError(['DATABASE_URL is not set (and no native stack is running to take it from)']);
   if (!resolved.KAFKA_BROKERS)

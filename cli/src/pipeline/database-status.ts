@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Env } from '@sales-pipeline/platform';
 import { CDC_SLOT_NAME } from '@sales-pipeline/stack';
 import { pendingWarning } from '@sales-pipeline/consumer/overdue-pending';
-import type { PipelineStatus } from './status-types.ts';
+import type { HeldFeed, PipelineStatus } from './status-types.ts';
 
 /** An offset a consumer group stored in PostgreSQL with its rows (the table consumer_offsets). */
 export type StoredOffset = {
@@ -16,12 +16,13 @@ export interface DatabaseStatus {
   replicationSlot: PipelineStatus['replicationSlot'];
   totals: PipelineStatus['totals'];
   lastMilestones: PipelineStatus['lastMilestones'];
+  heldFeeds: HeldFeed[];
   stored: StoredOffset[];
 }
 
 /** Nothing read yet: what a status shows of the database when it cannot be read. */
 export function emptyDatabaseStatus(): DatabaseStatus {
-  return { replicationSlot: null, totals: null, lastMilestones: [], stored: [] };
+  return { replicationSlot: null, totals: null, lastMilestones: [], heldFeeds: [], stored: [] };
 }
 
 /** The CDC replication slot and how far it lags, through any client or pool. */
@@ -35,13 +36,20 @@ export async function readSlot(client: Pick<pg.Pool, 'query'>): Promise<Pipeline
   return s ? { name: CDC_SLOT_NAME, active: s.active, lagBytes: Number(s.lag ?? 0) } : null;
 }
 
+type TotalsRow = Record<
+  'sales' | 'pending' | 'rejected' | 'gross' | 'returns' | 'returned' | 'revenue' | 'milestones',
+  string | null
+>;
+
 async function readTotals(client: pg.Client): Promise<PipelineStatus['totals']> {
-  const t = await client.query<Record<'sales' | 'pending' | 'rejected' | 'revenue' | 'milestones', string>>(
+  const t = await client.query<TotalsRow>(
     `SELECT (SELECT count(*) FROM sales) AS sales,
             (SELECT count(*) FROM sales WHERE status = 'pending') AS pending,
             (SELECT count(*) FROM rejected_rows) AS rejected,
-            (SELECT revenue::text FROM analytics.revenue_total WHERE id = 1) AS revenue,
-            (SELECT count(*) FROM milestones) AS milestones`,
+            (a.revenue + a.returns_revenue)::text AS gross, a.returns, a.returns_revenue::text AS returned,
+            a.revenue::text AS revenue,
+            (SELECT count(*) FROM milestones) AS milestones
+       FROM (SELECT 1) one LEFT JOIN analytics.revenue_total a ON a.id = 1`,
   );
   const row = t.rows[0];
   return row
@@ -49,10 +57,34 @@ async function readTotals(client: pg.Client): Promise<PipelineStatus['totals']> 
         sales: Number(row.sales),
         pendingSales: Number(row.pending),
         rejectedRows: Number(row.rejected),
+        grossRevenue: row.gross ?? '0.00',
+        returns: Number(row.returns ?? 0),
+        returnsRevenue: row.returned ?? '0.00',
         revenue: row.revenue ?? '0.00',
         milestones: Number(row.milestones),
       }
     : null;
+}
+
+/** The feeds held back, not accepted yet: a warning of `status`. */
+async function readHeldFeeds(client: pg.Client): Promise<HeldFeed[]> {
+  const { rows } = await client.query<{
+    feed: string;
+    reason: string;
+    cancels: string;
+    live_sales: string;
+    held_at: Date;
+  }>(
+    `SELECT feed, reason, cancels, live_sales, held_at FROM feed_holds
+      WHERE accepted_at IS NULL ORDER BY held_at, feed`,
+  );
+  return rows.map((r) => ({
+    feed: r.feed,
+    reason: r.reason,
+    cancels: Number(r.cancels),
+    live_sales: Number(r.live_sales),
+    held_at: r.held_at.toISOString(),
+  }));
 }
 
 type MilestoneRow = { rule: string; subject: string; step: string; status: string; detected_at: Date };
@@ -71,9 +103,9 @@ async function readLastMilestones(client: pg.Client): Promise<PipelineStatus['la
 }
 
 /**
- * The replication slot, the totals, the last milestones and the stored offsets, in one connection. What
- * cannot be read is left empty and said in `errors`; an overdue pending sale is a warning there too (it
- * does not make the pipeline unhealthy).
+ * The replication slot, the totals, the last milestones, the held feeds and the stored offsets, in one
+ * connection. What cannot be read is left empty and said in `errors`; an overdue pending sale is a warning
+ * there too, as is a held feed (neither makes the pipeline unhealthy).
  */
 export async function readDatabaseStatus(env: Env, errors: string[]): Promise<DatabaseStatus> {
   const result = emptyDatabaseStatus();
@@ -87,6 +119,7 @@ export async function readDatabaseStatus(env: Env, errors: string[]): Promise<Da
     const overdue = await pendingWarning(client, env);
     if (overdue) errors.push(`warning: ${overdue}`);
     result.lastMilestones = await readLastMilestones(client);
+    result.heldFeeds = await readHeldFeeds(client);
     result.stored = (
       await client.query<StoredOffset>(
         'SELECT consumer_group, topic, kafka_partition, next_offset FROM consumer_offsets',

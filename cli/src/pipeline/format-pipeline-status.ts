@@ -42,9 +42,15 @@ export function formatPipelineStatus(status: PipelineStatus, home: string): stri
   if (status.totals) {
     const t = status.totals;
     lines.push(
-      `totals: ${t.sales} sales (${t.pendingSales} pending), ${t.rejectedRows} rejected rows, revenue ${t.revenue} €, ${t.milestones} milestones`,
+      `totals: ${t.sales} sales (${t.pendingSales} pending), ${t.rejectedRows} rejected rows, revenue ${t.revenue} € net ` +
+        `(gross ${t.grossRevenue} €, ${t.returns} returns ${t.returnsRevenue} €), ${t.milestones} milestones`,
     );
   }
+  for (const h of status.heldFeeds)
+    lines.push(
+      `  ! warning: feed ${h.feed} held since ${h.held_at}: its new version would cancel ${h.cancels} of its ` +
+        `${h.live_sales} sales (${h.reason}); apply it with: sales-pipeline feed accept ${h.feed}`,
+    );
   for (const m of status.lastMilestones)
     lines.push(`  milestone ${m.detectedAt}  ${m.rule} ${m.subject} ${m.step}  (${m.status})`);
   if (status.dashboard) lines.push(`dashboard: ${status.dashboard.url}`);

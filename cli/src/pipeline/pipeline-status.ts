@@ -21,7 +21,7 @@ export { reportedRate, waitingFor } from './worker-health.ts';
 /**
  * Everything `status` reports: the stack's components, each worker's health, rate and last error, the
  * connector, the replication slot's lag, the consumer groups' lag (offsets stored in PostgreSQL against
- * the topics' ends), totals and the last milestones. Each worker's rate is the one its /healthz reports;
+ * the topics' ends), totals (gross, returns, net), the last milestones and the held feeds. Each worker's rate is the one its /healthz reports;
  * only a worker that reports none (an older one) has its counter sampled twice, `sampleMs` apart.
  */
 export async function collectStatus(
@@ -32,7 +32,7 @@ export async function collectStatus(
     /**
      * Read only the replication slot, through this pool (the dashboard's, every few seconds), instead of
      * the whole database part through a connection of its own: the totals, the last milestones, the
-     * stored offsets and so the consumer groups' lag are then left empty.
+     * held feeds, the stored offsets and so the consumer groups' lag are then left empty.
      */
     slotThrough?: Pick<pg.Pool, 'query'>;
   },
@@ -56,12 +56,8 @@ export async function collectStatus(
   );
   const health = await readWorkerHealth(records);
   const sampled = await sampleUnreportedRates(records, health, options.sampleMs);
-  const [stack, connector, { replicationSlot, totals, lastMilestones }, consumerLag] = await Promise.all([
-    stackRead,
-    connectorRead,
-    databaseRead,
-    lagRead,
-  ]);
+  const [stack, connector, { replicationSlot, totals, lastMilestones, heldFeeds }, consumerLag] =
+    await Promise.all([stackRead, connectorRead, databaseRead, lagRead]);
 
   const workers = records.map((r) =>
     workerStatus(r, health.get(r.name), sampled.get(r.name), lastLoggedError(readTail(r.logFile))),
@@ -87,6 +83,7 @@ export async function collectStatus(
     consumerLag,
     totals,
     lastMilestones,
+    heldFeeds,
     dashboard: ((d) => (d ? { url: d.url, pid: d.pid } : null))(readDashboardRecord(config.home)),
     errors,
   };

@@ -86,7 +86,7 @@ describe('waitingFor', () => {
 });
 
 describe('formatPipelineStatus', () => {
-  it('shows a failed worker with its last error, and never a password', () => {
+  it('shows a failed worker with its last error, net and gross revenue, a held feed, and never a password', () => {
     const status: PipelineStatus = {
       healthy: false,
       checkedAt: '2026-11-22T00:00:00.000Z',
@@ -128,8 +128,26 @@ describe('formatPipelineStatus', () => {
       connector: null,
       replicationSlot: { name: 'sales_pipeline_cdc', active: true, lagBytes: 512 },
       consumerLag: [{ group: 'sales-pipeline.consumer', topic: 'sales', lag: 3 }],
-      totals: { sales: 10, pendingSales: 1, rejectedRows: 2, revenue: '12.50', milestones: 0 },
+      totals: {
+        sales: 10,
+        pendingSales: 1,
+        rejectedRows: 2,
+        grossRevenue: '17.50',
+        returns: 1,
+        returnsRevenue: '5.00',
+        revenue: '12.50',
+        milestones: 0,
+      },
       lastMilestones: [],
+      heldFeeds: [
+        {
+          feed: 'ventes.csv',
+          reason: 'would cancel more than SNAPSHOT_MAX_CANCEL',
+          cancels: 40,
+          live_sales: 50,
+          held_at: '2026-11-22T00:00:00.000Z',
+        },
+      ],
       errors: [],
     };
     const text = formatPipelineStatus(status, '/h');
@@ -141,7 +159,12 @@ describe('formatPipelineStatus', () => {
     expect(text).toContain('last error 2026-11-22T00:00:00.000Z: SLACK_CHANNEL is required');
     expect(text).toContain('sales_pipeline_cdc: active, 512 bytes behind');
     expect(text).toContain('sales-pipeline.consumer  sales  3');
-    expect(text).toContain('10 sales (1 pending), 2 rejected rows, revenue 12.50 €');
+    expect(text).toContain(
+      '10 sales (1 pending), 2 rejected rows, revenue 12.50 € net (gross 17.50 €, 1 returns 5.00 €)',
+    );
+    expect(text).toContain(
+      '! warning: feed ventes.csv held since 2026-11-22T00:00:00.000Z: its new version would cancel 40 of its 50 sales',
+    );
   });
 });
 

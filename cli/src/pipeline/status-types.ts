@@ -15,6 +15,15 @@ export interface WorkerStatus extends DashboardWorker {
   waitingFor?: string[];
 }
 
+/** A snapshot version of a feed held back: it would cancel `cancels` of the feed's `live_sales` sales. */
+export interface HeldFeed {
+  feed: string;
+  reason: string;
+  cancels: number;
+  live_sales: number;
+  held_at: string;
+}
+
 /** The shape of `sales-pipeline status --json` (documented in the README); the dashboard reads part of it. */
 export interface PipelineStatus extends StatusLike {
   checkedAt: string;
@@ -24,12 +33,21 @@ export interface PipelineStatus extends StatusLike {
   workers: WorkerStatus[];
   consumerLag: Array<{ group: string; topic: string; lag: number }>;
   totals: {
+    /** Rows of the sales table, whatever their status (returns and cancelled lines included). */
     sales: number;
     pendingSales: number;
     rejectedRows: number;
+    /** What the sales made (exact decimal string): `revenue + returnsRevenue`. */
+    grossRevenue: string;
+    /** Return lines counted, and what they took back (positive). */
+    returns: number;
+    returnsRevenue: string;
+    /** Net revenue: sales minus returns. */
     revenue: string;
     milestones: number;
   } | null;
+  /** Feeds whose new version the producer holds back (`sales-pipeline feed accept <feed>` applies it). */
+  heldFeeds: HeldFeed[];
   lastMilestones: Array<{ rule: string; subject: string; step: string; status: string; detectedAt: string }>;
   /** The web dashboard serving this pipeline (`up` starts it; `sales-pipeline dashboard` too), if one runs. */
   dashboard?: { url: string; pid: number } | null;

@@ -2,6 +2,7 @@
 import type { Locale } from '../shared/format.ts';
 import type { DashboardSections } from '../shared/types.ts';
 import { createCharts } from './charts.ts';
+import { createCorrectionsPanel } from './corrections-panel.ts';
 import { createDeadLetterPanels } from './dead-letter-panels.ts';
 import { byId, setText } from './dom.ts';
 import { label, type LabelKey } from './i18n.ts';
@@ -14,8 +15,8 @@ import { renderStatus } from './status.ts';
  * The dashboard page: plain ES modules, no build step but tsc. It listens to the server's event stream
  * (/events) and redraws the section that changed; EventSource reconnects by itself after the server or
  * the network went away. Every string from the data goes through textContent (see dom.ts). Each panel
- * is built and drawn by its own module: sales-panels, charts, milestones-panel, pipeline-panels,
- * dead-letter-panels, status.
+ * is built and drawn by its own module: sales-panels, corrections-panel, charts, milestones-panel,
+ * pipeline-panels, dead-letter-panels, status.
  */
 
 const params = new URLSearchParams(location.search);
@@ -33,6 +34,7 @@ const dateTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString(sta
 
 // In page order: each appends its panels to its place in index.html.
 const sales = createSalesPanels();
+const corrections = createCorrectionsPanel(dateTime);
 const charts = createCharts();
 const pipeline = createPipelinePanels(time);
 const deadLetters = createDeadLetterPanels(dateTime);
@@ -50,6 +52,7 @@ function renderSales(): void {
   const s = sections.sales;
   if (!s) return;
   sales.render(s, state.locale);
+  corrections.render(s, state.locale);
   setText('updated', `${label('updated', state.locale)} ${time(s.at)}`);
   drawMinuteChart();
   charts.drawDay(s, state.locale);

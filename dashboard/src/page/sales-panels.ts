@@ -1,26 +1,30 @@
 /// <reference lib="dom" />
 import { formatCount, formatMoney, type Locale } from '../shared/format.ts';
-import type { Breakdown, SalesSection } from '../shared/types.ts';
+import type { Figures, SalesSection } from '../shared/types.ts';
 import { byId, h, setText, SortableTable, tablePanel, type Column } from './dom.ts';
 import type { LabelKey } from './i18n.ts';
 
 /**
- * The sales section's figures: the five key numbers and the four breakdowns (by product, region, city,
- * best stores), each a sortable table sharing the same units / sales / revenue columns.
+ * The sales section's figures: the key numbers (gross sales, returns, net revenue, counts) and the four
+ * breakdowns (by product, region, city, best stores), each a sortable table sharing the same units /
+ * sales / net revenue / returns columns.
  */
 
 /** The key numbers, in page order: label, the id suffix of its `kpi-…` element, and its text. */
 const KPIS: ReadonlyArray<readonly [LabelKey, string, (s: SalesSection, l: Locale) => string]> = [
+  ['grossRevenue', 'gross-revenue', (s, l) => formatMoney(s.totals.grossRevenue, l)],
+  ['returnsRevenue', 'returns-revenue', (s, l) => formatMoney(s.totals.returnsRevenue, l)],
   ['revenue', 'revenue', (s, l) => formatMoney(s.totals.revenue, l)],
   ['units', 'units', (s, l) => formatCount(s.totals.units, l)],
   ['salesCount', 'sales', (s, l) => formatCount(s.totals.sales, l)],
+  ['returnsCount', 'returns', (s, l) => formatCount(s.totals.returns, l)],
   ['pending', 'pending', (s, l) => formatCount(s.quality.pendingSales, l)],
   ['rejected', 'rejected', (s, l) => formatCount(s.quality.rejectedRows, l)],
 ];
 
 type TextKey = 'productId' | 'storeId' | 'name' | 'region' | 'city';
-/** A row of any breakdown: the counts and the revenue, and the text fields it has. */
-type BreakdownRow = Breakdown & Partial<Record<TextKey, string | null>>;
+/** A row of any breakdown: the counts and the amounts, and the text fields it has. */
+type BreakdownRow = Figures & Partial<Record<TextKey, string | null>>;
 
 /** The header of each text column. */
 const TEXT_LABELS: Record<TextKey, LabelKey> = {
@@ -51,7 +55,10 @@ const BREAKDOWNS: ReadonlyArray<{
 const count = (key: 'units' | 'sales') => (row: BreakdownRow, locale: Locale) =>
   formatCount(row[key], locale);
 
-/** The columns every breakdown ends with; sorted by revenue, largest first, until a header is clicked. */
+/**
+ * The columns every breakdown ends with: units, sales, net revenue (with its bar), then what the returns
+ * took back. Sorted by net revenue, largest first, until a header is clicked.
+ */
 function breakdownTable({
   field,
   name,
@@ -75,6 +82,12 @@ function breakdownTable({
         kind: 'money',
         text: (r, l) => formatMoney(r.revenue, l),
         bar: true,
+      },
+      {
+        key: 'returnsRevenue',
+        label: 'returnsRevenue',
+        kind: 'money',
+        text: (r, l) => formatMoney(r.returnsRevenue, l),
       },
     ],
     (row) => String(row[leading[0]]),

@@ -63,7 +63,7 @@ function asset(file: string): Asset {
 /**
  * The files the page is made of, read once: the HTML and CSS (public/), the page's ES modules and the
  * pure modules it shares with the server (compiled to dist/page and dist/shared; never dist/server),
- * and uPlot from its installed npm package.
+ * the platform's money module, and uPlot from its installed npm package.
  */
 export function loadAssets(root = PACKAGE_ROOT): Map<string, Asset> {
   const assets = new Map<string, Asset>();
@@ -78,6 +78,8 @@ export function loadAssets(root = PACKAGE_ROOT): Map<string, Asset> {
         assets.set(`/js/${dir}/${name}`, asset(path.join(full, name)));
   }
   const require = createRequire(import.meta.url);
+  // The page's money module is the platform's own (it imports nothing): see shared/money.ts.
+  assets.set('/js/shared/money.js', asset(require.resolve('@sales-pipeline/platform/money')));
   assets.set('/vendor/uPlot.esm.js', asset(require.resolve('uplot/dist/uPlot.esm.js')));
   assets.set('/vendor/uPlot.min.css', asset(require.resolve('uplot/dist/uPlot.min.css')));
   return assets;

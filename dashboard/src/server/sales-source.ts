@@ -1,6 +1,12 @@
 import pg from 'pg';
 import { milestoneSentence } from '@sales-pipeline/notifier/format-milestone';
-import type { DeadLettersSection, MilestoneView, MinutePoint, SalesSection } from '../shared/types.ts';
+import type {
+  CorrectionView,
+  DeadLettersSection,
+  MilestoneView,
+  MinutePoint,
+  SalesSection,
+} from '../shared/types.ts';
 
 /**
  * The dashboard's reads, all through the read-only reporting role (DATABASE_READER_URL): a cheap
@@ -28,7 +34,7 @@ export interface Fingerprint {
   revenue: string;
   units: number;
   sales: number;
-  /** Changes when the totals, a name, a store's city or the pending sales change. */
+  /** Changes when the totals, a name, a store's city, the pending sales or the held feeds change. */
   salesKey: string;
   milestonesKey: string;
   deadLettersKey: string;
@@ -39,19 +45,23 @@ export async function readFingerprint(pool: pg.Pool): Promise<Fingerprint> {
     revenue: string;
     units: string;
     sales: string;
+    returns: string;
     milestones: string;
     rejected: string;
     pending: string;
     products: string;
     stores: string;
+    held: string;
   }>(
-    `SELECT t.revenue::text AS revenue, t.units, t.sales,
+    `SELECT t.revenue::text AS revenue, t.units, t.sales, t.returns,
             (SELECT coalesce(max(milestone_id), 0) || '/' || count(*) FILTER (WHERE status = 'pending')
                FROM milestones) AS milestones,
             (SELECT coalesce(max(rejected_id), 0) FROM rejected_rows) AS rejected,
             (SELECT count(*) FROM sales WHERE status = 'pending') AS pending,
             (SELECT coalesce(max(updated_at)::text, '') || '/' || count(*) FROM products) AS products,
-            (SELECT coalesce(max(lsn), 0) FROM analytics.store_dim) AS stores
+            (SELECT coalesce(max(lsn), 0) FROM analytics.store_dim) AS stores,
+            (SELECT count(*) || '/' || coalesce(max(held_at)::text, '') FROM feed_holds
+              WHERE accepted_at IS NULL) AS held
        FROM analytics.revenue_total t WHERE t.id = 1`,
   );
   const r = rows[0];
@@ -60,13 +70,16 @@ export async function readFingerprint(pool: pg.Pool): Promise<Fingerprint> {
     revenue: r.revenue,
     units: Number(r.units),
     sales: Number(r.sales),
-    salesKey: [r.revenue, r.units, r.sales, r.pending, r.products, r.stores].join('|'),
+    salesKey: [r.revenue, r.units, r.sales, r.returns, r.pending, r.products, r.stores, r.held].join('|'),
     milestonesKey: r.milestones,
     deadLettersKey: `${r.rejected}|${r.pending}`,
   };
 }
 
-/** The sales counted per minute in the last hour (one scan, at start) and the total, in one snapshot. */
+/**
+ * The sales counted per minute in the last hour (one scan, at start) and the total, in one snapshot: net
+ * revenue and units, sale lines, as analytics.revenue_total counts them.
+ */
 export async function readMinuteSeed(
   pool: pg.Pool,
   minutes: number,
@@ -76,7 +89,8 @@ export async function readMinuteSeed(
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const points = await client.query<{ minute: string; revenue: string; units: string; sales: string }>(
       `SELECT (extract(epoch FROM date_trunc('minute', ingested_at)) * 1000)::bigint AS minute,
-              sum(amount)::text AS revenue, sum(quantity) AS units, count(*) AS sales
+              sum(amount)::text AS revenue, sum(quantity) AS units,
+              count(*) FILTER (WHERE quantity > 0) AS sales
          FROM sales
         WHERE status = 'complete' AND ingested_at >= date_trunc('minute', now()) - make_interval(mins => $1)
         GROUP BY 1 ORDER BY 1`,
@@ -106,40 +120,64 @@ export async function readMinuteSeed(
 
 type Row = Record<string, string | null>;
 const n = (v: string | null | undefined) => Number(v ?? 0);
+/** Milliseconds since the epoch (bigint text) as ISO-8601. */
+const iso = (ms: string | null | undefined) => new Date(Number(ms ?? 0)).toISOString();
+
+/** The figures of an aggregate row `a`, each as text: net units and revenue, sale and return lines. */
+const FIGURES = `a.units::text, a.sales::text, a.returns::text, (a.revenue + a.returns_revenue)::text AS gross_revenue,
+       a.returns_revenue::text AS returns_revenue, a.revenue::text AS revenue`;
+/** The rows shown: those with a sale or a return counted. */
+const COUNTED = '(a.sales <> 0 OR a.returns <> 0)';
 
 /**
  * The sales section in one round trip and one consistent snapshot: the same queries as `sales-pipeline
- * report` (analytics/src/report.ts), with the stores limited to the best `storeLimit`.
+ * report` (analytics/src/report.ts), with the stores limited to the best `storeLimit`, then the last
+ * `correctionLimit` corrections and the held feeds.
  */
 export async function readSales(
   pool: pg.Pool,
   storeLimit = 10,
+  correctionLimit = 10,
 ): Promise<Omit<SalesSection, 'perMinute' | 'at'>> {
   const limit = Math.max(1, Math.floor(storeLimit));
+  const corrections = Math.max(1, Math.floor(correctionLimit));
   const results = (await pool.query(
     `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
-     SELECT revenue::text AS revenue, units::text, sales::text FROM analytics.revenue_total WHERE id = 1;
-     SELECT a.product_id, p.name, a.units::text, a.revenue::text, a.sales::text FROM analytics.by_product a
-       LEFT JOIN products p USING (product_id) WHERE a.sales <> 0 ORDER BY a.revenue DESC, a.product_id;
-     SELECT r.region, r.units::text, r.revenue::text AS revenue, r.sales::text FROM analytics.by_region r
-       WHERE r.sales <> 0 ORDER BY r.revenue DESC, r.region;
-     SELECT a.city, (SELECT min(region) FROM analytics.store_dim d WHERE d.city = a.city) AS region,
-            a.units::text, a.revenue::text, a.sales::text
-       FROM analytics.by_city a WHERE a.sales <> 0 ORDER BY a.revenue DESC, a.city;
-     SELECT a.store_id, d.city, d.region, a.units::text, a.revenue::text, a.sales::text FROM analytics.by_store a
-       LEFT JOIN analytics.store_dim d USING (store_id) WHERE a.sales <> 0 ORDER BY a.revenue DESC, a.store_id
+     SELECT ${FIGURES} FROM analytics.revenue_total a WHERE a.id = 1;
+     SELECT a.product_id, p.name, ${FIGURES} FROM analytics.by_product a
+       LEFT JOIN products p USING (product_id) WHERE ${COUNTED} ORDER BY a.revenue DESC, a.product_id;
+     SELECT a.region, ${FIGURES} FROM analytics.by_region a WHERE ${COUNTED} ORDER BY a.revenue DESC, a.region;
+     SELECT a.city, (SELECT min(region) FROM analytics.store_dim d WHERE d.city = a.city) AS region, ${FIGURES}
+       FROM analytics.by_city a WHERE ${COUNTED} ORDER BY a.revenue DESC, a.city;
+     SELECT a.store_id, d.city, d.region, ${FIGURES} FROM analytics.by_store a
+       LEFT JOIN analytics.store_dim d USING (store_id) WHERE ${COUNTED} ORDER BY a.revenue DESC, a.store_id
        LIMIT ${limit};
-     SELECT to_char(day, 'YYYY-MM-DD') AS day, units::text, revenue::text, sales::text FROM analytics.by_day
-       WHERE sales <> 0 ORDER BY day;
+     SELECT to_char(a.day, 'YYYY-MM-DD') AS day, ${FIGURES} FROM analytics.by_day a
+       WHERE ${COUNTED} ORDER BY a.day;
      SELECT (SELECT count(*) FROM rejected_rows)::text AS rejected,
             (SELECT count(*) FROM sales WHERE status = 'pending')::text AS pending;
+     SELECT sale_id, rev::text, op, feed, product_id, store_id, quantity::text,
+            (extract(epoch FROM recorded_at) * 1000)::bigint::text AS recorded_ms
+       FROM sale_versions WHERE op IN ('amendment', 'cancellation')
+      ORDER BY recorded_at DESC, sale_id, rev DESC LIMIT ${corrections};
+     SELECT feed, reason, cancels::text, live_sales::text,
+            (extract(epoch FROM held_at) * 1000)::bigint::text AS held_ms
+       FROM feed_holds WHERE accepted_at IS NULL ORDER BY held_at, feed;
      COMMIT;`,
   )) as unknown as Array<pg.QueryResult<Row>>;
-  const [, total, products, regions, cities, stores, days, quality] = results.map((r) => r.rows);
-  const t = total?.[0];
-  const b = (r: Row) => ({ units: n(r.units), sales: n(r.sales), revenue: r.revenue ?? '0.00' });
+  const [, total, products, regions, cities, stores, days, quality, changes, held] = results.map(
+    (r) => r.rows,
+  );
+  const b = (r: Row | undefined) => ({
+    units: n(r?.units),
+    sales: n(r?.sales),
+    returns: n(r?.returns),
+    grossRevenue: r?.gross_revenue ?? '0.00',
+    returnsRevenue: r?.returns_revenue ?? '0.00',
+    revenue: r?.revenue ?? '0.00',
+  });
   return {
-    totals: { revenue: t?.revenue ?? '0.00', units: n(t?.units), sales: n(t?.sales) },
+    totals: b(total?.[0]),
     byProduct: (products ?? []).map((r) => ({
       productId: r.product_id ?? '',
       name: r.name ?? null,
@@ -155,6 +193,23 @@ export async function readSales(
     })),
     byDay: (days ?? []).map((r) => ({ day: r.day ?? '', ...b(r) })),
     quality: { rejectedRows: n(quality?.[0]?.rejected), pendingSales: n(quality?.[0]?.pending) },
+    corrections: (changes ?? []).map((r) => ({
+      saleId: r.sale_id ?? '',
+      rev: n(r.rev),
+      op: r.op as CorrectionView['op'],
+      feed: r.feed ?? '',
+      productId: r.product_id ?? null,
+      storeId: r.store_id ?? null,
+      quantity: r.quantity === null || r.quantity === undefined ? null : Number(r.quantity),
+      recordedAt: iso(r.recorded_ms),
+    })),
+    heldFeeds: (held ?? []).map((r) => ({
+      feed: r.feed ?? '',
+      reason: r.reason ?? '',
+      cancels: n(r.cancels),
+      liveSales: n(r.live_sales),
+      heldAt: iso(r.held_ms),
+    })),
   };
 }
 

@@ -1,24 +1,11 @@
 /**
  * Exact money arithmetic on the decimal strings PostgreSQL sends (`numeric::text`, e.g. `5268.78`):
- * amounts are carried as whole cents in a bigint, never as a float. Pure; runs in Node and the browser.
+ * amounts are carried as whole cents in a bigint, never as a float, parsed by the platform's `toCents`
+ * (see money.ts). Pure; runs in Node and the browser.
  */
+import { fromCents, toCents } from './money.ts';
 
-const DECIMAL = /^(-)?(\d+)(?:\.(\d{1,2}))?$/;
-
-/** `"-12.5"` → `-1250n`. Throws on anything that is not a decimal with at most two decimals. */
-export function toCents(decimal: string): bigint {
-  const match = DECIMAL.exec(decimal.trim());
-  if (!match) throw new RangeError(`not a decimal amount: ${JSON.stringify(decimal)}`);
-  const cents = BigInt(match[2] as string) * 100n + BigInt((match[3] ?? '0').padEnd(2, '0'));
-  return match[1] ? -cents : cents;
-}
-
-/** `-1250n` → `"-12.50"`. */
-export function fromCents(cents: bigint): string {
-  const negative = cents < 0n;
-  const abs = negative ? -cents : cents;
-  return `${negative ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
-}
+export { fromCents, toCents };
 
 /** `a − b`, exactly. */
 export function subtractDecimal(a: string, b: string): string {

@@ -5,10 +5,44 @@
  */
 
 export interface Breakdown {
+  /** Net units: returns count negative. */
   units: number;
+  /** Sale lines (a return is not a sale). */
   sales: number;
-  /** Exact decimal string, e.g. `"5268.78"`. */
+  /** Net revenue (sales minus returns), exact decimal string, e.g. `"5268.78"`. */
   revenue: string;
+}
+
+/** An aggregate row's figures with its returns. */
+export interface Figures extends Breakdown {
+  /** Return lines (negative quantity). */
+  returns: number;
+  /** What the sales made: `revenue + returnsRevenue`, exact decimal string. */
+  grossRevenue: string;
+  /** What the returns took back, positive, exact decimal string. */
+  returnsRevenue: string;
+}
+
+/** A sale amended or cancelled by a later version of its feed (`sale_versions`). */
+export interface CorrectionView {
+  saleId: string;
+  rev: number;
+  op: 'amendment' | 'cancellation';
+  feed: string;
+  productId: string | null;
+  storeId: string | null;
+  /** The quantity of this version (negative: a return). */
+  quantity: number | null;
+  recordedAt: string;
+}
+
+/** A snapshot version of a feed the producer held back (it would cancel too many sales), not accepted yet. */
+export interface HeldFeedView {
+  feed: string;
+  reason: string;
+  cancels: number;
+  liveSales: number;
+  heldAt: string;
 }
 
 export interface MinutePoint extends Breakdown {
@@ -18,15 +52,19 @@ export interface MinutePoint extends Breakdown {
 
 export interface SalesSection {
   at: string;
-  totals: Breakdown;
-  /** Revenue counted per minute over the last hour (minutes without a change are absent). */
+  totals: Figures;
+  /** Net revenue counted per minute over the last hour (minutes without a change are absent). */
   perMinute: MinutePoint[];
-  byDay: Array<Breakdown & { day: string }>;
-  byProduct: Array<Breakdown & { productId: string; name: string | null }>;
-  byRegion: Array<Breakdown & { region: string }>;
-  byCity: Array<Breakdown & { city: string; region: string | null }>;
-  bestStores: Array<Breakdown & { storeId: string; city: string | null; region: string | null }>;
+  byDay: Array<Figures & { day: string }>;
+  byProduct: Array<Figures & { productId: string; name: string | null }>;
+  byRegion: Array<Figures & { region: string }>;
+  byCity: Array<Figures & { city: string; region: string | null }>;
+  bestStores: Array<Figures & { storeId: string; city: string | null; region: string | null }>;
   quality: { rejectedRows: number; pendingSales: number };
+  /** The last amendments and cancellations, newest first. */
+  corrections: CorrectionView[];
+  /** Feeds held back, waiting for `sales-pipeline feed accept <feed>`. */
+  heldFeeds: HeldFeedView[];
 }
 
 export interface MilestoneView {
