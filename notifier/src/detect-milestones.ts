@@ -4,7 +4,11 @@ import { centsOf, centsToDecimal, toCents } from './money.ts';
 
 /** A milestone found in the change stream; unique per rule, subject and step. */
 export interface Milestone {
-  rule: 'revenue_total' | 'product_units' | 'big_sale' | 'store_best_day';
+  /**
+   * `feed_held` is not detected here: the consumer records it in the outbox when the producer holds back
+   * a feed version that would cancel too many sales (the feed is the subject, the hold number the step).
+   */
+  rule: 'revenue_total' | 'product_units' | 'big_sale' | 'store_best_day' | 'feed_held';
   subject: string;
   /** The step crossed (euros, units), the threshold, or the day as YYYYMMDD. */
   step: string;

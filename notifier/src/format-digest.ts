@@ -60,6 +60,13 @@ function digestLines(milestones: Milestone[], language: Language): string[] {
         : `💰 ${big.length} big sale${big.length > 1 ? 's' : ''} (${euros(total, language)} in all), the largest: ${euros(String(largest.payload.amount), language)} (${where})`,
     );
   }
+  for (const held of of('feed_held')) {
+    lines.push(
+      fr
+        ? `⚠️ Flux ${held.subject} : version retenue (${held.payload.cancels} annulations), voir sales-pipeline feed accept`
+        : `⚠️ Feed ${held.subject}: version held back (${held.payload.cancels} cancellations), see sales-pipeline feed accept`,
+    );
+  }
   const records = of('store_best_day');
   if (records.length > 0) {
     const shown = records

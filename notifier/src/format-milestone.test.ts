@@ -98,4 +98,18 @@ describe('formatMilestone', () => {
       expect(message.text).toContain(escapeSlackText(name));
     },
   );
+
+  it('tells of a held feed version, with what to do, the feed name as literal text', () => {
+    const held: Milestone = {
+      rule: 'feed_held',
+      subject: '<!channel>',
+      step: '1',
+      payload: { feed: '<!channel>', cancels: 20, live_sales: 30 },
+    };
+    const message = formatMilestone(held, {}, 'en');
+    expect(message.blocks[0]?.text.text).toBe(
+      '⚠️ Feed <!channel>: new version held back, it would cancel 20 of its 30 sales. Nothing applied; if intended: sales-pipeline feed accept <!channel>',
+    );
+    expect(message.text).not.toMatch(/[<>]/);
+  });
 });

@@ -48,6 +48,10 @@ export function milestoneSentence(m: Milestone, context: MilestoneContext, langu
       return fr
         ? `💰 Grosse vente : ${euros(String(p.amount), language)} (${p.quantity} × ${product}${context.city ? `, ${context.city}` : ''})`
         : `💰 Big sale: ${euros(String(p.amount), language)} (${p.quantity} × ${product}${context.city ? `, ${context.city}` : ''})`;
+    case 'feed_held':
+      return fr
+        ? `⚠️ Flux ${m.subject} : nouvelle version retenue, elle annulerait ${p.cancels} des ${p.live_sales} ventes. Rien n'est appliqué ; si c'est voulu : sales-pipeline feed accept ${m.subject}`
+        : `⚠️ Feed ${m.subject}: new version held back, it would cancel ${p.cancels} of its ${p.live_sales} sales. Nothing applied; if intended: sales-pipeline feed accept ${m.subject}`;
     case 'store_best_day':
       return fr
         ? `🏆 Record du magasin ${m.subject}${context.city ? ` (${context.city})` : ''} : ${euros(String(p.revenue), language)} le ${String(p.day)}`

@@ -11,6 +11,7 @@ export class FeedTally {
     headers: 0,
     rewrites: 0,
     versions: 0,
+    held: 0,
     newSales: 0,
     amendments: 0,
     cancellations: 0,
@@ -59,6 +60,11 @@ export class FeedTally {
     this.metrics.versionChanges.inc({ feed: this.feed, change: 'new_sale' }, counts.newSales);
     this.metrics.versionChanges.inc({ feed: this.feed, change: 'amendment' }, counts.amendments);
     this.metrics.versionChanges.inc({ feed: this.feed, change: 'cancellation' }, counts.cancellations);
+  }
+
+  /** A snapshot version held back (too many cancellations). */
+  versionHeld(): void {
+    this.counts.held++;
   }
 
   /** A source found to have rewritten rows it had served (counted before it is reported). */

@@ -9,6 +9,8 @@ export interface FeedCounts {
   rewrites: number;
   /** Snapshot versions applied, and what they changed. */
   versions: number;
+  /** Snapshot versions held back: they would cancel more than SNAPSHOT_MAX_CANCEL of the sales. */
+  held: number;
   newSales: number;
   amendments: number;
   cancellations: number;

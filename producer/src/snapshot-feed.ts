@@ -126,7 +126,7 @@ export class SnapshotFeed {
         if (held?.sha !== sha) await this.hold(sha, counts);
         return 'held';
       }
-      feed.logger.warn({ feed: feed.options.feed, version, ...counts }, 'held version accepted: applying it');
+      feed.logger.warn({ version, ...counts }, 'held version accepted: applying it');
     }
 
     let rev = progress.rev;
@@ -188,7 +188,7 @@ export class SnapshotFeed {
     feed.tally.read(outputs);
     feed.tally.published(messages);
     feed.tally.versionApplied(counts);
-    feed.logger.info({ feed: feed.options.feed, version, ...counts }, 'feed version applied');
+    feed.logger.info({ version, ...counts }, 'feed version applied');
     return 'applied';
   }
 
@@ -233,7 +233,8 @@ export class SnapshotFeed {
     const current = this.currentCheckpoint(next);
     await feed.publisher.publish(messages, current);
     this.progress = next;
-    feed.logger.error({ feed: feed.options.feed, seq, ...counts }, `feed version held: ${reason}`);
+    feed.tally.versionHeld();
+    feed.logger.error({ seq, ...counts }, `feed version held: ${reason}`);
   }
 
   /** A checkpoint that keeps the published version as it is, with `snapshot` progress. */
@@ -256,7 +257,7 @@ export class SnapshotFeed {
       reason: `a new version of the feed has an invalid header (${problem.reason}): nothing of it was applied; version sha256 ${sha}`,
       detected_at: new Date().toISOString(),
     };
-    feed.logger.error({ feed: feed.options.feed, header: problem.found }, letter.reason);
+    feed.logger.error({ header: problem.found }, letter.reason);
     await feed.publisher.publish(
       new Map([
         [

@@ -50,6 +50,9 @@ export function produceCommand(): Command {
                   (r.versions
                     ? `; ${r.versions} version(s): ${r.newSales} new sale(s), ${r.amendments} amendment(s), ${r.cancellations} cancellation(s)`
                     : '') +
+                  (r.held
+                    ? `; ${r.held} version(s) held back (see sales-pipeline status; feed accept ${r.feed})`
+                    : '') +
                   '\n',
               );
             }

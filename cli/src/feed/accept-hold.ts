@@ -1,11 +1,5 @@
 import { acceptGroup } from '@sales-pipeline/producer';
-import {
-  ConfigError,
-  createKafka,
-  createLogger,
-  createPool,
-  PipelineError,
-} from '@sales-pipeline/platform';
+import { ConfigError, createKafka, createLogger, createPool, PipelineError } from '@sales-pipeline/platform';
 import { envWithStackDefaults, loadCliConfig } from '../config.ts';
 
 /** The held version of a feed, as the consumer recorded the producer's notice. */
