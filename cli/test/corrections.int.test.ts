@@ -12,7 +12,7 @@ import {
   stopWorker,
   type Worker,
 } from '../../test-support/cli-processes.ts';
-import { CLIENT_DATA, clientFileArgs, tempDir } from '../../test-support/client-feeds.ts';
+import { CLIENT_DATA, tempDir } from '../../test-support/client-feeds.ts';
 import { eventually } from '../../test-support/eventually.ts';
 import { query } from '../../test-support/test-stack.ts';
 import { consumerEnv, isolatedTopics, producerEnv, stackWorkerEnv } from '../../test-support/worker-env.ts';
