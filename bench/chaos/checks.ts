@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import pg from 'pg';
 import type { PostedMessage } from '../../test-support/fake-slack.ts';
 import type { MilestoneRow } from '../../test-support/milestone-row.ts';
+import { rowDifferences, type CorrectionFeed } from './corrections.ts';
 import type { ChaosFeed } from './feed.ts';
 import { cents } from './numeric.ts';
 import { CLI_BIN } from './supervisor.ts';
@@ -33,7 +34,9 @@ export async function checkSales(client: pg.Client, feed: ChaosFeed): Promise<Ch
     amount: string | null;
     status: string;
   }>(
-    `SELECT sale_id, feed, line_number::text, sold_on::text, product_id, store_id, quantity, amount::text, status FROM sales`,
+    `SELECT sale_id, feed, line_number::text, sold_on::text, product_id, store_id, quantity, amount::text, status
+       FROM sales WHERE feed = $1`,
+    [feed.feedId],
   );
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -85,6 +88,52 @@ export async function checkSales(client: pg.Client, feed: ChaosFeed): Promise<Ch
   );
 }
 
+/**
+ * The correction phase: the export's sales that are not cancelled are exactly its last version's lines (as
+ * a multiset: ids of inserted lines depend on where the diff put them), complete, at the right amounts;
+ * every amendment and cancellation is kept in sale_versions.
+ */
+export async function checkCorrections(client: pg.Client, corrections: CorrectionFeed): Promise<CheckResult> {
+  const { rows } = await client.query<{
+    sold_on: string;
+    product_id: string;
+    store_id: string;
+    quantity: number;
+    amount: string | null;
+    status: string;
+  }>(
+    `SELECT sold_on::text, product_id, store_id, quantity, amount::text, status FROM sales WHERE feed = $1`,
+    [corrections.feedId],
+  );
+  const live = rows.filter((r) => r.status !== 'cancelled');
+  const problems = rowDifferences(
+    corrections.final,
+    live.map((r) => ({
+      soldOn: r.sold_on,
+      productId: r.product_id,
+      storeId: r.store_id,
+      quantity: r.quantity,
+    })),
+  );
+  const prices = new Map(corrections.products.map((p) => [p.id, p.priceCents]));
+  for (const r of live) {
+    if (r.status !== 'complete') problems.push(`a sale of ${r.product_id} on ${r.sold_on} is ${r.status}`);
+    const expected = (prices.get(r.product_id) ?? 0n) * BigInt(r.quantity);
+    if (cents(r.amount) !== expected) problems.push(`amount ${r.amount} instead of ${expected} cents`);
+  }
+  const versions = await client.query<{ op: string; n: string }>(
+    `SELECT op, count(*)::text AS n FROM sale_versions WHERE feed = $1 GROUP BY op`,
+    [corrections.feedId],
+  );
+  const ops = Object.fromEntries(versions.rows.map((v) => [v.op, Number(v.n)]));
+  return check(
+    'corrected export = its last version',
+    problems,
+    `${live.length} live sales (${rows.length - live.length} cancelled) for the ${corrections.final.length} lines of the last ` +
+      `version; sale_versions: ${ops.sale ?? 0} sales, ${ops.amendment ?? 0} amendments, ${ops.cancellation ?? 0} cancellations`,
+  );
+}
+
 /** rejected_rows against the feed's bad lines: each exactly once, nothing else. */
 export async function checkRejections(client: pg.Client, feed: ChaosFeed): Promise<CheckResult> {
   const { rows } = await client.query<{
@@ -123,6 +172,7 @@ export async function checkRejections(client: pg.Client, feed: ChaosFeed): Promi
 export async function checkAggregates(
   client: pg.Client,
   feed: ChaosFeed,
+  corrections: CorrectionFeed,
   env: NodeJS.ProcessEnv,
 ): Promise<CheckResult> {
   const reconcile = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
@@ -139,19 +189,24 @@ export async function checkAggregates(
       `reconcile exited ${reconcile.code}:`,
       ...reconcile.output.trim().split('\n').slice(-MAX_DETAILS),
     );
-  const { rows } = await client.query<{ revenue: string; units: string; sales: string }>(
-    `SELECT revenue::text, units::text, sales::text FROM analytics.revenue_total WHERE id = 1`,
+  const { rows } = await client.query<{ revenue: string; units: string; sales: string; returns: string }>(
+    `SELECT revenue::text, units::text, sales::text, returns::text FROM analytics.revenue_total WHERE id = 1`,
   );
   const total = rows[0];
-  const units = [...feed.sales.values()].reduce((sum, s) => sum + s.quantity, 0);
+  const units = [...feed.sales.values()].reduce((sum, s) => sum + s.quantity, 0) + corrections.units;
+  const revenue = feed.totalCents + corrections.totalCents;
+  const saleLines = feed.saleLines + corrections.saleLines;
+  const returnLines = feed.returnLines + corrections.returnLines;
   if (
     !total ||
-    cents(total.revenue) !== feed.totalCents ||
+    cents(total.revenue) !== revenue ||
     Number(total.units) !== units ||
-    Number(total.sales) !== feed.sales.size
+    Number(total.sales) !== saleLines ||
+    Number(total.returns) !== returnLines
   )
     problems.push(
-      `revenue_total is ${JSON.stringify(total)}; the feed's valid lines make revenue ${feed.totalCents} cents, ${units} units, ${feed.sales.size} sales`,
+      `revenue_total is ${JSON.stringify(total)}; the feed's valid lines and the export's last version make ` +
+        `revenue ${revenue} cents, ${units} units, ${saleLines} sales, ${returnLines} returns`,
     );
   return check(
     'aggregates = recomputation (reconcile) = feed',
@@ -209,6 +264,7 @@ export async function checkMilestones(
 export async function runChecks(
   adminUrl: string,
   feed: ChaosFeed,
+  corrections: CorrectionFeed,
   env: NodeJS.ProcessEnv,
   posted: readonly PostedMessage[],
   expected: Set<string>,
@@ -230,8 +286,9 @@ export async function runChecks(
       }
     };
     await attempt('sales', () => checkSales(client, feed));
+    await attempt('corrections', () => checkCorrections(client, corrections));
     await attempt('rejected_rows', () => checkRejections(client, feed));
-    await attempt('aggregates', () => checkAggregates(client, feed, env));
+    await attempt('aggregates', () => checkAggregates(client, feed, corrections, env));
     await attempt('milestones', () => checkMilestones(client, posted, expected));
   } finally {
     await client.end();

@@ -45,6 +45,9 @@ export interface ChaosFeed {
   rejections: Map<number, ExpectedRejection>;
   totalCents: bigint;
   unitsByProduct: Map<string, number>;
+  /** Valid lines that are sales (quantity > 0) and returns (quantity < 0). */
+  saleLines: number;
+  returnLines: number;
 }
 
 export const SALES_HEADER = 'Date,ID Référence produit,Quantité,ID Magasin';
@@ -75,7 +78,7 @@ const BAD_KINDS: Array<{ kind: string; make: (good: string[]) => string | Buffer
   { kind: 'impossible date', make: ([, p, q, s]) => `2024-02-30,${p},${q},${s}` },
   { kind: 'date out of range', make: ([, p, q, s]) => `1989-12-31,${p},${q},${s}` },
   { kind: 'zero quantity', make: ([d, p, , s]) => `${d},${p},0,${s}` },
-  { kind: 'negative quantity', make: ([d, p, , s]) => `${d},${p},-3,${s}` },
+  { kind: 'absurd return', make: ([d, p, , s]) => `${d},${p},-10001,${s}` },
   { kind: 'fractional quantity', make: ([d, p, , s]) => `${d},${p},2.5,${s}` },
   { kind: 'absurd quantity', make: ([d, p, , s]) => `${d},${p},10001,${s}` },
   { kind: 'unparsable quantity', make: ([d, p, , s]) => `${d},${p},beaucoup,${s}` },
@@ -129,7 +132,8 @@ export function generateFeed(
     const soldOn = isoDay(base, Math.floor((i * days) / options.sales));
     const product = rng.pick(products);
     const store = rng.pick(stores);
-    const quantity = rng.chance(0.003) ? rng.int(50, 200) : rng.int(1, 5);
+    // About 2 % returns: a negative quantity, priced like a sale.
+    const quantity = rng.chance(0.003) ? rng.int(50, 200) : rng.chance(0.02) ? -rng.int(1, 3) : rng.int(1, 5);
     const plain = [soldOn, product.id, String(quantity), store.id];
     if (rng.chance(options.badRatio)) {
       const bad = rng.pick(BAD_KINDS);
@@ -158,7 +162,10 @@ export function generateFeed(
     totalCents += amountCents;
     unitsByProduct.set(product.id, (unitsByProduct.get(product.id) ?? 0) + quantity);
   }
+  const quantities = [...sales.values()].map((sale) => sale.quantity);
   return {
+    saleLines: quantities.filter((q) => q > 0).length,
+    returnLines: quantities.filter((q) => q < 0).length,
     feedId: options.feedId,
     header: SALES_HEADER,
     lines,

@@ -10,10 +10,12 @@ import {
 import type { Prng } from './prng.ts';
 import type { WorkerSupervisor } from './supervisor.ts';
 
-export const WORKER_TARGETS = ['producer', 'consumer', 'analytics', 'notifier'] as const;
+export const WORKER_TARGETS = ['producer', 'snapshot-producer', 'consumer', 'analytics', 'notifier'] as const;
 export const STACK_TARGETS = ['kafka', 'connect', 'postgres'] as const satisfies readonly NativeComponent[];
 export const ALL_TARGETS = [...WORKER_TARGETS, ...STACK_TARGETS] as const;
 export type Target = (typeof ALL_TARGETS)[number];
+const isWorker = (target: Target): target is (typeof WORKER_TARGETS)[number] =>
+  (WORKER_TARGETS as readonly string[]).includes(target);
 
 /** One line of the timeline. */
 export interface TimelineEntry {
@@ -144,7 +146,7 @@ export class Killer {
       ...(moment ? { detail: moment } : {}),
     };
     this.timeline.push(entry);
-    if (target === 'producer' || target === 'consumer' || target === 'analytics' || target === 'notifier') {
+    if (isWorker(target)) {
       const worker = this.workers[target];
       const pid = await worker.kill9();
       if (pid === undefined) {

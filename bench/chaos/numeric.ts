@@ -1,6 +1,4 @@
-/** A PostgreSQL numeric as text (`12.5`, `12.50`) in cents; null stays null. */
-export const cents = (text: string | null): bigint | null => {
-  if (text === null) return null;
-  const [units, decimals = ''] = text.split('.');
-  return BigInt(units ?? '0') * 100n + BigInt(decimals.padEnd(2, '0').slice(0, 2));
-};
+import { toCents } from '@sales-pipeline/platform';
+
+/** A PostgreSQL numeric as text (`12.5`, `-3.20`) in cents, by the platform's one parser; null stays null. */
+export const cents = (text: string | null): bigint | null => (text === null ? null : toCents(text));

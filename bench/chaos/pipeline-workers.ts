@@ -19,6 +19,7 @@ export function chaosWorkerEnv(
     ANALYTICS_SESSION_TIMEOUT_MS: '6000',
     NOTIFIER_SESSION_TIMEOUT_MS: '6000',
     LAST_LINE_IDLE_MS: '1000',
+    URL_POLL_INTERVAL_MS: '500',
     SLACK_BOT_TOKEN: notifier.slack.token,
     SLACK_CHANNEL: notifier.slack.channel,
     SLACK_API_URL: notifier.slackUrl,
@@ -31,12 +32,15 @@ export function chaosWorkerEnv(
 }
 
 /**
- * The four workers under supervision (respawned when killed or when they exit), not started yet: the
- * producer follows the growing feed `files.sales`. Each logs to `<logDir>/<worker>.log`.
+ * The workers under supervision (respawned when killed or when they exit), not started yet: the producer
+ * follows the growing feed `files.sales`, the snapshot producer polls the correction phase's export. Each
+ * logs to `<logDir>/<worker>.log`.
  */
 export function superviseWorkers(
   files: { sales: string; products: string; stores: string },
   feedId: string,
+  /** The correction phase's export (a URL, read as versions) and its feed id. */
+  snapshot: { url: string; feedId: string },
   env: NodeJS.ProcessEnv,
   logDir: string,
   onEvent: (event: WorkerEvent) => void,
@@ -55,6 +59,14 @@ export function superviseWorkers(
       files.stores,
       '--feed-id',
       feedId,
+    ]),
+    'snapshot-producer': worker('snapshot-producer', [
+      'produce',
+      '--follow',
+      '--sales',
+      snapshot.url,
+      '--feed-id',
+      snapshot.feedId,
     ]),
     consumer: worker('consumer', ['consume']),
     analytics: worker('analytics', ['analytics']),

@@ -1,10 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import type { CorrectionFeed } from './corrections.ts';
 import type { ChaosFeed } from './feed.ts';
 import { cents } from './numeric.ts';
 
 export interface Progress {
   sales: number;
+  /** Sales of the correction phase's export that are not cancelled. */
+  corrected: number;
   complete: number;
   rejected: number;
   aggregatedSales: number;
@@ -14,23 +17,29 @@ export interface Progress {
 }
 
 /** Where the pipeline stands, read as the admin role. */
-export async function readProgress(adminUrl: string, feedId: string): Promise<Progress> {
+export async function readProgress(
+  adminUrl: string,
+  feedId: string,
+  snapshotFeedId = `${feedId}-fix`,
+): Promise<Progress> {
   const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
     const { rows } = await client.query<Record<string, string>>(
       `SELECT (SELECT count(*) FROM sales WHERE feed = $1) AS sales,
               (SELECT count(*) FROM sales WHERE feed = $1 AND status = 'complete') AS complete,
+              (SELECT count(*) FROM sales WHERE feed = $2 AND status = 'complete') AS corrected,
               (SELECT count(*) FROM rejected_rows) AS rejected,
               (SELECT sales FROM analytics.revenue_total WHERE id = 1) AS agg_sales,
               (SELECT revenue::text FROM analytics.revenue_total WHERE id = 1) AS agg_revenue,
               (SELECT count(*) FROM milestones) AS milestones,
               (SELECT count(*) FROM milestones WHERE status <> 'sent') AS unsent`,
-      [feedId],
+      [feedId, snapshotFeedId],
     );
     const r = rows[0] ?? {};
     return {
       sales: Number(r.sales),
+      corrected: Number(r.corrected),
       complete: Number(r.complete),
       rejected: Number(r.rejected),
       aggregatedSales: Number(r.agg_sales),
@@ -45,7 +54,7 @@ export async function readProgress(adminUrl: string, feedId: string): Promise<Pr
 
 export function describeProgress(p: Progress): string {
   return (
-    `sales ${p.sales} (complete ${p.complete}), rejected ${p.rejected}, aggregated ${p.aggregatedSales}, ` +
+    `sales ${p.sales} (complete ${p.complete}), corrected export ${p.corrected}, rejected ${p.rejected}, aggregated ${p.aggregatedSales}, ` +
     `milestones ${p.milestones} (unsent ${p.unsent})`
   );
 }
@@ -58,13 +67,14 @@ export function describeProgress(p: Progress): string {
 export async function waitForCatchUp(options: {
   adminUrl: string;
   feed: ChaosFeed;
+  corrections: CorrectionFeed;
   expected: Set<string>;
   posted: () => number;
   timeoutMs: number;
   quietMs: number;
   print: (line: string) => void;
 }): Promise<boolean> {
-  const { feed } = options;
+  const { feed, corrections } = options;
   const deadline = Date.now() + options.timeoutMs;
   let lastSignature = '';
   let quietSince = Date.now();
@@ -72,7 +82,7 @@ export async function waitForCatchUp(options: {
   while (Date.now() < deadline) {
     let progress: Progress | undefined;
     try {
-      progress = await readProgress(options.adminUrl, feed.feedId);
+      progress = await readProgress(options.adminUrl, feed.feedId, corrections.feedId);
     } catch {
       // the database may still be recovering
     }
@@ -86,8 +96,9 @@ export async function waitForCatchUp(options: {
         progress.sales === feed.sales.size &&
         progress.complete === feed.sales.size &&
         progress.rejected === feed.rejections.size &&
-        progress.aggregatedSales === feed.sales.size &&
-        progress.aggregatedRevenueCents === feed.totalCents &&
+        progress.corrected === corrections.final.length &&
+        progress.aggregatedSales === feed.saleLines + corrections.saleLines &&
+        progress.aggregatedRevenueCents === feed.totalCents + corrections.totalCents &&
         progress.milestones >= options.expected.size &&
         progress.unsent === 0;
       if (Date.now() - lastPrint > 10_000) {

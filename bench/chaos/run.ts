@@ -4,6 +4,7 @@ import type { Logger } from '@sales-pipeline/platform';
 import type { RunningStack, StackConfig } from '@sales-pipeline/stack';
 import { FakeSlack } from '../../test-support/fake-slack.ts';
 import { runChecks, type CheckResult } from './checks.ts';
+import { CorrectionServer, generateCorrections } from './corrections.ts';
 import { FeedWriter, generateFeed } from './feed.ts';
 import { Killer, killPlan, type TimelineEntry } from './killer.ts';
 import { Prng } from './prng.ts';
@@ -39,12 +40,17 @@ export interface ChaosOptions {
 }
 
 const FEED_ID = 'chaos';
+/** The correction phase's export: a URL whose versions amend, cancel, insert and return sales. */
+const SNAPSHOT_FEED_ID = 'chaos-fix';
+const SNAPSHOT_VERSIONS = 5;
 
 /**
- * The chaos run: a CSV feed of `sales` lines grows while the four workers run under supervision and the
- * producer, consumer, analytics worker, notifier, broker, Connect and PostgreSQL are killed with SIGKILL
- * at random moments and restarted; then, once everything has caught up, the checks: sales = the valid
- * lines, rejected_rows = the bad lines, no drift, every milestone posted once.
+ * The chaos run: a CSV feed of `sales` lines (returns among them) grows while the workers run under
+ * supervision, and an export served at a URL goes through versions that amend, cancel, insert and return
+ * sales (the correction phase); the producers, consumer, analytics worker, notifier, broker, Connect and
+ * PostgreSQL are killed with SIGKILL at random moments and restarted; then, once everything has caught up,
+ * the checks: sales = the valid lines and the export's last version, rejected_rows = the bad lines, no
+ * drift, every milestone posted once.
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const { print } = options;
@@ -53,6 +59,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const feedRng = rng.fork();
   const killRng = rng.fork();
   const writerRng = rng.fork();
+  const correctionsRng = rng.fork();
 
   fs.rmSync(options.runDir, { recursive: true, force: true });
   fs.mkdirSync(path.join(options.runDir, 'logs'), { recursive: true });
@@ -63,7 +70,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     stores: path.join(options.runDir, 'magasins.csv'),
     rules: path.join(options.runDir, 'milestone-rules.json'),
   };
-  fs.writeFileSync(files.products, feed.productsCsv);
+  const corrections = generateCorrections(correctionsRng, {
+    lines: Math.max(100, Math.floor(options.sales / 20)),
+    versions: SNAPSHOT_VERSIONS,
+    stores: feed.stores,
+    feedId: SNAPSHOT_FEED_ID,
+  });
+  fs.writeFileSync(files.products, feed.productsCsv + corrections.productsCsv);
   fs.writeFileSync(files.stores, feed.storesCsv);
   const rules = rulesFor(feed);
   fs.writeFileSync(files.rules, JSON.stringify(rules));
@@ -72,6 +85,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     `[chaos] feed: ${feed.lines.length} lines, ${feed.sales.size} valid, ${feed.rejections.size} bad; ` +
       `rules ${JSON.stringify(rules)} (${expected.size} milestones certain)`,
   );
+  print(
+    `[chaos] corrections: ${corrections.versions.length} versions of an export served at a URL, ending with ` +
+      `${corrections.final.length} lines (${corrections.returnLines} returns); over the versions ` +
+      `${corrections.changes.amended} amended, ${corrections.changes.deleted} cancelled, ` +
+      `${corrections.changes.inserted} inserted, ${corrections.changes.returns} returns added`,
+  );
+  const server = new CorrectionServer(corrections);
+  const snapshotUrl = await server.start();
 
   const slack = new FakeSlack();
   const slackUrl = await slack.start();
@@ -88,7 +109,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     });
     print(`[chaos] ${event.worker} (pid ${event.pid}) exited by itself with code ${event.code}; respawning`);
   };
-  const workers = superviseWorkers(files, FEED_ID, env, path.join(options.runDir, 'logs'), onEvent);
+  const workers = superviseWorkers(
+    files,
+    FEED_ID,
+    { url: snapshotUrl, feedId: SNAPSHOT_FEED_ID },
+    env,
+    path.join(options.runDir, 'logs'),
+    onEvent,
+  );
 
   const plan = killPlan(killRng, options.kills, options.intervalMs);
   const rowsPerSecond =
@@ -114,10 +142,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     (): string => `feed ${writer.written}/${feed.lines.length} lines written`,
   );
   const writing = writer.run().then(() => print(`[chaos] feed complete: ${feed.lines.length} lines written`));
+  // The export's versions follow the feed: the last one is served once the feed is complete.
+  const versionTimer = setInterval(() => {
+    const index = Math.floor((writer.written * corrections.versions.length) / (feed.lines.length + 1));
+    if (index + 1 !== server.version) {
+      server.show(index);
+      print(`[chaos] the export now serves version ${server.version}/${corrections.versions.length}`);
+    }
+  }, 500);
+  void writing.then(() => {
+    clearInterval(versionTimer);
+    server.show(corrections.versions.length - 1);
+    print(`[chaos] the export now serves its last version, ${server.version}`);
+  });
   for (const w of Object.values(workers)) w.start();
 
   const progressTimer = setInterval(() => {
-    void readProgress(options.stack.secrets.adminDatabaseUrl, FEED_ID)
+    void readProgress(options.stack.secrets.adminDatabaseUrl, FEED_ID, SNAPSHOT_FEED_ID)
       .then((p) =>
         print(
           `[chaos] +${((Date.now() - startedAt) / 1000).toFixed(0)} s: feed ${writer.written}/${feed.lines.length}, ${describeProgress(p)}, posted ${slack.posted.length}`,
@@ -143,6 +184,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     caughtUp = await waitForCatchUp({
       adminUrl: options.stack.secrets.adminDatabaseUrl,
       feed,
+      corrections,
       expected,
       posted: () => slack.posted.length,
       timeoutMs: options.catchUpTimeoutMs,
@@ -157,16 +199,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     );
   } finally {
     clearInterval(progressTimer);
+    clearInterval(versionTimer);
     writer.stop();
     await Promise.all(Object.values(workers).map((w) => w.stop()));
   }
 
   try {
     checks.push(
-      ...(await runChecks(options.stack.secrets.adminDatabaseUrl, feed, env, slack.posted, expected)),
+      ...(await runChecks(
+        options.stack.secrets.adminDatabaseUrl,
+        feed,
+        corrections,
+        env,
+        slack.posted,
+        expected,
+      )),
     );
   } finally {
     await slack.stop();
+    await server.stop();
   }
   if (!caughtUp)
     checks.unshift({

@@ -329,6 +329,21 @@ describe('corrections: the figures always equal the latest version of the sales'
     }
   }, 300_000);
 
+  it('a tailed file rewritten in place by a corrected export (truncated, then written) is a new version too', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, `inplace${Date.now().toString(36)}.csv`);
+    const baseline = aggregatesOf(await report());
+    fs.writeFileSync(file, V1);
+    const producer = produceFollowing(['--sales', file], env());
+    try {
+      await expectFigures(baseline, V1);
+      fs.writeFileSync(file, V2); // the same inode: the published bytes are no longer on disk
+      await expectFigures(baseline, V2);
+    } finally {
+      await stopWorker(producer);
+    }
+  }, 300_000);
+
   it('a feed with its own sale ids: a later line amends the sale, a status cancels it, a return counts negative', async () => {
     const dir = tempDir();
     const file = path.join(dir, `tickets${Date.now().toString(36)}.csv`);

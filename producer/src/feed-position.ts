@@ -10,10 +10,19 @@ import type { SaleRules } from './sale-rules.ts';
  * What has been read of a feed's current generation: the parser (and its cursor), the running hash of
  * the bytes the cursor covers, and the last bytes read (to tell a file rewritten in place).
  */
+/**
+ * A sales file's bytes kept in memory, up to this size, so that a re-export written over the file in place
+ * (truncated, then written) can still be compared with what was published. Larger files are not kept.
+ */
+export const RETAIN_MAX_BYTES = 4 * 1024 * 1024;
+
 export class FeedPosition {
   private current!: FeedParser;
   private hash!: PrefixHash;
   private tail: Buffer = Buffer.alloc(0);
+  /** The bytes read of this generation from its first byte, while they fit in RETAIN_MAX_BYTES. */
+  private retained: Buffer[] | undefined;
+  private retainedBytes = 0;
 
   constructor(
     private readonly kind: FeedKind,
@@ -29,6 +38,29 @@ export class FeedPosition {
     this.current = new FeedParser(this.kind, this.feed, cursor, this.parserOptions);
     this.hash = new PrefixHash(cursor.offset, prefix);
     this.tail = prefix ? lastBytes(Buffer.alloc(0), prefix) : Buffer.alloc(0);
+    this.retained = undefined;
+    this.retainedBytes = 0;
+    if (this.kind === 'sales' && (cursor.offset === 0 || prefix)) this.retain(prefix ?? Buffer.alloc(0));
+  }
+
+  private retain(chunk: Buffer): void {
+    if (!this.retained && this.retainedBytes > 0) return;
+    if (this.retainedBytes + chunk.length > RETAIN_MAX_BYTES) {
+      this.retained = undefined;
+      this.retainedBytes = Number.POSITIVE_INFINITY;
+      return;
+    }
+    (this.retained ??= []).push(Buffer.from(chunk));
+    this.retainedBytes += chunk.length;
+  }
+
+  /**
+   * The first `length` bytes of the generation as they were read, when they were kept (a sales file of
+   * at most RETAIN_MAX_BYTES): what was published, even after the file was rewritten in place.
+   */
+  retainedPrefix(length: number): Buffer | undefined {
+    if (!this.retained || this.retainedBytes < length) return undefined;
+    return Buffer.concat(this.retained).subarray(0, length);
   }
 
   /** A parser of a whole version of the feed (a snapshot), from its first byte, in generation `generation`. */
@@ -64,6 +96,7 @@ export class FeedPosition {
     const outputs = this.current.push(chunk);
     this.hash.advance(chunk, this.current.cursor.offset);
     this.tail = lastBytes(this.tail, chunk);
+    if (this.retained) this.retain(chunk);
     return outputs;
   }
 

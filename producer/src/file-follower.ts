@@ -104,6 +104,16 @@ async function readFile(
     let lastChange = Date.now();
     while (!stop.aborted) {
       const chunk = await source.read(position.readOffset, options.readBytes);
+      if (chunk.length > 0 && (await rewrittenBefore(feed, source))) {
+        // The file was rewritten in place and grew: its new bytes are not lines appended to the old ones.
+        const replaced = await followReplacement(feed, source);
+        if (typeof replaced === 'object') {
+          reexport = true;
+          return replaced;
+        }
+        lastChange = Date.now();
+        continue;
+      }
       if (chunk.length > 0) {
         const seenAt = Date.now();
         await committer.commit(position.read(chunk), seenAt);
@@ -200,6 +210,16 @@ async function resume(feed: FeedContext, source: FileSource, checkpoint: FeedChe
   position.reset({ ...START_CURSOR, generation: cursor.generation + 1 });
 }
 
+/**
+ * Whether the open file no longer holds, just before the read offset, the bytes read there: it was
+ * rewritten in place (one pread of at most 256 bytes).
+ */
+async function rewrittenBefore(feed: FeedContext, source: FileSource): Promise<boolean> {
+  const { readOffset, recentTail } = feed.position;
+  if (recentTail.length === 0) return false;
+  return rewrittenInPlace(recentTail, await source.read(readOffset - recentTail.length, recentTail.length));
+}
+
 /** How the file at the path was replaced under the open one, if it was. */
 async function replacement(feed: FeedContext, source: FileSource): Promise<Replacement | undefined> {
   const current = await source.statPath();
@@ -231,8 +251,12 @@ async function followReplacement(
   const publishedSha = position.prefixSha256();
   // What was published of this generation, from the old file while it is still open: a file replaced by
   // a rename still holds it (one truncated or rewritten in place does not).
-  const published = await source.read(0, cursor.offset);
-  const readable = holdsPublished(published, cursor.offset, publishedSha);
+  // A file rewritten in place: the bytes read were kept in memory when the file is small enough.
+  const onDisk = await source.read(0, cursor.offset);
+  const published = holdsPublished(onDisk, cursor.offset, publishedSha)
+    ? onDisk
+    : position.retainedPrefix(cursor.offset);
+  const readable = published !== undefined && holdsPublished(published, cursor.offset, publishedSha);
   await sleep(options.rotationSettleMs);
   await source.open();
   const prefix = await source.read(0, cursor.offset);
@@ -243,7 +267,7 @@ async function followReplacement(
     );
     return true;
   }
-  if (readable && options.kind === 'sales' && cursor.offset > 0) {
+  if (readable && published && options.kind === 'sales' && cursor.offset > 0) {
     // A re-export (the same data saved again, corrected): compared with what was published, never
     // counted again. Only a file that holds none of the published rows is a rotation, a new generation.
     const snapshot = SnapshotFeed.fromPublished(

@@ -133,7 +133,7 @@ describe('produce --follow on a growing file', () => {
 });
 
 describe('produce from a URL', () => {
-  it('polls with conditional requests, sends only new rows, and reports a rewrite without re-sending', async () => {
+  it('polls with conditional requests; each changed answer is a version: new rows sent, a changed row amended, nothing re-sent', async () => {
     const topics = isolatedTopics('url');
     let body = `${SALES_HEADER}2023-05-27,REF001,5,1`; // the client's export: no line ending at the end
     let version = 1;
@@ -161,11 +161,20 @@ describe('produce from a URL', () => {
 
       body = body.replace('2023-05-28,REF002,3,2', '2023-05-28,REF002,9,2') + '\r\n2023-05-30,REF004,1,3';
       version = 3;
-      const letters = values<DeadLetter>(await readWholeTopic(brokers, topics.deadLetter, { atLeast: 1 }));
-      expect(letters).toEqual([
-        expect.objectContaining({ reason: expect.stringMatching(/source rewrote rows already published/) }),
+      // The changed row is an amendment of its sale (same id, a higher rev); the new row a new sale.
+      const changed = (await sales(topics.sales, 5))
+        .filter((s) => s.version === 3)
+        .sort((a, b) => (a.rev ?? 0) - (b.rev ?? 0));
+      expect(grown.map((s) => s.sale_id)).toEqual(['ventes/0/2', 'ventes/0/v2/3', 'ventes/0/v2/4']);
+      expect(changed).toEqual([
+        expect.objectContaining({ sale_id: 'ventes/0/v2/3', quantity: 9, line: 3, rev: 4 }),
+        expect.objectContaining({ sale_id: 'ventes/0/v3/5', quantity: 1, line: 5, rev: 5 }),
       ]);
-      expect(await sales(topics.sales, 3, 800)).toHaveLength(3); // nothing re-sent, nothing new taken from a rewritten source
+      expect(await sales(topics.sales, 5, 800)).toHaveLength(5); // nothing else re-sent
+      const notices = values<{ type: string }>(
+        await readWholeTopic(brokers, topics.deadLetter, { atLeast: 3 }),
+      );
+      expect(notices.map((n) => n.type)).toEqual(['feed-version', 'feed-version', 'feed-version']);
     } finally {
       await stopProducer(producer);
       server.close();
