@@ -344,6 +344,40 @@ describe('corrections: the figures always equal the latest version of the sales'
     }
   }, 300_000);
 
+  it('a re-export put in place while the producer was stopped is held, never counted twice; the published file back, it goes on', async () => {
+    const dir = tempDir();
+    const name = `stopped${Date.now().toString(36)}`;
+    const file = path.join(dir, `${name}.csv`);
+    const baseline = aggregatesOf(await report());
+    fs.writeFileSync(file, V1);
+    let producer = produceFollowing(['--sales', file], env());
+    await expectFigures(baseline, V1);
+    await stopWorker(producer);
+    fs.writeFileSync(`${file}.tmp`, V2);
+    fs.renameSync(`${file}.tmp`, file);
+    producer = produceFollowing(['--sales', file], env());
+    try {
+      const holds = await eventually(
+        () => query<{ reason: string }>('SELECT reason FROM feed_holds WHERE feed = $1', [name]),
+        (rows) => rows.length === 1,
+      );
+      expect(holds[0]?.reason).toMatch(/repeats sales already published/);
+      expect(
+        await query('SELECT 1 FROM milestones WHERE rule = $1 AND subject = $2', ['feed_held', name]),
+      ).toHaveLength(1);
+      await expectFigures(baseline, V1); // nothing of the re-export was read
+      // The published file back: reading goes on; then the corrected one saved over it is a version.
+      fs.writeFileSync(`${file}.tmp`, V1);
+      fs.renameSync(`${file}.tmp`, file);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      fs.writeFileSync(`${file}.tmp`, V2);
+      fs.renameSync(`${file}.tmp`, file);
+      await expectFigures(baseline, V2);
+    } finally {
+      await stopWorker(producer);
+    }
+  }, 300_000);
+
   it('a feed with its own sale ids: a later line amends the sale, a status cancels it, a return counts negative', async () => {
     const dir = tempDir();
     const file = path.join(dir, `tickets${Date.now().toString(36)}.csv`);

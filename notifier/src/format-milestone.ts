@@ -49,6 +49,10 @@ export function milestoneSentence(m: Milestone, context: MilestoneContext, langu
         ? `💰 Grosse vente : ${euros(String(p.amount), language)} (${p.quantity} × ${product}${context.city ? `, ${context.city}` : ''})`
         : `💰 Big sale: ${euros(String(p.amount), language)} (${p.quantity} × ${product}${context.city ? `, ${context.city}` : ''})`;
     case 'feed_held':
+      if (Number(p.live_sales) === 0)
+        return fr
+          ? `⚠️ Flux ${m.subject} : remplacé par un fichier qui répète des ventes déjà publiées, sans pouvoir le comparer avec elles. Rien n'est lu ; voir sales-pipeline status`
+          : `⚠️ Feed ${m.subject}: replaced by a file that repeats sales already published, which it cannot be compared with. Nothing read; see sales-pipeline status`;
       return fr
         ? `⚠️ Flux ${m.subject} : nouvelle version retenue, elle annulerait ${p.cancels} des ${p.live_sales} ventes. Rien n'est appliqué ; si c'est voulu : sales-pipeline feed accept ${m.subject}`
         : `⚠️ Feed ${m.subject}: new version held back, it would cancel ${p.cancels} of its ${p.live_sales} sales. Nothing applied; if intended: sales-pipeline feed accept ${m.subject}`;

@@ -51,13 +51,20 @@ export interface FeedCheckpoint {
   snapshot?: SnapshotProgress | undefined;
   /** The last `rev` given to a sale of an id-column feed read by tailing. */
   rev?: number | undefined;
+  /**
+   * Hashes of the first and last sale lines published of the current generation (a tailed sales
+   * file): a file found in its place that holds one of them is a re-export, never new data.
+   */
+  fingerprint?: string[] | undefined;
+  /** A re-export that could not be compared with what was published, held: its number and sha256. */
+  reexportHold?: { seq: number; sha: string } | undefined;
 }
 
 /** The checkpoint as the offset-commit metadata string (kept well under the broker's 4096-byte limit). */
 export function encodeCheckpoint(checkpoint: FeedCheckpoint): string {
   const { cursor, snapshot } = checkpoint;
   return JSON.stringify({
-    v: snapshot || checkpoint.rev ? 2 : 1,
+    v: snapshot || checkpoint.rev || checkpoint.fingerprint?.length || checkpoint.reexportHold ? 2 : 1,
     g: cursor.generation,
     o: cursor.offset,
     l: cursor.line,
@@ -65,6 +72,8 @@ export function encodeCheckpoint(checkpoint: FeedCheckpoint): string {
     sha: checkpoint.prefixSha256,
     rw: checkpoint.reportedRewrite ?? null,
     ...(checkpoint.rev ? { n: checkpoint.rev } : {}),
+    ...(checkpoint.fingerprint?.length ? { fp: checkpoint.fingerprint } : {}),
+    ...(checkpoint.reexportHold ? { rh: checkpoint.reexportHold } : {}),
     ...(snapshot
       ? {
           s: {
@@ -90,6 +99,8 @@ const checkpointSchema = z.object({
   sha,
   rw: z.string().nullable(),
   n: z.number().int().min(0).optional(),
+  fp: z.array(z.string().max(64)).max(2).optional(),
+  rh: z.object({ seq: z.number().int().min(1), sha }).optional(),
   s: z
     .object({
       v: z.number().int().min(0),
@@ -129,6 +140,8 @@ export function decodeCheckpoint(metadata: string | null | undefined): FeedCheck
     prefixSha256: raw.sha,
     reportedRewrite: raw.rw ?? undefined,
     rev: raw.n,
+    fingerprint: raw.fp,
+    reexportHold: raw.rh,
     snapshot: raw.s && {
       version: raw.s.v,
       versionSha: raw.s.vs,

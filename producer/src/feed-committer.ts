@@ -2,7 +2,7 @@ import type { Message } from 'kafkajs';
 import type { Logger } from '@sales-pipeline/platform';
 import { sha256 } from './content-hash.ts';
 import type { FeedCheckpoint, StateRef } from './feed-checkpoint.ts';
-import type { StateLine } from './plan-version.ts';
+import { lineHash, type StateLine } from './plan-version.ts';
 import { feedMessages, rewriteMessage, type FeedTopics } from './feed-messages.ts';
 import type { FeedCursor } from './feed-cursor.ts';
 import type { FeedOutput } from './feed-parser.ts';
@@ -42,7 +42,24 @@ export class FeedCommitter {
     private reportedRewrite: string | undefined,
     /** The last `rev` given to a sale with its own id (id-column feeds read by tailing). */
     private rev = 0,
+    /** Hashes of the first and last sale lines published of the generation (sales feeds). */
+    private fingerprint: { generation: number; first?: string; last?: string } = { generation: 0 },
   ) {}
+
+  /** The first and last sale lines published of the current generation, as hashes. */
+  get fingerprintHashes(): string[] {
+    return [this.fingerprint.first, this.fingerprint.last].filter((h): h is string => h !== undefined);
+  }
+
+  private fingerprintRows(outputs: FeedOutput[], generation: number): void {
+    if (this.fingerprint.generation !== generation) this.fingerprint = { generation };
+    for (const output of outputs) {
+      if (output.type !== 'row' || output.row.kind !== 'sales') continue;
+      const hash = lineHash(output);
+      this.fingerprint.first ??= hash;
+      this.fingerprint.last = hash;
+    }
+  }
 
   /** The last `rev` given to a sale of an id-column feed. */
   get lastRev(): number {
@@ -61,11 +78,14 @@ export class FeedCommitter {
       this.position.cursor.generation,
       byOwnId ? () => ++this.rev : undefined,
     );
+    const before = this.fingerprint;
+    this.fingerprintRows(outputs, this.position.cursor.generation);
     const checkpoint: FeedCheckpoint = {
       cursor: this.position.cursor,
       prefixSha256,
       reportedRewrite: this.reportedRewrite,
       rev: this.rev || undefined,
+      fingerprint: this.fingerprintHashes,
     };
     const last = this.lastPublished;
     const moved =
@@ -79,6 +99,7 @@ export class FeedCommitter {
       await this.publisher.publish(messages, checkpoint);
     } catch (error) {
       this.rev = rev;
+      this.fingerprint = before;
       throw error;
     }
     this.lastPublished = checkpoint.cursor;

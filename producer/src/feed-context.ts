@@ -57,7 +57,14 @@ export class FeedContext {
   constructor(
     readonly options: FeedRunnerOptions,
     readonly publisher: Publisher,
-    checkpoint: { reportedRewrite?: string | undefined; rev?: number | undefined } | undefined,
+    checkpoint:
+      | {
+          reportedRewrite?: string | undefined;
+          rev?: number | undefined;
+          fingerprint?: string[] | undefined;
+          cursor: { generation: number };
+        }
+      | undefined,
     readonly logger: Logger,
     metrics: ProducerMetrics,
     progress: Progress,
@@ -75,6 +82,11 @@ export class FeedContext {
       logger,
       checkpoint?.reportedRewrite,
       checkpoint?.rev,
+      {
+        generation: checkpoint?.cursor.generation ?? 0,
+        first: checkpoint?.fingerprint?.[0],
+        last: checkpoint?.fingerprint?.[1] ?? checkpoint?.fingerprint?.[0],
+      },
     );
   }
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { holdsPublished } from './content-hash.ts';
+import type { FeedHoldNotice } from '@sales-pipeline/platform';
+import { holdsPublished, sha256 } from './content-hash.ts';
 import { replacementByStat, rewrittenInPlace, type Replacement } from './detect-replacement.ts';
 import type { FeedCheckpoint } from './feed-checkpoint.ts';
 import type { FeedContext } from './feed-context.ts';
@@ -7,6 +8,7 @@ import { START_CURSOR } from './feed-cursor.ts';
 import { FileChangeSignal } from './file-change-signal.ts';
 import { FileSource } from './file-source.ts';
 import { SnapshotFeed } from './snapshot-feed.ts';
+import { versionLines } from './plan-version.ts';
 
 /**
  * Publishes a feed file: from its checkpoint when the file still starts with what was published, and,
@@ -100,13 +102,14 @@ async function readFile(
   const { options, position, committer, stop } = feed;
   let reexport = false;
   try {
-    await resume(feed, source, checkpoint);
+    if (!(await resume(feed, source, checkpoint))) return undefined;
     let lastChange = Date.now();
     while (!stop.aborted) {
       const chunk = await source.read(position.readOffset, options.readBytes);
       if (chunk.length > 0 && (await rewrittenBefore(feed, source))) {
         // The file was rewritten in place and grew: its new bytes are not lines appended to the old ones.
         const replaced = await followReplacement(feed, source);
+        if (replaced === 'stop') return undefined;
         if (typeof replaced === 'object') {
           reexport = true;
           return replaced;
@@ -127,6 +130,7 @@ async function readFile(
         continue;
       }
       const replaced = await followReplacement(feed, source);
+      if (replaced === 'stop') return undefined;
       if (typeof replaced === 'object') {
         reexport = true;
         return replaced;
@@ -188,12 +192,19 @@ async function report(feed: FeedContext, source: FileSource): Promise<void> {
   feed.tally.position(feed.position.cursor.offset, await source.size());
 }
 
-/** Checks that the file still holds what was published; starts a new generation when it does not. */
-async function resume(feed: FeedContext, source: FileSource, checkpoint: FeedCheckpoint | undefined) {
+/**
+ * Checks that the file still holds what was published; starts a new generation when it does not.
+ * False when nothing is to be read (a held re-export, and the producer stops).
+ */
+async function resume(
+  feed: FeedContext,
+  source: FileSource,
+  checkpoint: FeedCheckpoint | undefined,
+): Promise<boolean> {
   const { position, logger } = feed;
   if (!checkpoint) {
     position.reset(START_CURSOR);
-    return;
+    return true;
   }
   const { cursor } = checkpoint;
   const prefix = await source.read(0, cursor.offset);
@@ -201,13 +212,90 @@ async function resume(feed: FeedContext, source: FileSource, checkpoint: FeedChe
     position.reset(cursor, prefix);
     if (cursor.offset > 0) position.parser.useHeaderFrom(await source.read(0, feed.options.maxLineBytes + 2));
     logger.info({ ...cursor }, 'resuming feed from its checkpoint');
-    return;
+    return true;
+  }
+  if (feed.options.kind === 'sales' && checkpoint.fingerprint?.length) {
+    // Replaced while the producer was stopped: the published bytes are gone. A file that repeats
+    // published sales is a re-export that cannot be compared with them: held, never counted again.
+    const outcome = await holdReexport(feed, source, checkpoint);
+    if (outcome === 'stopped') return false;
+    if (outcome === 'resume') return resume(feed, source, checkpoint);
   }
   logger.warn(
     { generation: cursor.generation, offset: cursor.offset },
     'the feed file no longer starts with what was published (replaced while the producer was stopped): reading it as a new generation',
   );
   position.reset({ ...START_CURSOR, generation: cursor.generation + 1 });
+  return true;
+}
+
+/**
+ * A file in the feed's place that does not start with what was published, when the published bytes can no
+ * longer be read (replaced while the producer was stopped, or a large file rewritten in place): if it
+ * holds the first or last sale line published (the checkpoint's fingerprint), it is a re-export of the
+ * same data, and its new sales cannot be told from the ones already counted. It is held: reported once
+ * (status, dashboard, Slack), nothing read, until the file again starts with what was published
+ * ('resume'), no longer repeats it or `feed accept` accepts it as new data ('generation'), or the producer
+ * stops ('stopped'; without --follow, once reported).
+ */
+async function holdReexport(
+  feed: FeedContext,
+  source: FileSource,
+  checkpoint: Pick<FeedCheckpoint, 'cursor' | 'prefixSha256' | 'fingerprint' | 'reexportHold'>,
+): Promise<'resume' | 'generation' | 'stopped'> {
+  const { cursor } = checkpoint;
+  const fingerprint = new Set(checkpoint.fingerprint ?? []);
+  let held = checkpoint.reexportHold;
+  for (;;) {
+    if (!(await source.open())) return 'generation';
+    const body = await source.read(0, await source.size());
+    if (holdsPublished(body.subarray(0, cursor.offset), cursor.offset, checkpoint.prefixSha256))
+      return 'resume';
+    const parser = feed.position.versionParser(cursor.generation);
+    const repeats = versionLines([...parser.push(body), ...parser.flush()]).some(
+      (l) => l.output.type === 'row' && fingerprint.has(l.hash),
+    );
+    if (!repeats) return 'generation';
+    const sha = sha256(body);
+    if (held?.sha !== sha) {
+      held = { seq: Math.floor(Date.now() / 1000), sha };
+      await reportReexportHold(feed, { ...checkpoint, reexportHold: held });
+    } else if ((await feed.publisher.acceptedHold()) === held.seq) {
+      feed.logger.warn({ seq: held.seq }, 'held re-export accepted: reading the file as a new generation');
+      return 'generation';
+    }
+    if (!feed.options.follow || (await feed.idle(feed.options.filePollMs))) return 'stopped';
+  }
+}
+
+async function reportReexportHold(
+  feed: FeedContext,
+  checkpoint: Pick<FeedCheckpoint, 'cursor' | 'prefixSha256' | 'fingerprint' | 'reexportHold'>,
+): Promise<void> {
+  const held = checkpoint.reexportHold as { seq: number; sha: string };
+  const { feed: name, topics } = feed.options;
+  const reason =
+    `the feed file was replaced by one that repeats sales already published (a re-export?), and the ` +
+    `published lines can no longer be read back (replaced while the producer was stopped, or rewritten in ` +
+    `place), so its new sales cannot be told from those already counted. Nothing was read. To apply it as a ` +
+    `correction: put the published file back, let the producer read it, then save the corrected one over it ` +
+    `(or read the feed in snapshot mode). If it is new data: sales-pipeline feed accept ${name}`;
+  const notice: FeedHoldNotice = {
+    type: 'feed-hold',
+    feed: name,
+    seq: held.seq,
+    version_sha: held.sha,
+    reason,
+    cancels: 0,
+    live_sales: 0,
+    detected_at: new Date().toISOString(),
+  };
+  await feed.publisher.publish(
+    new Map([[topics.deadLetter, [{ key: `${name}/hold/${held.seq}`, value: JSON.stringify(notice) }]]]),
+    { ...checkpoint, fingerprint: checkpoint.fingerprint },
+  );
+  feed.tally.versionHeld();
+  feed.logger.error({ seq: held.seq }, `feed file held: ${reason}`);
 }
 
 /**
@@ -241,7 +329,7 @@ async function replacement(feed: FeedContext, source: FileSource): Promise<Repla
 async function followReplacement(
   feed: FeedContext,
   source: FileSource,
-): Promise<boolean | { snapshot: SnapshotFeed; body: Buffer }> {
+): Promise<boolean | 'stop' | { snapshot: SnapshotFeed; body: Buffer }> {
   const change = await replacement(feed, source);
   if (!change) return false;
   const { position, committer, logger, options } = feed;
@@ -266,6 +354,15 @@ async function followReplacement(
       'feed file replaced by a copy that extends it: continuing',
     );
     return true;
+  }
+  if (!readable && options.kind === 'sales' && committer.fingerprintHashes.length > 0) {
+    const outcome = await holdReexport(feed, source, {
+      cursor,
+      prefixSha256: publishedSha,
+      fingerprint: committer.fingerprintHashes,
+    });
+    if (outcome === 'stopped') return 'stop';
+    if (outcome === 'resume') return true;
   }
   if (readable && published && options.kind === 'sales' && cursor.offset > 0) {
     // A re-export (the same data saved again, corrected): compared with what was published, never
