@@ -10,6 +10,8 @@
  *   memory     peak resident memory of each worker process (from ingest and latency: runs both)
  *   cost       CPU ms per sale of each process, idle cost, latency per hop, at a set rate   BENCH_RATE (300),
  *              BENCH_WARMUP_SECONDS (60), BENCH_SECONDS (60), BENCH_IDLE_SECONDS (30)
+ *   http       sales pushed over HTTP (autocannon): sales/s in batches of 100, p99 of     BENCH_HTTP_SECONDS (60),
+ *              single sales at a set rate, the ingest server's peak memory                 BENCH_HTTP_RATE (300)
  *
  * No argument runs them all. Results go to bench/results/latest.json (merged: a part run alone replaces
  * that part's figures only) and bench/results/latest.md.
@@ -24,6 +26,7 @@ import { benchStack, fmt } from './bench-stack.ts';
 import type { PartResult } from './lib/part.ts';
 import { aggregate } from './parts/aggregate.ts';
 import { cost } from './parts/cost.ts';
+import { http } from './parts/http.ts';
 import { ingest } from './parts/ingest.ts';
 import { latency } from './parts/latency.ts';
 import { naive } from './parts/naive.ts';
@@ -36,8 +39,9 @@ const PARTS: Record<string, (stack: RunningStack) => Promise<PartResult>> = {
   latency,
   aggregate,
   cost,
+  http,
 };
-const ORDER = ['ingest', 'sink', 'naive', 'latency', 'aggregate', 'cost'];
+const ORDER = ['ingest', 'sink', 'naive', 'latency', 'aggregate', 'cost', 'http'];
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 for (const arg of args) {

@@ -13,6 +13,7 @@ import { downCommand } from './commands/down.ts';
 import { statusCommand } from './commands/status.ts';
 import { dashboardCommand } from './commands/dashboard.ts';
 import { feedCommand } from './commands/feed.ts';
+import { ingestCommand } from './commands/ingest.ts';
 import { exitCodesHelp } from './options.ts';
 
 /** Builds the `sales-pipeline` command tree. */
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .addCommand(stackCommand())
     .addCommand(migrateCommand())
     .addCommand(produceCommand())
+    .addCommand(ingestCommand())
     .addCommand(consumeCommand())
     .addCommand(analyticsCommand())
     .addCommand(reportCommand())

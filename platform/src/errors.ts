@@ -33,7 +33,7 @@ export class ConfigError extends PipelineError {
   constructor(issues: readonly string[]) {
     super(`invalid configuration:\n  - ${issues.join('\n  - ')}`, {
       code: 'CONFIG_INVALID',
-      hint: 'Fix the listed environment variables (see README, "Configuration") and start again.',
+      hint: 'Fix the listed environment variables (see docs/configuration.md) and start again.',
     });
     this.issues = issues;
   }

@@ -15,7 +15,7 @@ import {
 export const PRODUCER_LINGER_DEFAULT_MS = 50;
 
 /** A regular expression given in the environment, compiled to match whole ids. */
-function idPatternSchema(defaultSource: string) {
+export function idPatternSchema(defaultSource: string) {
   return z
     .string()
     .default(defaultSource)
@@ -55,7 +55,7 @@ const schema = workerSchema({
    * reads them, so that lines appended one by one share a Kafka transaction. 0 reads at once. Default 50:
    * at 300 sales/s the whole stack then spends ~25 % less CPU per sale than at 20 ms (a transaction costs
    * the broker, the consumer and PostgreSQL far more than a line does), and the less loaded machine
-   * brings the lines to their rows and aggregates no later (README, Benchmarks).
+   * brings the lines to their rows and aggregates no later (docs/benchmarks.md).
    */
   PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(PRODUCER_LINGER_DEFAULT_MS),
   /** URL_POLL_INTERVAL_MS: how often a URL feed is polled (conditional GET). Default 2000. */

@@ -3,3 +3,4 @@ export { PRODUCER_LINGER_DEFAULT_MS, loadProducerConfig, type ProducerConfig } f
 export { readReferenceFile } from './reference-file.ts';
 export { SaleSimulator, rhythm, seededRandom } from './sale-simulator.ts';
 export { acceptGroup } from './kafka-publisher.ts';
+export { ingest, loadIngestConfig, worker as ingestWorker, type IngestConfig } from './ingest.ts';

@@ -13,6 +13,10 @@ export function upCommands(): Command[] {
     .option('--docker', 'run the stack in containers (testcontainers) instead of native processes')
     .option('--detach', 'return once everything is healthy; stop it later with: sales-pipeline down')
     .option(
+      '--ingest',
+      'also run the HTTP ingest server (POST /v1/sales; on by itself when INGEST_TOKEN or INGEST_TOKENS_FILE is set)',
+    )
+    .option(
       '--rate <sales/s>',
       'with --demo: simulated sales per second',
       positiveNumber('--rate'),
@@ -32,8 +36,9 @@ export function upCommands(): Command[] {
   const superviseCommand = new Command('supervise')
     .description('(used by up --detach) run the workers until SIGTERM')
     .option('--demo')
+    .option('--ingest')
     .option('--rate <sales/s>', '', positiveNumber('--rate'), DEFAULT_DEMO_RATE)
-    .action(async (options: { demo?: boolean; rate: number }) => {
+    .action(async (options: { demo?: boolean; ingest?: boolean; rate: number }) => {
       const { runSupervise } = await import('../pipeline/run-up.ts');
       await runSupervise(options);
     });

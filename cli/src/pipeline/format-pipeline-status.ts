@@ -54,6 +54,7 @@ export function formatPipelineStatus(status: PipelineStatus, home: string): stri
   for (const m of status.lastMilestones)
     lines.push(`  milestone ${m.detectedAt}  ${m.rule} ${m.subject} ${m.step}  (${m.status})`);
   if (status.dashboard) lines.push(`dashboard: ${status.dashboard.url}`);
+  if (status.ingest) lines.push(`ingest: POST ${status.ingest.url}`);
   for (const e of status.errors) lines.push(`  ! ${e}`);
   return lines.join('\n');
 }

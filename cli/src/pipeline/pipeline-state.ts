@@ -18,7 +18,8 @@ export interface WorkerRecord {
   lastExit?: { code: number | null; signal: string | null; at: string };
 }
 
-export type WorkerName = 'consumer' | 'analytics' | 'notifier' | 'producer' | 'simulator' | 'dashboard';
+export type WorkerName =
+  'consumer' | 'analytics' | 'notifier' | 'producer' | 'ingest' | 'simulator' | 'dashboard';
 
 /** What `up` is running, in `<home>/pipeline.json`: read by `status` and `down`. */
 export interface PipelineState {
@@ -35,7 +36,15 @@ export interface PipelineState {
 
 export const pipelineStateFile = (home: string) => path.join(home, 'pipeline.json');
 
-const workerNames = ['consumer', 'analytics', 'notifier', 'producer', 'simulator', 'dashboard'] as const;
+const workerNames = [
+  'consumer',
+  'analytics',
+  'notifier',
+  'producer',
+  'ingest',
+  'simulator',
+  'dashboard',
+] as const;
 const workerRecordSchema = z.object({
   name: z.enum(workerNames),
   pid: z.number().int().positive().optional(),

@@ -85,6 +85,12 @@ export async function collectStatus(
     lastMilestones,
     heldFeeds,
     dashboard: ((d) => (d ? { url: d.url, pid: d.pid } : null))(readDashboardRecord(config.home)),
+    ingest: state?.workers.ingest
+      ? {
+          url: `http://${env.INGEST_HOST ?? '127.0.0.1'}:${env.INGEST_PORT ?? '8091'}/v1/sales`,
+          pid: state.workers.ingest.pid ?? null,
+        }
+      : null,
     errors,
   };
 }

@@ -29,6 +29,8 @@ export interface UpOptions {
   demo?: boolean;
   docker?: boolean;
   detach?: boolean;
+  /** Run the HTTP ingest server too (also when INGEST_TOKEN or INGEST_TOKENS_FILE is set). */
+  ingest?: boolean;
   rate: number;
   healthTimeout: number;
 }
@@ -70,7 +72,13 @@ function liveView(config: StackConfig, env: Env, stop: AbortSignal): Promise<voi
 
 async function runSupervised(
   config: StackConfig,
-  options: { demo?: boolean; rate: number; mode: 'native' | 'docker'; endpoints?: StackEndpoints },
+  options: {
+    demo?: boolean;
+    ingest?: boolean;
+    rate: number;
+    mode: 'native' | 'docker';
+    endpoints?: StackEndpoints;
+  },
   env: Env,
   logger: Logger,
   stop: AbortSignal,
@@ -79,7 +87,11 @@ async function runSupervised(
   const specs = planWorkers(
     feeds,
     options.demo ? { rate: options.rate, salesFile: feeds.sales as string } : undefined,
-    { dashboard: true },
+    {
+      dashboard: true,
+      ingest:
+        options.ingest === true || env.INGEST_TOKEN !== undefined || env.INGEST_TOKENS_FILE !== undefined,
+    },
   );
   const workerEnv =
     options.demo && !env.MILESTONE_RULES_FILE
@@ -124,7 +136,12 @@ export async function runUp(options: UpOptions): Promise<void> {
   if (options.detach) {
     fs.mkdirSync(path.join(config.home, 'logs'), { recursive: true });
     const out = fs.openSync(path.join(config.home, 'logs', 'supervisor.log'), 'a');
-    const args = [BIN, 'supervise', ...(options.demo ? ['--demo', '--rate', String(options.rate)] : [])];
+    const args = [
+      BIN,
+      'supervise',
+      ...(options.demo ? ['--demo', '--rate', String(options.rate)] : []),
+      ...(options.ingest ? ['--ingest'] : []),
+    ];
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', out, out], detached: true });
     fs.closeSync(out);
     child.unref();
@@ -178,7 +195,11 @@ export async function runUp(options: UpOptions): Promise<void> {
 }
 
 /** `supervise`: what a detached `up` leaves running. */
-export async function runSupervise(options: { demo?: boolean; rate: number }): Promise<void> {
+export async function runSupervise(options: {
+  demo?: boolean;
+  ingest?: boolean;
+  rate: number;
+}): Promise<void> {
   const logger = createLogger('supervisor', loadCliConfig().LOG_LEVEL);
   const config = loadStackConfig();
   refuseIfRunning(config);

@@ -24,7 +24,7 @@ export interface HeldFeed {
   held_at: string;
 }
 
-/** The shape of `sales-pipeline status --json` (documented in the README); the dashboard reads part of it. */
+/** The shape of `sales-pipeline status --json` (documented in docs/observability.md); the dashboard reads part of it. */
 export interface PipelineStatus extends StatusLike {
   checkedAt: string;
   mode: StackStatus['mode'];
@@ -51,4 +51,6 @@ export interface PipelineStatus extends StatusLike {
   lastMilestones: Array<{ rule: string; subject: string; step: string; status: string; detectedAt: string }>;
   /** The web dashboard serving this pipeline (`up` starts it; `sales-pipeline dashboard` too), if one runs. */
   dashboard?: { url: string; pid: number } | null;
+  /** The HTTP ingest server (`up` starts it when INGEST_TOKEN or INGEST_TOKENS_FILE is set, or with --ingest). */
+  ingest?: { url: string; pid: number | null } | null;
 }

@@ -22,7 +22,7 @@ export interface WorkerSpec {
 export function planWorkers(
   feeds: Feeds,
   demo?: { rate: number; salesFile: string },
-  options: { dashboard?: boolean } = {},
+  options: { dashboard?: boolean; ingest?: boolean } = {},
 ): WorkerSpec[] {
   const specs: WorkerSpec[] = [
     { name: 'consumer', args: ['consume'], metrics: true },
@@ -30,6 +30,8 @@ export function planWorkers(
     { name: 'notifier', args: ['notify'], metrics: true },
   ];
   if (options.dashboard) specs.push({ name: 'dashboard', args: ['dashboard'], metrics: true });
+  // The HTTP ingest server (sales pushed by tills): when INGEST_TOKEN / INGEST_TOKENS_FILE is set, or --ingest.
+  if (options.ingest) specs.push({ name: 'ingest', args: ['ingest'], metrics: true });
   if (feeds.sales || feeds.products || feeds.stores) {
     const args = ['produce', '--follow'];
     if (feeds.sales) args.push('--sales', feeds.sales);
@@ -51,6 +53,7 @@ export function planWorkers(
 export const STOP_ORDER: WorkerName[] = [
   'dashboard',
   'simulator',
+  'ingest',
   'producer',
   'consumer',
   'analytics',

@@ -1,0 +1,152 @@
+/**
+ * http — sales pushed over HTTP through the whole running pipeline (the four workers and the ingest
+ * server), measured with autocannon:
+ *   1. throughput: batches of 100 sales (JSON), as many connections as BENCH_HTTP_CONNECTIONS (16), for
+ *      BENCH_HTTP_SECONDS (60): sales/s answered 200 (each committed in Kafka before its answer), then how
+ *      long the aggregates took to catch up once the burst was over;
+ *   2. latency: BENCH_HTTP_RATE (300) single-sale requests a second for BENCH_HTTP_LATENCY_SECONDS (30):
+ *      p50/p99 request → 200;
+ *   3. the ingest process's peak resident memory (VmHWM).
+ */
+import autocannon from 'autocannon';
+import type { RunningStack } from '@sales-pipeline/stack';
+import { freePort } from '@sales-pipeline/stack';
+import { fmt, sizeFromEnv, until } from '../bench-stack.ts';
+import { startLivePipeline } from '../lib/live-pipeline.ts';
+import type { PartResult } from '../lib/part.ts';
+import { startWorker, workerEnv } from '../lib/workers.ts';
+
+const TOKEN = 'bench-ingest-token-0123456789';
+
+/** Bodies of `size` sales with ids unique to this run (`<prefix><n>`), cycled over products and stores. */
+function body(prefix: string, from: number, size: number): string {
+  const sales = Array.from({ length: size }, (_, i) => {
+    const n = from + i;
+    return {
+      id: `${prefix}${n}`,
+      date: `2024-0${1 + (n % 9)}-${String(1 + (n % 28)).padStart(2, '0')}`,
+      product_id: `REF00${1 + (n % 5)}`,
+      quantity: 1 + (n % 5),
+      store_id: String(1 + (n % 7)),
+    };
+  });
+  return JSON.stringify({ source: 'bench', sales });
+}
+
+async function run(options: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+export async function http(stack: RunningStack): Promise<PartResult> {
+  const seconds = sizeFromEnv('BENCH_HTTP_SECONDS', 60);
+  const connections = sizeFromEnv('BENCH_HTTP_CONNECTIONS', 16);
+  const rate = sizeFromEnv('BENCH_HTTP_RATE', 300);
+  const latencySeconds = sizeFromEnv('BENCH_HTTP_LATENCY_SECONDS', 30);
+  const pipeline = await startLivePipeline(stack, 'http', {
+    rows: 0,
+    revenueStepEuros: 100_000,
+    productUnitsStep: 10_000,
+  });
+  const port = await freePort();
+  const ingest = startWorker('ingest', ['ingest'], {
+    ...workerEnv(stack),
+    INGEST_PORT: String(port),
+    INGEST_TOKEN: TOKEN,
+  });
+  const url = `http://127.0.0.1:${port}/v1/sales`;
+  try {
+    await pipeline.whileAlive(
+      until(
+        'the ingest server',
+        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok || undefined,
+        {
+          timeoutMs: 120_000,
+        },
+      ),
+    );
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    // Warm-up: the workers join their groups, the first sales flow to the aggregates.
+    await fetch(url, { method: 'POST', headers, body: body('warm', 0, 100) });
+    await pipeline.whileAlive(pipeline.waitUntilFlowing(100, 'the warm-up sales in the aggregates'));
+
+    // 1. Throughput, batches of 100.
+    let next = 0;
+    process.stdout.write(`http: ${seconds} s of batches of 100 sales on ${connections} connections…\n`);
+    const burst = await run({
+      url,
+      method: 'POST',
+      headers,
+      connections,
+      duration: seconds,
+      requests: [{ setupRequest: (req) => ({ ...req, body: body('b', (next += 100) - 100, 100) }) }],
+    });
+    const ok = burst['2xx'];
+    const salesPerSecond = (ok * 100) / seconds;
+    const burstEnded = Date.now();
+    const expected = 100 + ok * 100;
+    await pipeline.whileAlive(
+      until(
+        'the burst in the aggregates',
+        async (saw) => {
+          const n = await pipeline.aggregatedSales();
+          saw(`${n} of ${expected}`);
+          return n >= expected ? true : undefined;
+        },
+        { intervalMs: 500, timeoutMs: 900_000, stallMs: 180_000 },
+      ),
+    );
+    const catchUpSeconds = (Date.now() - burstEnded) / 1000;
+
+    // 2. Latency of single sales at a steady rate.
+    let single = 0;
+    process.stdout.write(`http: ${latencySeconds} s at ${rate} single-sale requests/s…\n`);
+    const steady = await run({
+      url,
+      method: 'POST',
+      headers,
+      connections: Math.max(4, Math.ceil(rate / 50)),
+      overallRate: rate,
+      duration: latencySeconds,
+      requests: [{ setupRequest: (req) => ({ ...req, body: body('s', single++, 1) }) }],
+    });
+    const peaks = await pipeline.stopWorkers();
+    await ingest.stop();
+    const figures = {
+      seconds,
+      connections,
+      batchSize: 100,
+      requestsOk: ok,
+      non2xx: burst.non2xx,
+      errors: burst.errors,
+      salesPerSecond,
+      burstP99Ms: burst.latency.p99,
+      catchUpSeconds,
+      singleRate: rate,
+      singleRequestsOk: steady['2xx'],
+      singleNon2xx: steady.non2xx,
+      singleP50Ms: steady.latency.p50,
+      singleP99Ms: steady.latency.p99,
+      ingestPeakMb: ingest.peakMb(),
+      ...peaks,
+    };
+    return {
+      figures,
+      markdown: [
+        `## http (sales pushed over HTTP, through the whole running pipeline)`,
+        '',
+        `| figure | value | target |`,
+        `| --- | ---: | --- |`,
+        `| sales/s answered 200, batches of 100, ${connections} connections, ${seconds} s | ${fmt(salesPerSecond)} (${fmt(ok)} requests, ${burst.non2xx} not 2xx, ${burst.errors} errors; p99 ${burst.latency.p99} ms) | ≥ 5,000 |`,
+        `| aggregates caught up after the burst | ${catchUpSeconds.toFixed(1)} s | |`,
+        `| ${rate} single-sale requests/s for ${latencySeconds} s: p50 / p99 request → 200 | ${steady.latency.p50} / ${steady.latency.p99} ms (${steady['2xx']} ok, ${steady.non2xx} not 2xx) | p99 ≤ 60 ms |`,
+        `| ingest process peak memory | ${ingest.peakMb().toFixed(0)} MiB | ≤ 150 MiB |`,
+        '',
+      ],
+    };
+  } finally {
+    await ingest.stop();
+    await pipeline.close();
+  }
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { IngestLedger } from './ingest-ledger.ts';
+import { BadIngestRequest, parseCsvBatch, parseJsonBatch } from './ingest-request.ts';
+
+const sale = (id: string, quantity: unknown = 2) => ({
+  id,
+  date: '2023-07-01',
+  product_id: 'REF001',
+  quantity,
+  store_id: '3',
+});
+const topics = { sales: 'sales', deadLetter: 'dlq', state: 'state' };
+
+describe('parseJsonBatch', () => {
+  it('keeps each valid sale with its identity, and refuses each invalid one alone, with its reason', () => {
+    const batch = parseJsonBatch(
+      JSON.stringify({
+        source: 'pos-lyon',
+        sales: [
+          sale('A1'),
+          sale('A2', -3),
+          sale('A3', 2.5),
+          sale('A4', 0),
+          { ...sale('A5'), date: 'hier' },
+          'x',
+          sale('a b'),
+        ],
+      }),
+    );
+    expect(batch.sales.map((s) => [s.saleId, s.value.quantity])).toEqual([
+      ['pos-lyon/id/A1', 2],
+      ['pos-lyon/id/A2', -3],
+    ]);
+    expect(batch.rejected.map((r) => [r.index, r.id, r.reason])).toEqual([
+      [2, 'A3', 'fractional quantity 2.5'],
+      [3, 'A4', 'quantity is zero'],
+      [4, 'A5', 'unparsable date "hier" (expected YYYY-MM-DD)'],
+      [5, null, 'a sale must be an object {"id", "date", "product_id", "quantity", "store_id"}'],
+      [6, null, 'invalid sale id "a b"'],
+    ]);
+  });
+
+  it.each([
+    ['{"source": "pos"', /malformed JSON/],
+    ['[]', /must be a JSON object/],
+    ['{"sales": []}', /source must be/],
+    ['{"source": "pos", "sales": {}}', /"sales" must be an array/],
+    ['{"source": "<script>", "sales": []}', /source must be/],
+  ])('refuses %s as a whole', (text, reason) => {
+    expect(() => parseJsonBatch(text)).toThrow(BadIngestRequest);
+    expect(() => parseJsonBatch(text)).toThrow(reason);
+  });
+
+  it('gives the same values the same hash, other values another', () => {
+    const [a, b, c] = parseJsonBatch(
+      JSON.stringify({ source: 's', sales: [sale('X'), { ...sale('X'), quantity: '2' }, sale('X', 3)] }),
+    ).sales;
+    expect(a?.hash).toBe(b?.hash);
+    expect(a?.hash).not.toBe(c?.hash);
+  });
+});
+
+describe('parseCsvBatch', () => {
+  it('reads the feed header with an id column; refuses a body without one', () => {
+    const ok = parseCsvBatch(
+      'pos',
+      Buffer.from(
+        'ID Vente,Date,ID Référence produit,Quantité,ID Magasin\r\nC1,2023-07-02,REF002,3,2\r\nC2,2023-07-02,REF002,zero,2',
+      ),
+    );
+    expect(ok.sales.map((s) => s.saleId)).toEqual(['pos/id/C1']);
+    expect(ok.rejected).toEqual([expect.objectContaining({ index: 1 })]);
+    expect(() =>
+      parseCsvBatch('pos', Buffer.from('Date,ID Référence produit,Quantité,ID Magasin\r\n')),
+    ).toThrow(/no sale-id column/);
+  });
+});
+
+describe('IngestLedger.plan', () => {
+  it('tells new sales, duplicates (in the ledger or earlier in the group) and amendments apart; moves only when applied', () => {
+    const ledger = new IngestLedger();
+    const one = parseJsonBatch(JSON.stringify({ source: 's', sales: [sale('A'), sale('B')] }));
+    const first = ledger.plan([one, one], topics, 0);
+    expect(first.results.map((r) => [r.accepted, r.duplicates])).toEqual([
+      [2, 0],
+      [0, 2],
+    ]);
+    expect(first.messages.get('sales')).toHaveLength(2);
+    expect(first.messages.get('state')).toHaveLength(2);
+    // Not applied (the transaction failed): the same request is new again.
+    expect(ledger.plan([one], topics, 0).results[0]?.accepted).toBe(2);
+    ledger.apply(first.updates);
+    const changed = parseJsonBatch(JSON.stringify({ source: 's', sales: [sale('A', 5), sale('B')] }));
+    const second = ledger.plan([changed], topics, 0);
+    expect(second.results[0]).toMatchObject({ accepted: 1, amended: 1, duplicates: 1 });
+    expect(JSON.parse(String(second.messages.get('sales')?.[0]?.value))).toMatchObject({
+      sale_id: 's/id/A',
+      quantity: 5,
+      rev: 2,
+    });
+  });
+});

@@ -1,0 +1,300 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort, loadStackConfig, nativeComponentPid } from '@sales-pipeline/stack';
+import { startWorker, stopWorker, type Worker } from '../../test-support/cli-processes.ts';
+import { tempDir } from '../../test-support/client-feeds.ts';
+import { eventually } from '../../test-support/eventually.ts';
+import { query } from '../../test-support/test-stack.ts';
+import { consumerEnv, isolatedTopics, producerEnv } from '../../test-support/worker-env.ts';
+
+/**
+ * The HTTP ingest server against the real stack: each sale posted is stored exactly once and acknowledged
+ * only once committed in Kafka, through retries after kill -9, concurrent overlapping senders, per-sale
+ * rejections and a broker that stops answering.
+ */
+
+const topics = isolatedTopics('ingest');
+const TOKEN = crypto.randomBytes(24).toString('hex');
+const TILL_TOKEN = crypto.randomBytes(24).toString('hex');
+const stateTopic = `t.ingest-state.${topics.sales}`;
+let port = 0;
+let base = '';
+let ingest: Worker;
+let consumer: Worker;
+let tokensFile = '';
+
+const ingestEnv = () =>
+  producerEnv(topics, {
+    INGEST_PORT: String(port),
+    INGEST_TOKEN: TOKEN,
+    INGEST_TOKENS_FILE: tokensFile,
+    INGEST_STATE_TOPIC: stateTopic,
+    INGEST_TIMEOUT_MS: '2000',
+    INGEST_MAX_BODY_BYTES: String(64 * 1024),
+  });
+
+async function startIngest(): Promise<Worker> {
+  const worker = startWorker(['ingest'], ingestEnv());
+  await eventually(
+    async () =>
+      fetch(`${base}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    (status) => status === 200,
+    60_000,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n${worker.output()}`);
+  });
+  return worker;
+}
+
+const sale = (source: string, id: string, quantity = 2, date = '2023-07-01') => ({
+  id,
+  date,
+  product_id: 'REF001',
+  quantity,
+  store_id: '3',
+});
+
+async function post(body: unknown, options: { token?: string | null; type?: string } = {}) {
+  const headers: Record<string, string> = { 'content-type': options.type ?? 'application/json' };
+  if (options.token !== null) headers.authorization = `Bearer ${options.token ?? TOKEN}`;
+  const response = await fetch(
+    `${base}/v1/sales${typeof body === 'string' && options.type === 'text/csv' ? '?source=pos-csv' : ''}`,
+    {
+      method: 'POST',
+      headers,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    },
+  );
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>,
+  };
+}
+
+/** Posts until a 200, as a webhook sender does (a refused connection or a 5xx/429 is tried again). */
+async function postUntilOk(body: unknown): Promise<Record<string, unknown>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const result = await post(body);
+      if (result.status === 200) return result.body;
+      if (result.status < 429) throw new Error(`refused: ${result.status} ${JSON.stringify(result.body)}`);
+    } catch (error) {
+      if ((error as Error).message.startsWith('refused')) throw error;
+    }
+    if (attempt > 600) throw new Error('never got a 200');
+    await sleep(100);
+  }
+}
+
+const storedSales = (source: string) =>
+  query<{ sale_id: string; quantity: number; status: string; rev: string }>(
+    'SELECT sale_id, quantity, status, rev::text FROM sales WHERE feed = $1 ORDER BY sale_id',
+    [source],
+  );
+
+beforeAll(async () => {
+  port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const dir = tempDir();
+  tokensFile = path.join(dir, 'tokens.json');
+  fs.writeFileSync(
+    tokensFile,
+    JSON.stringify({ 'pos-lyon': crypto.createHash('sha256').update(TILL_TOKEN).digest('hex') }),
+  );
+  ingest = await startIngest();
+  consumer = startWorker(['consume'], consumerEnv(topics));
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([ingest && stopWorker(ingest), consumer && stopWorker(consumer)]);
+});
+
+describe('POST /v1/sales', () => {
+  it('stores each valid sale once, rejects an invalid one alone with its reason, counts a repeat as duplicates, an other value as an amendment', async () => {
+    const batch = {
+      source: 'pos-a',
+      sales: [
+        sale('pos-a', 'T1'),
+        sale('pos-a', 'T2', -1),
+        sale('pos-a', 'T3', 0),
+        sale('pos-a', 'T4', 5, '2023-02-30'),
+      ],
+    };
+    const first = await post(batch);
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({
+      accepted: 2,
+      amended: 0,
+      duplicates: 0,
+      rejected: [
+        { index: 2, id: 'T3', reason: 'quantity is zero' },
+        { index: 3, id: 'T4', reason: 'no such date "2023-02-30"' },
+      ],
+    });
+    const again = await post(batch);
+    expect(again.body).toMatchObject({ accepted: 0, duplicates: 2 });
+    const amended = await post({ source: 'pos-a', sales: [sale('pos-a', 'T1', 7)] });
+    expect(amended.body).toMatchObject({ accepted: 1, amended: 1, duplicates: 0 });
+    const rows = await eventually(
+      () => storedSales('pos-a'),
+      (r) => r.length === 2 && r[0]?.quantity === 7,
+    );
+    expect(rows).toEqual([
+      { sale_id: 'pos-a/id/T1', quantity: 7, status: 'complete', rev: '2' },
+      { sale_id: 'pos-a/id/T2', quantity: -1, status: 'complete', rev: '1' },
+    ]);
+    const rejected = await eventually(
+      () =>
+        query<{ reason: string }>("SELECT reason FROM rejected_rows WHERE feed = 'pos-a' ORDER BY reason"),
+      (r) => r.length >= 2,
+    );
+    expect(rejected.map((r) => r.reason)).toContain('HTTP sale #2 (id T3): quantity is zero');
+  });
+
+  it('takes text/csv with the feed header and an id column', async () => {
+    const csv =
+      'ID Vente,Date,ID Référence produit,Quantité,ID Magasin\r\nC1,2023-07-02,REF002,3,2\r\nC2,hier,REF002,1,2\r\n';
+    const result = await post(csv, { type: 'text/csv' });
+    expect(result.status).toBe(200);
+    expect(result.body).toMatchObject({ accepted: 1, duplicates: 0, rejected: [{ index: 1, id: null }] });
+    await eventually(
+      () => storedSales('pos-csv'),
+      (r) => r.length === 1 && r[0]?.sale_id === 'pos-csv/id/C1',
+    );
+  });
+
+  it('answers bad requests clearly: 401, 403, 400, 413, 415', async () => {
+    const ok = { source: 'pos-lyon', sales: [sale('pos-lyon', 'L1')] };
+    expect((await post(ok, { token: null })).status).toBe(401);
+    expect((await post(ok, { token: 'wrong-token-wrong-token' })).status).toBe(401);
+    expect((await post(ok, { token: TILL_TOKEN })).status).toBe(200);
+    const other = await post(
+      { source: 'pos-paris', sales: [sale('pos-paris', 'P1')] },
+      { token: TILL_TOKEN },
+    );
+    expect(other.status).toBe(403);
+    expect(other.body.error).toContain('pos-paris');
+    const malformed = await post('{"source": "pos-a", "sales": [', { type: 'application/json' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error).toMatch(/malformed JSON/);
+    expect((await post({ source: 'pos-a', sales: 'none' })).body.error).toMatch(/"sales" must be an array/);
+    const big = await post({
+      source: 'pos-a',
+      sales: Array.from({ length: 2000 }, (_, i) => sale('pos-a', `B${i}`)),
+    });
+    expect(big.status).toBe(413);
+    expect((await post('x', { type: 'application/xml' })).status).toBe(415);
+    // The token never reaches a log line.
+    expect(ingest.output()).not.toContain(TOKEN);
+    expect(ingest.output()).not.toContain(TILL_TOKEN);
+  });
+
+  it('serves a valid OpenAPI 3.1 document', async () => {
+    const document = (await (await fetch(`${base}/v1/openapi.json`)).json()) as { openapi: string };
+    expect(document.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(document as never);
+    expect(result).toEqual({ valid: true });
+  });
+
+  it('concurrent senders of overlapping batches store each sale once', async () => {
+    const ids = Array.from({ length: 60 }, (_, i) => `K${i}`);
+    const senders = Array.from({ length: 6 }, (_, s) =>
+      Promise.all(
+        Array.from({ length: 5 }, (_, b) =>
+          post({
+            source: 'pos-k',
+            sales: ids
+              .slice((s * 7 + b * 9) % 40, ((s * 7 + b * 9) % 40) + 20)
+              .map((id) => sale('pos-k', id)),
+          }),
+        ),
+      ),
+    );
+    const results = (await Promise.all(senders)).flat();
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const accepted = results.reduce((sum, r) => sum + Number(r.body.accepted), 0);
+    const sent = new Set(
+      Array.from({ length: 6 }, (_, s) =>
+        Array.from({ length: 5 }, (_, b) => ids.slice((s * 7 + b * 9) % 40, ((s * 7 + b * 9) % 40) + 20)),
+      ).flat(2),
+    );
+    expect(accepted).toBe(sent.size);
+    const rows = await eventually(
+      () => storedSales('pos-k'),
+      (r) => r.length === sent.size,
+    );
+    expect(rows.every((r) => r.rev === '1')).toBe(true);
+  });
+
+  it('answers 503 with Retry-After while the broker does not answer, never a 200; the retried request is stored once', async () => {
+    const stack = loadStackConfig({ ...process.env, SALES_PIPELINE_HOME: inject('stack').home });
+    const broker = nativeComponentPid(stack, 'kafka');
+    expect(broker).toBeDefined();
+    const batch = { source: 'pos-b', sales: [sale('pos-b', 'S1'), sale('pos-b', 'S2')] };
+    process.kill(broker as number, 'SIGSTOP');
+    let during;
+    try {
+      during = await post(batch);
+      expect((await fetch(`${base}/healthz`)).status).toBe(503);
+    } finally {
+      process.kill(broker as number, 'SIGCONT');
+    }
+    expect(during.status).toBe(503);
+    expect(during.headers.get('retry-after')).toBe('1');
+    const after = await postUntilOk(batch);
+    expect(Number(after.accepted) + Number(after.duplicates)).toBe(2);
+    const rows = await eventually(
+      () => storedSales('pos-b'),
+      (r) => r.length === 2,
+    );
+    expect(rows.map((r) => r.rev)).toEqual(['1', '1']);
+  });
+
+  it('kill -9 of the server at any moment: a client retrying until 200 ends with every sale stored exactly once', async () => {
+    const requests = Array.from({ length: 40 }, (_, r) => ({
+      source: 'pos-kill',
+      sales: Array.from({ length: 25 }, (_, i) => sale('pos-kill', `R${r}-${i}`, 1 + (i % 4))),
+    }));
+    const killer = (async () => {
+      for (let k = 0; k < 3; k++) {
+        await sleep(300 + k * 200);
+        ingest.kill('SIGKILL');
+        await ingest.exited;
+        ingest = await startIngest();
+      }
+    })();
+    for (const request of requests) await postUntilOk(request);
+    await killer;
+    const rows = await eventually(
+      () => storedSales('pos-kill'),
+      (r) => r.length === 1000,
+      90_000,
+    );
+    expect(new Set(rows.map((r) => r.sale_id)).size).toBe(1000);
+    expect(rows.every((r) => r.rev === '1')).toBe(true);
+    const versions = await query<{ n: string }>(
+      "SELECT count(*) AS n FROM sale_versions WHERE feed = 'pos-kill'",
+    );
+    expect(versions).toEqual([{ n: '1000' }]);
+    // The restarted server read its ledger back: the same sale again is a duplicate, other values its
+    // next version (rev 2), applied.
+    expect(await postUntilOk(requests[0])).toMatchObject({ accepted: 0, duplicates: 25 });
+    const amended = await postUntilOk({ source: 'pos-kill', sales: [sale('pos-kill', 'R0-0', 9)] });
+    expect(amended).toMatchObject({ accepted: 1, amended: 1 });
+    await eventually(
+      () =>
+        query<{ quantity: number; rev: string }>(
+          "SELECT quantity, rev::text FROM sales WHERE sale_id = 'pos-kill/id/R0-0'",
+        ),
+      (rows) => rows[0]?.quantity === 9 && rows[0]?.rev === '2',
+    );
+  }, 240_000);
+});
