@@ -94,7 +94,7 @@ async function applyDecoded(ctx: BatchContext, decoded: Decoded[]): Promise<Appl
     }
     return [];
   });
-  counts.salesInserted = await insertSales(client, sales);
+  counts.salesInserted = await insertSales(client, sales, { topic, partition });
   const changed = await applySaleChanges(client, changes, { topic, partition });
   counts.salesChanged = changed.upserted + changed.cancelled;
   await applyFeedNotices(client, notices);

@@ -21,13 +21,14 @@ const STAGED = `sale_id, sold_on, product_id, store_id, quantity, feed, line_num
  * fixed at ingest), marks it pending when its product or store is not known yet, keeps one row per sale
  * id, and ignores sale ids already stored.
  */
-const insertStaged = (source: string) =>
-  `INSERT INTO sales (sale_id, sold_on, product_id, store_id, quantity, unit_price, amount, status, feed, line_number, line_seen_at)
+const insertStaged = (source: string, topic: string, partition: string) =>
+  `INSERT INTO sales (sale_id, sold_on, product_id, store_id, quantity, unit_price, amount, status, feed, line_number, line_seen_at,
+                     kafka_topic, kafka_partition, kafka_offset)
      SELECT b.sale_id, b.sold_on, b.product_id, b.store_id, b.quantity,
             CASE WHEN st.store_id IS NOT NULL THEN p.unit_price END,
             CASE WHEN st.store_id IS NOT NULL THEN p.unit_price * b.quantity END,
             CASE WHEN p.product_id IS NOT NULL AND st.store_id IS NOT NULL THEN 'complete' ELSE 'pending' END,
-            b.feed, b.line_number, b.line_seen_at
+            b.feed, b.line_number, b.line_seen_at, ${topic}, ${partition}, b.kafka_offset
        FROM (SELECT DISTINCT ON (sale_id) * FROM ${source} ORDER BY sale_id, kafka_offset) b
        LEFT JOIN products p ON p.product_id = b.product_id
        LEFT JOIN stores st ON st.store_id = b.store_id
@@ -39,6 +40,8 @@ const INSERT_FROM_ARRAYS = {
   text: insertStaged(
     `unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::integer[], $6::text[], $7::bigint[],
             $8::bigint[], $9::timestamptz[]) AS u(${STAGED})`,
+    '$10::text',
+    '$11::integer',
   ),
 };
 
@@ -63,6 +66,8 @@ export async function shareReferences(client: PoolClient): Promise<void> {
 export async function insertSales(
   client: PoolClient,
   sales: Array<{ value: SaleMessage; offset: bigint; seenAt?: number | undefined }>,
+  /** Where the messages come from: stored with each sale (lineage). */
+  origin: { topic: string; partition: number },
 ): Promise<number> {
   if (sales.length === 0) return 0;
   await shareReferences(client);
@@ -79,6 +84,8 @@ export async function insertSales(
         sales.map((s) => s.value.line),
         sales.map((s) => s.offset.toString()),
         sales.map((s) => (s.seenAt === undefined ? null : new Date(s.seenAt).toISOString())),
+        origin.topic,
+        origin.partition,
       ],
     });
     return result.rowCount ?? 0;
@@ -100,7 +107,10 @@ export async function insertSales(
     Readable.from([lines.join('')]),
     client.query(copyFrom(`COPY sales_staging (${STAGED}) FROM STDIN`)),
   );
-  const result = await client.query(insertStaged('sales_staging'));
+  const result = await client.query(insertStaged('sales_staging', '$1::text', '$2::integer'), [
+    origin.topic,
+    origin.partition,
+  ]);
   // Emptied for the next call in the same transaction; a DELETE, since a TRUNCATE inside a transaction
   // gives the table a new file every time. Commit empties it anyway.
   await client.query('DELETE FROM sales_staging');

@@ -29,15 +29,16 @@ export interface ChangeOrigin {
 const UPSERT_VERSIONS = {
   name: 'consumer-upsert-sale-versions',
   text: `INSERT INTO sales (sale_id, sold_on, product_id, store_id, quantity, unit_price, amount, status, feed,
-                          line_number, line_seen_at, rev, feed_version)
+                          line_number, line_seen_at, rev, feed_version, kafka_topic, kafka_partition, kafka_offset)
      SELECT u.sale_id, u.sold_on, u.product_id, u.store_id, u.quantity,
             CASE WHEN st.store_id IS NOT NULL THEN p.unit_price END,
             CASE WHEN st.store_id IS NOT NULL THEN p.unit_price * u.quantity END,
             CASE WHEN p.product_id IS NOT NULL AND st.store_id IS NOT NULL THEN 'complete' ELSE 'pending' END,
-            u.feed, u.line_number, u.line_seen_at, u.rev, u.feed_version
+            u.feed, u.line_number, u.line_seen_at, u.rev, u.feed_version, $11::text, $12::integer, u.kafka_offset
        FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::integer[], $6::text[], $7::bigint[],
-                   $8::timestamptz[], $9::bigint[], $10::integer[])
-            AS u(sale_id, sold_on, product_id, store_id, quantity, feed, line_number, line_seen_at, rev, feed_version)
+                   $8::timestamptz[], $9::bigint[], $10::integer[], $13::bigint[])
+            AS u(sale_id, sold_on, product_id, store_id, quantity, feed, line_number, line_seen_at, rev, feed_version,
+                 kafka_offset)
        LEFT JOIN products p ON p.product_id = u.product_id
        LEFT JOIN stores st ON st.store_id = u.store_id
      ON CONFLICT (sale_id) DO UPDATE SET
@@ -50,7 +51,8 @@ const UPSERT_VERSIONS = {
                       AND sales.product_id = EXCLUDED.product_id
                      THEN sales.unit_price * EXCLUDED.quantity ELSE EXCLUDED.amount END,
        feed = EXCLUDED.feed, line_number = EXCLUDED.line_number, line_seen_at = EXCLUDED.line_seen_at,
-       rev = EXCLUDED.rev, feed_version = EXCLUDED.feed_version
+       rev = EXCLUDED.rev, feed_version = EXCLUDED.feed_version, kafka_topic = EXCLUDED.kafka_topic,
+       kafka_partition = EXCLUDED.kafka_partition, kafka_offset = EXCLUDED.kafka_offset
      WHERE sales.rev < EXCLUDED.rev`,
 };
 
@@ -143,6 +145,9 @@ export async function applySaleChanges(
               upserts.map((c) => (c.seenAt === undefined ? null : new Date(c.seenAt).toISOString())),
               upserts.map((c) => c.value.rev),
               upserts.map((c) => c.value.version ?? null),
+              origin.topic,
+              origin.partition,
+              upserts.map((c) => c.offset.toString()),
             ],
           })
         ).rowCount ?? 0);

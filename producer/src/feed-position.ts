@@ -1,5 +1,5 @@
 import { PrefixHash } from './content-hash.ts';
-import { lastBytes } from './detect-replacement.ts';
+import { lastBytes } from './sources/file/detect-replacement.ts';
 import type { FeedCursor } from './feed-cursor.ts';
 import { FeedParser, type FeedOutput } from './feed-parser.ts';
 import type { FeedKind } from './header.ts';

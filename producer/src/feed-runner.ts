@@ -1,10 +1,10 @@
 import type { Logger } from '@sales-pipeline/platform';
 import type { Publisher } from './feed-committer.ts';
 import { FeedContext, type FeedRunnerOptions } from './feed-context.ts';
-import { followFile } from './file-follower.ts';
+import { followFile } from './sources/file/file-follower.ts';
 import type { ProducerMetrics } from './producer-metrics.ts';
 import type { FeedCounts, Progress } from './progress.ts';
-import { pollUrl } from './url-poller.ts';
+import { pollUrl } from './sources/url/url-poller.ts';
 
 export type { Publisher } from './feed-committer.ts';
 export type { FeedRunnerOptions } from './feed-context.ts';

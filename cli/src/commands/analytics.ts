@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import type { DriftFigures } from '@sales-pipeline/analytics/reconcile';
+import { ConfigError } from '@sales-pipeline/platform/errors';
+import { positiveNumber } from '../options.ts';
 import { workerCommand } from '../worker-command.ts';
 
 /** The reporting role's URL: DATABASE_READER_URL (filled from a running native stack). */
@@ -22,16 +24,54 @@ export function analyticsCommand(): Command {
 
 /** `sales-pipeline report [--json]`. */
 export function reportCommand(): Command {
-  return new Command('report')
+  const report = new Command('report')
     .description('total revenue, sales by product and by region, then by city, store and day')
     .option('--json', 'print one JSON object (money as exact decimal strings)')
     .action(async (options: { json?: boolean }) => {
       const { formatReport, readReport } = await import('@sales-pipeline/analytics/report');
-      const report = await readReport(await readerUrl());
+      const result = await readReport(await readerUrl());
       process.stdout.write(
-        options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`,
+        options.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatReport(result)}\n`,
       );
     });
+  report
+    .command('explain')
+    .argument('<dimension>', 'total, product, region, city, store or day')
+    .argument('[key]', 'the product id, region, city, store id or day (YYYY-MM-DD); none for total')
+    .description(
+      'every sale, return and correction behind one figure, each down to its feed line (or HTTP source and id), ' +
+        'feed version and Kafka position, with the sum of them all and whether it equals the figure',
+    )
+    .option('--json', 'print one JSON object')
+    .option('--limit <n>', 'sales per page', positiveNumber('--limit'), 50)
+    .option('--after <sale_id>', 'the page after this sale id (as `more: --after …` says)')
+    .action(
+      async (
+        dimension: string,
+        key: string | undefined,
+        options: { json?: boolean; limit: number; after?: string },
+      ) => {
+        const { explain, formatExplanation, EXPLAIN_DIMENSIONS } =
+          await import('@sales-pipeline/analytics/explain');
+        if (!(EXPLAIN_DIMENSIONS as readonly string[]).includes(dimension))
+          throw new ConfigError([
+            `dimension must be one of ${EXPLAIN_DIMENSIONS.join(', ')}, not ${JSON.stringify(dimension)}`,
+          ]);
+        if (dimension !== 'total' && !key)
+          throw new ConfigError([`give the ${dimension} to explain, e.g. report explain city Lyon`]);
+        const explanation = await explain(
+          await readerUrl(),
+          dimension as (typeof EXPLAIN_DIMENSIONS)[number],
+          key ?? '',
+          { limit: options.limit, after: options.after },
+        );
+        process.stdout.write(
+          options.json ? `${JSON.stringify(explanation, null, 2)}\n` : `${formatExplanation(explanation)}\n`,
+        );
+        if (!explanation.equal) process.exitCode = 1;
+      },
+    );
+  return report;
 }
 
 /** `sales-pipeline reconcile`: exits 1 when the incremental aggregates drifted from the base tables. */

@@ -1,7 +1,7 @@
-import { holdsPublished } from './content-hash.ts';
-import type { FeedCheckpoint } from './feed-checkpoint.ts';
-import type { FeedContext } from './feed-context.ts';
-import { SnapshotFeed } from './snapshot-feed.ts';
+import { holdsPublished } from '../../content-hash.ts';
+import type { FeedCheckpoint } from '../../feed-checkpoint.ts';
+import type { FeedContext } from '../../feed-context.ts';
+import { SnapshotFeed } from '../../snapshot-feed.ts';
 import { UrlSource } from './url-source.ts';
 
 /**

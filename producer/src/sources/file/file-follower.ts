@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FeedHoldNotice } from '@sales-pipeline/platform';
-import { holdsPublished, sha256 } from './content-hash.ts';
+import { holdsPublished, sha256 } from '../../content-hash.ts';
 import { replacementByStat, rewrittenInPlace, type Replacement } from './detect-replacement.ts';
-import type { FeedCheckpoint } from './feed-checkpoint.ts';
-import type { FeedContext } from './feed-context.ts';
-import { START_CURSOR } from './feed-cursor.ts';
+import type { FeedCheckpoint } from '../../feed-checkpoint.ts';
+import type { FeedContext } from '../../feed-context.ts';
+import { START_CURSOR } from '../../feed-cursor.ts';
 import { FileChangeSignal } from './file-change-signal.ts';
 import { FileSource } from './file-source.ts';
-import { SnapshotFeed } from './snapshot-feed.ts';
-import { versionLines } from './plan-version.ts';
+import { SnapshotFeed } from '../../snapshot-feed.ts';
+import { versionLines } from '../../plan-version.ts';
 
 /**
  * Publishes a feed file: from its checkpoint when the file still starts with what was published, and,
