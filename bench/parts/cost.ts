@@ -44,11 +44,11 @@ export { COST_TARGETS } from './cost/cost-report.ts';
 /** Lines appended first, before the timed warm-up: every worker joins its group and sees rows go through. */
 const PRELOAD = 200;
 
-/** The root pid of each of the stack's process trees: this part's stack lives in .stack/bench-cost. */
-function stackRoots(): Record<string, number> {
+/** The root pid of each of the stack's process trees: a part's stack lives in .stack/bench-<part>. */
+export function stackRoots(part = 'cost'): Record<string, number> {
   const config = loadStackConfig({
     ...process.env,
-    SALES_PIPELINE_HOME: path.join(REPO_ROOT, '.stack', 'bench-cost'),
+    SALES_PIPELINE_HOME: path.join(REPO_ROOT, '.stack', `bench-${part}`),
   });
   const roots: Record<string, number> = {};
   for (const component of STACK) {

@@ -15,6 +15,8 @@ import { fmt, sizeFromEnv, until } from '../bench-stack.ts';
 import { startLivePipeline } from '../lib/live-pipeline.ts';
 import type { PartResult } from '../lib/part.ts';
 import { startWorker, workerEnv } from '../lib/workers.ts';
+import { cpuBetween, cpuSnapshot, ownCpuMs } from '../lib/proc-cpu.ts';
+import { stackRoots } from './cost.ts';
 
 const TOKEN = 'bench-ingest-token-0123456789';
 
@@ -71,7 +73,11 @@ export async function http(stack: RunningStack): Promise<PartResult> {
     await fetch(url, { method: 'POST', headers, body: body('warm', 0, 100) });
     await pipeline.whileAlive(pipeline.waitUntilFlowing(100, 'the warm-up sales in the aggregates'));
 
-    // 1. Throughput, batches of 100.
+    // 1. Throughput, batches of 100. The CPU of every process tree over the burst (the load tool,
+    // autocannon, runs in this process and shares the two cores: it is counted as `bench`).
+    const roots: Record<string, number> = { ...stackRoots('http'), ingest: ingest.child.pid as number };
+    for (const w of pipeline.workers) roots[w.name] = w.child.pid as number;
+    const cpuStart = { cpu: cpuSnapshot(roots), bench: ownCpuMs() };
     let next = 0;
     process.stdout.write(`http: ${seconds} s of batches of 100 sales on ${connections} connections…\n`);
     const burst = await run({
@@ -82,7 +88,16 @@ export async function http(stack: RunningStack): Promise<PartResult> {
       duration: seconds,
       requests: [{ setupRequest: (req) => ({ ...req, body: body('b', (next += 100) - 100, 100) }) }],
     });
+    const cpuEnd = { cpu: cpuSnapshot(roots), bench: ownCpuMs() };
     const ok = burst['2xx'];
+    const burstCpu = cpuBetween(cpuStart.cpu, cpuEnd.cpu);
+    const cpuMs: Record<string, number> = { ...burstCpu.ms, bench: cpuEnd.bench - cpuStart.bench };
+    const cpuPerSale = Object.fromEntries(
+      Object.entries(cpuMs)
+        .sort(([, a], [, b]) => b - a)
+        .map(([name, ms]) => [name, ms / Math.max(1, ok * 100)]),
+    );
+    const coresBusy = Object.values(cpuMs).reduce((sum, ms) => sum + ms, 0) / burstCpu.windowMs;
     const salesPerSecond = (ok * 100) / seconds;
     const burstEnded = Date.now();
     const expected = 100 + ok * 100;
@@ -129,8 +144,13 @@ export async function http(stack: RunningStack): Promise<PartResult> {
       singleP50Ms: steady.latency.p50,
       singleP99Ms: steady.latency.p99,
       ingestPeakMb: ingest.peakMb(),
+      burstCpuMsPerSale: cpuPerSale,
+      burstCoresBusy: coresBusy,
       ...peaks,
     };
+    const perSale = Object.entries(cpuPerSale)
+      .map(([name, ms]) => `${name} ${(ms * 1000).toFixed(0)} µs`)
+      .join(', ');
     return {
       figures,
       markdown: [
@@ -140,6 +160,7 @@ export async function http(stack: RunningStack): Promise<PartResult> {
         `| --- | ---: | --- |`,
         `| sales/s answered 200, batches of 100, ${connections} connections, ${seconds} s | ${fmt(salesPerSecond)} (${fmt(ok)} requests, ${burst.non2xx} not 2xx, ${burst.errors} errors; p99 ${burst.latency.p99} ms) | ≥ 5,000 |`,
         `| aggregates caught up after the burst | ${catchUpSeconds.toFixed(1)} s | |`,
+        `| CPU during the burst: cores busy, and per sale by process tree | ${coresBusy.toFixed(2)} of 2; ${perSale} | |`,
         `| ${rate} single-sale requests/s for ${latencySeconds} s: p50 / p99 request → 200 | ${steady.latency.p50} / ${steady.latency.p99} ms (${steady['2xx']} ok, ${steady.non2xx} not 2xx) | p99 ≤ 60 ms |`,
         `| ingest process peak memory | ${ingest.peakMb().toFixed(0)} MiB | ≤ 150 MiB |`,
         '',
