@@ -114,6 +114,7 @@ export async function explain(
                 count(*) FILTER (WHERE s.status = 'complete' AND NOT EXISTS (
                   SELECT 1 FROM analytics.sale_facts f
                    WHERE f.sale_id = s.sale_id AND f.counted AND f.units = s.quantity AND f.revenue = s.amount
+                     AND f.product_id = s.product_id AND f.store_id = s.store_id AND f.day = s.sold_on
                 ) OR s.status <> 'complete' AND EXISTS (
                   SELECT 1 FROM analytics.sale_facts f WHERE f.sale_id = s.sale_id AND f.counted
                 )) AS not_counted
@@ -226,7 +227,7 @@ export async function explain(
           feed: r.feed,
           line: Number(r.line_number),
           feed_version: r.feed_version,
-          id: /\/id\/(.+)$/.exec(r.sale_id)?.[1] ?? null,
+          id: /\/(?:id|http)\/(.+)$/.exec(r.sale_id)?.[1] ?? null,
         },
         kafka: { topic: r.kafka_topic, partition: r.kafka_partition, offset: r.kafka_offset },
         stored_at: r.ingested_at.toISOString(),

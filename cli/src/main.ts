@@ -22,6 +22,7 @@ export function buildProgram(): Command {
     .description('Real-time sales pipeline with change data capture')
     .exitOverride()
     .showHelpAfterError()
+    .enablePositionalOptions()
     .addCommand(stackCommand())
     .addCommand(migrateCommand())
     .addCommand(produceCommand())

@@ -5,7 +5,7 @@ import type {
   SaleCancellation,
   SaleMessage,
 } from '@sales-pipeline/platform';
-import { lastByKey, pgSafeText } from './decode-message.ts';
+import { pgSafeText } from './decode-message.ts';
 import { shareReferences } from './pg-writer.ts';
 
 /** A versioned change of one sale (a sale message with `rev`, or a cancellation), with its offset. */
@@ -125,7 +125,16 @@ export async function applySaleChanges(
     ],
   });
 
-  const latest = lastByKey(changes, (c) => c.value.sale_id);
+  // Per sale, its highest rev in the batch (versions, not arrival order).
+  const latest = [
+    ...changes
+      .reduce((best, c) => {
+        const kept = best.get(c.value.sale_id);
+        if (!kept || kept.value.rev < c.value.rev) best.set(c.value.sale_id, c);
+        return best;
+      }, new Map<string, SaleChange>())
+      .values(),
+  ];
   const upserts = latest.flatMap((c) => (c.kind === 'sale' ? [c] : []));
   const cancels = latest.flatMap((c) => (c.kind === 'cancel' ? [c.value] : []));
   const upserted =

@@ -83,24 +83,28 @@ export async function ingest(config: IngestConfig, logger: Logger, stop: AbortSi
       const metrics = new IngestMetrics(registry);
       const admin = kafka.admin();
       await admin.connect();
-      const producer = kafka.producer({
-        transactionalId: 'sales-pipeline.ingest',
-        idempotent: true,
-        maxInFlightRequests: 1,
-        transactionTimeout: 60_000,
-        createPartitioner: KeyPartitioner,
-        retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
-      });
+      const newProducer = () =>
+        kafka.producer({
+          transactionalId: 'sales-pipeline.ingest',
+          idempotent: true,
+          maxInFlightRequests: 1,
+          transactionTimeout: 60_000,
+          createPartitioner: KeyPartitioner,
+          retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
+        });
+      let producer = newProducer();
       let server: IngestServer | undefined;
       try {
         await ensureTopics(admin, [
           ...pipelineTopicSpecs(topics, config.SALES_TOPIC_PARTITIONS),
           { topic: config.INGEST_STATE_TOPIC, partitions: 1, compacted: true },
         ]);
-        const ledger = await IngestLedger.load(kafka, config.INGEST_STATE_TOPIC, log);
+        // Connecting initializes the transactional id: a killed server's open transaction is aborted, so
+        // the ledger below is read to its end at once (read_committed waits on open transactions).
         await producer.connect();
+        const ledger = await IngestLedger.load(kafka, config.INGEST_STATE_TOPIC, log);
         const batcher = new IngestBatcher(
-          producer,
+          () => producer,
           ledger,
           { sales: topics.sales, deadLetter: topics.deadLetter, state: config.INGEST_STATE_TOPIC },
           log,
@@ -108,6 +112,7 @@ export async function ingest(config: IngestConfig, logger: Logger, stop: AbortSi
           undefined,
           async () => {
             await producer.disconnect().catch(() => undefined);
+            producer = newProducer();
             await producer.connect();
           },
         );

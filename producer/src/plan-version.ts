@@ -278,7 +278,8 @@ function planByOwnId(previous: StateLine[], next: VersionLine[]): VersionPlan {
       if (before && !isLive(before) && before.h === l.hash) counts.unchanged++;
       else if (!before || isLive(before) || before.h !== l.hash) {
         changes.push({ type: 'cancel', id, line: l.line });
-        counts.cancellations++;
+        // Only a live sale's cancellation counts towards SNAPSHOT_MAX_CANCEL.
+        if (before && isLive(before)) counts.cancellations++;
       }
       return;
     }

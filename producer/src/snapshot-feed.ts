@@ -39,11 +39,16 @@ export class SnapshotFeed {
   ) {}
 
   /** The feed as its checkpoint left it; its published lines are read back when first needed. */
-  static resume(feed: FeedContext, checkpoint: FeedCheckpoint | undefined): SnapshotFeed {
+  static resume(
+    feed: FeedContext,
+    checkpoint: FeedCheckpoint | undefined,
+    /** A generation of its own (a feed tailed until now whose published lines cannot be read back). */
+    generation = checkpoint?.cursor.generation ?? 0,
+  ): SnapshotFeed {
     return new SnapshotFeed(
       feed,
-      checkpoint?.snapshot ?? NO_SNAPSHOT,
-      checkpoint?.cursor.generation ?? 0,
+      checkpoint?.snapshot ?? { ...NO_SNAPSHOT, rev: checkpoint?.rev ?? 0 },
+      generation,
       checkpoint?.reportedRewrite,
       checkpoint ?? { cursor: START_CURSOR, prefixSha256: sha256(Buffer.alloc(0)) },
     );
@@ -72,6 +77,25 @@ export class SnapshotFeed {
         : { h: l.hash, id: l.output.row.key };
     });
     return snapshot;
+  }
+
+  /**
+   * Makes the published lines (from {@link fromPublished}) the feed's committed version 1, in one
+   * transaction: from then on a restart compares with them, whatever happens to the file.
+   */
+  async adoptPublished(published: Buffer): Promise<void> {
+    const { feed } = this;
+    const state = encodeState(feed.options.feed, this.lines ?? []);
+    const next: SnapshotProgress = {
+      ...this.progress,
+      versionSha: sha256(published),
+      state: { sha: state.sha, offset: '0', chunks: state.chunks.length },
+    };
+    await feed.publisher.publish(new Map(), this.checkpoint(published, next), {
+      topic: feed.options.stateTopic,
+      messages: stateMessages(feed.options.feed, state, this.progress.state),
+    });
+    this.progress = next;
   }
 
   get version(): number {

@@ -21,6 +21,16 @@ describe('snapshot state', () => {
     expect(back[7]).toEqual(['r7', 'ventes/id/7', 1]);
   });
 
+  it('cuts long lines (long feed and sale ids) by bytes too, never a chunk over the message limit', () => {
+    const long = Array.from({ length: 9_000 }, (_, i) => ({
+      h: `r${i}`,
+      id: `${'f'.repeat(64)}/id/${'x'.repeat(60)}${i}`,
+    }));
+    const state = encodeState('f'.repeat(64), long);
+    expect(state.chunks.length).toBeGreaterThan(1);
+    for (const chunk of state.chunks) expect(Buffer.byteLength(chunk)).toBeLessThan(600 * 1024);
+  });
+
   it('drops the previous state with tombstones in the same transaction', () => {
     const previous = encodeState('ventes', lines.slice(0, 3));
     const next = encodeState('ventes', lines);

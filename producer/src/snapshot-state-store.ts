@@ -13,8 +13,9 @@ import type { StateLine } from './plan-version.ts';
  * previous state's keys get tombstones in the same transaction, so compaction keeps one state per feed.
  */
 
-/** Lines per chunk: ~40 bytes a line keeps a chunk well under the broker's 1 MiB message limit. */
+/** Lines per chunk at most, and bytes per chunk at most: well under the broker's 1 MiB message limit. */
 export const STATE_CHUNK_LINES = 10_000;
+export const STATE_CHUNK_BYTES = 512 * 1024;
 
 export interface EncodedState {
   sha: string;
@@ -40,20 +41,22 @@ type EncodedLine = [string, string | null] | [string, string | null, 1];
 export function encodeState(feed: string, lines: StateLine[]): EncodedState {
   const encoded: EncodedLine[] = lines.map((l) => (l.c ? [l.h, l.id, 1] : [l.h, l.id]));
   const sha = crypto.createHash('sha256').update(JSON.stringify(encoded)).digest('hex');
-  const of = Math.max(1, Math.ceil(encoded.length / STATE_CHUNK_LINES));
-  const chunks: string[] = [];
-  for (let i = 0; i < of; i++) {
-    chunks.push(
-      JSON.stringify({
-        feed,
-        sha,
-        i,
-        of,
-        lines: encoded.slice(i * STATE_CHUNK_LINES, (i + 1) * STATE_CHUNK_LINES),
-      }),
-    );
+  // Cut by lines and by bytes (long feed ids and own ids make long lines).
+  const groups: EncodedLine[][] = [[]];
+  let bytes = 0;
+  for (const line of encoded) {
+    const size = JSON.stringify(line).length + 1;
+    const group = groups.at(-1) as EncodedLine[];
+    if (group.length > 0 && (group.length >= STATE_CHUNK_LINES || bytes + size > STATE_CHUNK_BYTES)) {
+      groups.push([line]);
+      bytes = size;
+    } else {
+      group.push(line);
+      bytes += size;
+    }
   }
-  return { sha, chunks };
+  const of = groups.length;
+  return { sha, chunks: groups.map((lines, i) => JSON.stringify({ feed, sha, i, of, lines })) };
 }
 
 const chunkKey = (feed: string, sha: string, i: number) => `${feed}/${sha.slice(0, 16)}/${i}`;

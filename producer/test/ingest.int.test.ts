@@ -148,8 +148,8 @@ describe('POST /v1/sales', () => {
       (r) => r.length === 2 && r[0]?.quantity === 7,
     );
     expect(rows).toEqual([
-      { sale_id: 'pos-a/id/T1', quantity: 7, status: 'complete', rev: '2' },
-      { sale_id: 'pos-a/id/T2', quantity: -1, status: 'complete', rev: '1' },
+      { sale_id: 'pos-a/http/T1', quantity: 7, status: 'complete', rev: '2' },
+      { sale_id: 'pos-a/http/T2', quantity: -1, status: 'complete', rev: '1' },
     ]);
     const rejected = await eventually(
       () =>
@@ -167,7 +167,7 @@ describe('POST /v1/sales', () => {
     expect(result.body).toMatchObject({ accepted: 1, duplicates: 0, rejected: [{ index: 1, id: null }] });
     await eventually(
       () => storedSales('pos-csv'),
-      (r) => r.length === 1 && r[0]?.sale_id === 'pos-csv/id/C1',
+      (r) => r.length === 1 && r[0]?.sale_id === 'pos-csv/http/C1',
     );
   });
 
@@ -241,14 +241,24 @@ describe('POST /v1/sales', () => {
     const batch = { source: 'pos-b', sales: [sale('pos-b', 'S1'), sale('pos-b', 'S2')] };
     process.kill(broker as number, 'SIGSTOP');
     let during;
+    let crowd;
     try {
+      // More requests in flight than INGEST_MAX_INFLIGHT (256): the ones beyond it get 429 at once.
+      const waiting = Array.from({ length: 300 }, (_, i) =>
+        post({ source: 'pos-crowd', sales: [sale('pos-crowd', `W${i}`)] }),
+      );
       during = await post(batch);
+      crowd = await Promise.all(waiting);
       expect((await fetch(`${base}/healthz`)).status).toBe(503);
     } finally {
       process.kill(broker as number, 'SIGCONT');
     }
     expect(during.status).toBe(503);
     expect(during.headers.get('retry-after')).toBe('1');
+    const statuses = crowd.map((r) => r.status);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect(statuses.every((s) => s === 429 || s === 503)).toBe(true);
+    expect(crowd.find((r) => r.status === 429)?.headers.get('retry-after')).toBe('1');
     const after = await postUntilOk(batch);
     expect(Number(after.accepted) + Number(after.duplicates)).toBe(2);
     const rows = await eventually(
@@ -292,7 +302,7 @@ describe('POST /v1/sales', () => {
     await eventually(
       () =>
         query<{ quantity: number; rev: string }>(
-          "SELECT quantity, rev::text FROM sales WHERE sale_id = 'pos-kill/id/R0-0'",
+          "SELECT quantity, rev::text FROM sales WHERE sale_id = 'pos-kill/http/R0-0'",
         ),
       (rows) => rows[0]?.quantity === 9 && rows[0]?.rev === '2',
     );

@@ -26,6 +26,8 @@ export function analyticsCommand(): Command {
 export function reportCommand(): Command {
   const report = new Command('report')
     .description('total revenue, sales by product and by region, then by city, store and day')
+    // `report explain … --json`: the option after the subcommand is the subcommand's.
+    .enablePositionalOptions()
     .option('--json', 'print one JSON object (money as exact decimal strings)')
     .action(async (options: { json?: boolean }) => {
       const { formatReport, readReport } = await import('@sales-pipeline/analytics/report');

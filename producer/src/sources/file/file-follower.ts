@@ -29,20 +29,44 @@ export async function followFile(
       if (feed.stop.aborted) return;
     }
     if (feed.options.snapshot || checkpoint?.snapshot) {
-      let snapshot = SnapshotFeed.resume(feed, checkpoint);
-      if (checkpoint && !checkpoint.snapshot && checkpoint.cursor.offset > 0) {
-        // Tailed until now: what was published is version 1, if the file still starts with it.
-        const published = await source.read(0, checkpoint.cursor.offset);
-        if (holdsPublished(published, checkpoint.cursor.offset, checkpoint.prefixSha256))
-          snapshot = SnapshotFeed.fromPublished(feed, checkpoint, published);
-      }
-      await followSnapshot(feed, source, snapshot, changes, undefined);
+      const snapshot = await snapshotAfterTailing(feed, source, checkpoint);
+      if (snapshot) await followSnapshot(feed, source, snapshot, changes, undefined);
       return;
     }
     const reexport = await readFile(feed, source, checkpoint, changes);
     if (reexport) await followSnapshot(feed, source, reexport.snapshot, changes, reexport.body);
   } finally {
     changes?.close();
+  }
+}
+
+/**
+ * The feed read as versions from now on. A feed tailed until now: what was published is its version 1
+ * when the file still starts with it (committed at once); otherwise a file that repeats published sales
+ * is held ({@link holdReexport}: nothing is read), and other data is a new generation, its ids its own.
+ * Undefined when stopping.
+ */
+async function snapshotAfterTailing(
+  feed: FeedContext,
+  source: FileSource,
+  checkpoint: FeedCheckpoint | undefined,
+): Promise<SnapshotFeed | undefined> {
+  if (!checkpoint || checkpoint.snapshot || checkpoint.cursor.offset === 0)
+    return SnapshotFeed.resume(feed, checkpoint);
+  const { cursor } = checkpoint;
+  for (;;) {
+    const published = await source.read(0, cursor.offset);
+    if (holdsPublished(published, cursor.offset, checkpoint.prefixSha256)) {
+      const snapshot = SnapshotFeed.fromPublished(feed, checkpoint, published);
+      await snapshot.adoptPublished(published);
+      return snapshot;
+    }
+    const outcome =
+      feed.options.kind === 'sales' && checkpoint.fingerprint?.length
+        ? await holdReexport(feed, source, checkpoint)
+        : 'generation';
+    if (outcome === 'stopped') return undefined;
+    if (outcome === 'generation') return SnapshotFeed.resume(feed, checkpoint, cursor.generation + 1);
   }
 }
 
@@ -375,6 +399,8 @@ async function followReplacement(
     const body = await source.read(0, await source.size());
     const shared = snapshot.sharedRows(body);
     if (shared > 0) {
+      // The decision is committed before anything else: a restart compares with the published lines.
+      await snapshot.adoptPublished(published);
       logger.info(
         { feed: options.feed, sharedRows: shared },
         'feed file replaced by a re-export of the published data: applying it as a new version (corrections, cancellations, new sales), and reading the file as versions from now on',

@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { Producer, Transaction } from 'kafkajs';
 import type { Logger } from '@sales-pipeline/platform';
 import { splitIntoSends } from '../../kafka-publisher.ts';
 import type { IngestLedger, IngestResult, LedgerTopics } from './ingest-ledger.ts';
@@ -27,13 +27,17 @@ export class IngestBatcher {
   private draining = false;
 
   constructor(
-    private readonly producer: Producer,
+    /** The transactional producer of the moment: the recovery may replace it. */
+    private readonly producer: () => Producer,
     private readonly ledger: IngestLedger,
     private readonly topics: LedgerTopics,
     private readonly logger: Logger,
     private readonly options: { timeoutMs: number; maxSalesPerTransaction: number },
     private readonly onCommitted: (results: IngestResult[], sales: number) => void = () => undefined,
-    /** After a failed transaction: get the producer a fresh transactional state (reconnect). */
+    /**
+     * After a failed transaction: a fresh transactional producer (kafkajs keeps a failed commit's state,
+     * so the old one may refuse every later transaction).
+     */
     private readonly recover: () => Promise<void> = async () => undefined,
   ) {}
 
@@ -61,7 +65,7 @@ export class IngestBatcher {
         reject(error);
       };
       this.queue.push(pending);
-      void this.drain();
+      this.drain().catch((error: unknown) => this.logger.error({ err: error }, 'ingest queue failed'));
     });
   }
 
@@ -91,15 +95,16 @@ export class IngestBatcher {
       Math.min(...group.map((p) => p.receivedAt)),
     );
     if (plan.messages.size > 0) {
-      const transaction = await this.producer.transaction();
+      let transaction: Transaction | undefined;
       try {
+        transaction = await this.producer().transaction();
         for (const [topic, all] of plan.messages) {
           for (const batch of splitIntoSends(all))
             await transaction.send({ topic, messages: batch, acks: -1 });
         }
         await transaction.commit();
       } catch (error) {
-        await transaction.abort().catch(() => undefined);
+        await transaction?.abort().catch(() => undefined);
         this.logger.warn({ err: error, requests: group.length }, 'ingest transaction failed: answered 503');
         for (const p of group)
           p.reject(new IngestUnavailable(`Kafka refused the batch: ${(error as Error).message}`));

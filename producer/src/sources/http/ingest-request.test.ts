@@ -28,8 +28,8 @@ describe('parseJsonBatch', () => {
       }),
     );
     expect(batch.sales.map((s) => [s.saleId, s.value.quantity])).toEqual([
-      ['pos-lyon/id/A1', 2],
-      ['pos-lyon/id/A2', -3],
+      ['pos-lyon/http/A1', 2],
+      ['pos-lyon/http/A2', -3],
     ]);
     expect(batch.rejected.map((r) => [r.index, r.id, r.reason])).toEqual([
       [2, 'A3', 'fractional quantity 2.5'],
@@ -68,7 +68,7 @@ describe('parseCsvBatch', () => {
         'ID Vente,Date,ID Référence produit,Quantité,ID Magasin\r\nC1,2023-07-02,REF002,3,2\r\nC2,2023-07-02,REF002,zero,2',
       ),
     );
-    expect(ok.sales.map((s) => s.saleId)).toEqual(['pos/id/C1']);
+    expect(ok.sales.map((s) => s.saleId)).toEqual(['pos/http/C1']);
     expect(ok.rejected).toEqual([expect.objectContaining({ index: 1 })]);
     expect(() =>
       parseCsvBatch('pos', Buffer.from('Date,ID Référence produit,Quantité,ID Magasin\r\n')),
@@ -94,7 +94,7 @@ describe('IngestLedger.plan', () => {
     const second = ledger.plan([changed], topics, 0);
     expect(second.results[0]).toMatchObject({ accepted: 1, amended: 1, duplicates: 1 });
     expect(JSON.parse(String(second.messages.get('sales')?.[0]?.value))).toMatchObject({
-      sale_id: 's/id/A',
+      sale_id: 's/http/A',
       quantity: 5,
       rev: 2,
     });

@@ -2,7 +2,6 @@ import type { SaleMessage } from '@sales-pipeline/platform';
 import { FeedParser } from '../../feed-parser.ts';
 import { START_CURSOR } from '../../feed-cursor.ts';
 import { DEFAULT_ID_PATTERNS, type IdPatterns } from '../../id-patterns.ts';
-import { ownSaleId } from '../../parse-row.ts';
 import { lineHash } from '../../plan-version.ts';
 import { DEFAULT_SALE_RULES, type SaleRules } from '../../sale-rules.ts';
 import {
@@ -67,7 +66,9 @@ function accepted(
   id: string,
   values: Omit<SaleMessage, 'sale_id' | 'feed' | 'generation' | 'line'>,
 ): IngestSale {
-  const saleId = ownSaleId(source, id);
+  // `<source>/http/<id>`: never the id of a feed's line (`<feed>/<generation>/<line>`) nor of an
+  // id-column feed's sale (`<feed>/id/<id>`), whatever the source is called.
+  const saleId = `${source}/http/${id}`;
   const value = { sale_id: saleId, feed: source, generation: 0, line: index + 1, ...values };
   const hash = lineHash({
     type: 'row',
