@@ -258,6 +258,17 @@ describe('analytics: change-data safety', () => {
       { method: 'POST' },
     );
     expect(restart.ok).toBe(true);
+    // The restarted task must be up before PostgreSQL goes away: a task that starts during the restart
+    // fails for good (Debezium: "Failed to create TypeRegistry") until restarted by hand, which is another
+    // test than this one (seen on a loaded CI machine).
+    await eventually(
+      async () =>
+        (await (await fetch(`${endpoints.connectUrl}/connectors/sales-postgres-cdc/status`)).json()) as {
+          connector: { state: string };
+          tasks: Array<{ state: string }>;
+        },
+      (status) => status.connector.state === 'RUNNING' && status.tasks[0]?.state === 'RUNNING',
+    );
     await insertSales(`${feed}-b`, 300);
     await nativeRestart(
       loadStackConfig({ ...process.env, SALES_PIPELINE_HOME: inject('stack').home }),

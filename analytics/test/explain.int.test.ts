@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { explain, type ExplainDimension } from '@sales-pipeline/analytics/explain';
 import { reconcile } from '@sales-pipeline/analytics';
 import { toCents } from '@sales-pipeline/platform';
-import { produceOnce, startWorker, stopWorker, type Worker } from '../../test-support/cli-processes.ts';
+import {
+  produceOnce,
+  runCli,
+  startWorker,
+  stopWorker,
+  type Worker,
+} from '../../test-support/cli-processes.ts';
 import { CLIENT_DATA, clientFileArgs, tempDir } from '../../test-support/client-feeds.ts';
 import { eventually } from '../../test-support/eventually.ts';
 import { query } from '../../test-support/test-stack.ts';
@@ -117,6 +123,15 @@ describe('report explain', () => {
     expect(ours.map((c) => c.source.line).sort((a, b) => a - b)).toEqual([5, 10, 16, 24, 31]);
     expect(ours.reduce((sum, c) => sum + toCents(c.amount), 0n)).toBe(105_979n);
     expect(ours.every((c) => c.store_id === '3')).toBe(true);
+    // The command a user types gives the same, as JSON.
+    const cli = await runCli(
+      ['report', 'explain', 'city', 'Lyon', '--json', '--limit', '1000000'],
+      stackWorkerEnv({ DATABASE_READER_URL: secrets.readerDatabaseUrl }),
+    );
+    expect(cli.code, cli.stderr).toBe(0);
+    const parsed = JSON.parse(cli.stdout) as { equal: boolean; contributions: Array<{ sale_id: string }> };
+    expect(parsed.equal).toBe(true);
+    expect(parsed.contributions.filter((c) => c.sale_id.startsWith(`${feed}/`))).toHaveLength(5);
   });
 
   it('says when the figure and its sales differ: the worker behind, or drift', async () => {

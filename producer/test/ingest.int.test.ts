@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, loadStackConfig, nativeComponentPid } from '@sales-pipeline/stack';
-import { startWorker, stopWorker, type Worker } from '../../test-support/cli-processes.ts';
-import { tempDir } from '../../test-support/client-feeds.ts';
+import { produceOnce, startWorker, stopWorker, type Worker } from '../../test-support/cli-processes.ts';
+import { CLIENT_DATA, tempDir } from '../../test-support/client-feeds.ts';
 import { eventually } from '../../test-support/eventually.ts';
 import { query } from '../../test-support/test-stack.ts';
 import { consumerEnv, isolatedTopics, producerEnv } from '../../test-support/worker-env.ts';
@@ -109,6 +109,18 @@ beforeAll(async () => {
     tokensFile,
     JSON.stringify({ 'pos-lyon': crypto.createHash('sha256').update(TILL_TOKEN).digest('hex') }),
   );
+  // The client's products and stores first: the sales posted here are complete, never left pending for
+  // a later test's reference data to complete.
+  const refs = await produceOnce(
+    [
+      '--products',
+      path.join(CLIENT_DATA, 'produits.csv'),
+      '--stores',
+      path.join(CLIENT_DATA, 'magasins.csv'),
+    ],
+    producerEnv(topics),
+  );
+  expect(refs.code, refs.stderr).toBe(0);
   ingest = await startIngest();
   consumer = startWorker(['consume'], consumerEnv(topics));
 }, 120_000);
@@ -243,12 +255,13 @@ describe('POST /v1/sales', () => {
     let during;
     let crowd;
     try {
-      // More requests in flight than INGEST_MAX_INFLIGHT (256): the ones beyond it get 429 at once.
-      const waiting = Array.from({ length: 300 }, (_, i) =>
-        post({ source: 'pos-crowd', sales: [sale('pos-crowd', `W${i}`)] }),
-      );
       during = await post(batch);
-      crowd = await Promise.all(waiting);
+      // More requests in flight than INGEST_MAX_INFLIGHT (256): the ones beyond it get 429 at once.
+      crowd = await Promise.all(
+        Array.from({ length: 300 }, (_, i) =>
+          post({ source: 'pos-crowd', sales: [sale('pos-crowd', `W${i}`)] }),
+        ),
+      );
       expect((await fetch(`${base}/healthz`)).status).toBe(503);
     } finally {
       process.kill(broker as number, 'SIGCONT');
