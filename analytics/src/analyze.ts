@@ -7,6 +7,7 @@ import {
 } from '@sales-pipeline/platform';
 import { applyChanges } from './apply-changes.ts';
 import { loadAnalyticsConfig, type AnalyticsConfig } from './config.ts';
+import { Verifier } from './verifier.ts';
 
 /**
  * The analytics worker: applies Debezium's change events of the sales and stores tables to the
@@ -41,57 +42,83 @@ export async function analyze(
       buckets: [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     });
+    const verifier = new Verifier(
+      pool,
+      {
+        intervalMs: config.VERIFY_INTERVAL_MS,
+        settleMs: config.VERIFY_SETTLE_MS,
+        pageSize: config.VERIFY_PAGE_SIZE,
+      },
+      registry,
+      log,
+    );
     await clients.serveMetrics({
       rate: { metric: 'analytics_changes_total', labels: { outcome: 'applied' } },
-      // Waiting for its change topics is healthy (nothing to do yet); /healthz says which.
+      // Waiting for its change topics is healthy (nothing to do yet); /healthz says which. A drift is
+      // shown, not a reason to restart the worker: it stays until reconcile --repair.
       healthy: () => {
         const waitingFor = missingTopics();
-        return { ok: true, ...(waitingFor.length > 0 ? { detail: { waitingFor } } : {}) };
+        return {
+          ok: true,
+          detail: { ...verifier.health(), ...(waitingFor.length > 0 ? { waitingFor } : {}) },
+        };
       },
     });
-    // Debezium creates a table's topic on its first change (`stack up` creates them beforehand; another
-    // stack may not): wait for them rather than fail.
-    await clients.waitForTopics(
-      [salesTopic, storesTopic],
-      (missing, changed) => {
-        if (changed)
-          log.info({ missing }, 'waiting for the change topics (Debezium creates them on the first change)');
-      },
-      stop,
-    );
-    await runPartitionWorker({
-      kafka,
-      pool,
-      logger: log,
-      group: config.ANALYTICS_GROUP,
-      topics: [storesTopic, salesTopic],
-      sessionTimeoutMs: config.ANALYTICS_SESSION_TIMEOUT_MS,
-      stop,
-      handleBatch: async (batch) => {
-        const kind = batch.topic === salesTopic ? 'sales' : 'stores';
-        const started = performance.now();
-        const result = await applyChanges(pool, {
-          group: config.ANALYTICS_GROUP,
-          kind,
-          topic: batch.topic,
-          partition: batch.partition,
-          messages: batch.messages,
-          signal: stop,
-          onRetry: (error) => log.warn({ err: error }, 'database unavailable; retrying the batch'),
-        });
-        hooks.afterBatch?.(result.applied + result.replays, performance.now() - started);
-        changes.inc({ table: kind, outcome: 'applied' }, result.applied);
-        changes.inc({ table: kind, outcome: 'replay' }, result.replays);
-        changes.inc({ table: kind, outcome: 'undecodable' }, result.undecodable);
-        const now = Date.now();
-        for (const seenAt of result.lineSeenAt) lineToAggregate.observe(Math.max(0, now - seenAt) / 1000);
-        for (const message of batch.messages) {
-          const committedAt = sourceTimestamp(message.value);
-          if (committedAt) commitToAggregate.observe(Math.max(0, now - committedAt) / 1000);
-        }
-        return BigInt(batch.lastOffset()) + 1n;
-      },
-    });
+    verifier.start();
+    try {
+      await follow();
+    } finally {
+      await verifier.stop();
+    }
+
+    async function follow(): Promise<void> {
+      // Debezium creates a table's topic on its first change (`stack up` creates them beforehand; another
+      // stack may not): wait for them rather than fail.
+      await clients.waitForTopics(
+        [salesTopic, storesTopic],
+        (missing, changed) => {
+          if (changed)
+            log.info(
+              { missing },
+              'waiting for the change topics (Debezium creates them on the first change)',
+            );
+        },
+        stop,
+      );
+      await runPartitionWorker({
+        kafka,
+        pool,
+        logger: log,
+        group: config.ANALYTICS_GROUP,
+        topics: [storesTopic, salesTopic],
+        sessionTimeoutMs: config.ANALYTICS_SESSION_TIMEOUT_MS,
+        stop,
+        handleBatch: async (batch) => {
+          const kind = batch.topic === salesTopic ? 'sales' : 'stores';
+          const started = performance.now();
+          const result = await applyChanges(pool, {
+            group: config.ANALYTICS_GROUP,
+            kind,
+            topic: batch.topic,
+            partition: batch.partition,
+            messages: batch.messages,
+            signal: stop,
+            onRetry: (error) => log.warn({ err: error }, 'database unavailable; retrying the batch'),
+          });
+          hooks.afterBatch?.(result.applied + result.replays, performance.now() - started);
+          changes.inc({ table: kind, outcome: 'applied' }, result.applied);
+          changes.inc({ table: kind, outcome: 'replay' }, result.replays);
+          changes.inc({ table: kind, outcome: 'undecodable' }, result.undecodable);
+          const now = Date.now();
+          for (const seenAt of result.lineSeenAt) lineToAggregate.observe(Math.max(0, now - seenAt) / 1000);
+          for (const message of batch.messages) {
+            const committedAt = sourceTimestamp(message.value);
+            if (committedAt) commitToAggregate.observe(Math.max(0, now - committedAt) / 1000);
+          }
+          return BigInt(batch.lastOffset()) + 1n;
+        },
+      });
+    }
   });
 }
 

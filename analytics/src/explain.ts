@@ -93,6 +93,20 @@ export async function explain(
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
+    return await explainWith(client, dimension, key, options);
+  } finally {
+    await client.end();
+  }
+}
+
+/** {@link explain} through a client of the caller's (the dashboard's pool). */
+export async function explainWith(
+  client: Pick<pg.Client, 'query'>,
+  dimension: ExplainDimension,
+  key: string,
+  options: { limit: number; after?: string | undefined },
+): Promise<Explanation> {
+  try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const params = dimension === 'total' ? [] : [key];
     const stored = await client.query<Record<string, string>>(
@@ -248,8 +262,6 @@ export async function explain(
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
-  } finally {
-    await client.end();
   }
 }
 

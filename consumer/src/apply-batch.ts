@@ -7,6 +7,7 @@ import {
   type PoolClient,
 } from '@sales-pipeline/platform';
 import { decodeMessage, lastByKey, type Decoded, type TopicKinds } from './decode-message.ts';
+import { feedGrowth, recordFeedGrowth } from './feed-growth.ts';
 import { insertRejections, insertSales, upsertProducts, upsertStores } from './pg-writer.ts';
 import { rejectionFromDeadLetter, storedHeaders, type Rejection } from './rejection.ts';
 import { applyFeedNotices, applySaleChanges, type SaleChange } from './sale-changes.ts';
@@ -103,6 +104,7 @@ async function applyDecoded(ctx: BatchContext, decoded: Decoded[]): Promise<Appl
     counts.pendingCompleted += result.completed;
   }
   counts.rejected = await insertRejections(client, rejections);
+  await recordFeedGrowth(client, feedGrowth(decoded, Date.now()));
   return counts;
 }
 

@@ -8,6 +8,7 @@ import {
   type Env,
 } from '@sales-pipeline/platform';
 import { pendingAlertAfterSchema } from './duration.ts';
+import { staleEnvShape, stalePolicies, type StalePolicies } from './stale-policy.ts';
 
 const schema = databaseWorkerSchema({
   /** CONSUMER_GROUP: Kafka consumer group, also the key of the offsets stored in PostgreSQL. */
@@ -52,11 +53,18 @@ const schema = databaseWorkerSchema({
    * Default 10m.
    */
   PENDING_ALERT_AFTER: pendingAlertAfterSchema,
+  /**
+   * FEED_STALE_AFTER (default 30m), FEED_ACTIVE_HOURS (`08:00-20:00`; unset: always), FEED_TIMEZONE (the
+   * active hours' zone; default the machine's), each overridable per feed with a `_<FEED>` suffix: a feed
+   * silent for longer than this within its active hours is stale (status, dashboard, one Slack message).
+   */
+  ...staleEnvShape,
 });
 
-export type ConsumerConfig = z.infer<typeof schema>;
+export type ConsumerConfig = z.infer<typeof schema> & { stale: StalePolicies };
 
 /** The consumer's configuration, validated once at start. */
 export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
-  return parseConfig(schema, env);
+  const config = parseConfig(schema, env);
+  return { ...config, stale: stalePolicies(config, env) };
 }

@@ -9,6 +9,7 @@ import { applyBatch } from './apply-batch.ts';
 import { loadConsumerConfig, type ConsumerConfig } from './config.ts';
 import { ConsumerMetrics } from './consumer-metrics.ts';
 import { PendingWatch } from './pending-watch.ts';
+import { StaleFeedWatch } from './stale-feed-watch.ts';
 
 /** Totals since start, for the command's summary. */
 export interface ConsumeTotals {
@@ -56,15 +57,27 @@ export async function consume(
       : undefined;
     let commits = 0;
     const pending = new PendingWatch(pool, config.PENDING_ALERT_AFTER, registry, log);
+    const staleFeeds = new StaleFeedWatch(
+      pool,
+      config.stale.policyOf,
+      Math.min(30_000, Math.max(1_000, Math.floor(config.stale.shortestMs / 4))),
+      registry,
+      log,
+    );
     try {
       await pending.start();
+      staleFeeds.start();
       const port = await clients.serveMetrics({
         rate: { metric: 'consumer_rows_applied_total', labels: { kind: 'sale' } },
         healthy: () => {
           const waitingForTopics = missingTopics();
           return {
             ok: true,
-            detail: { ...pending.health(), ...(waitingForTopics.length > 0 ? { waitingForTopics } : {}) },
+            detail: {
+              ...pending.health(),
+              warnings: [...pending.health().warnings, ...staleFeeds.warnings()],
+              ...(waitingForTopics.length > 0 ? { waitingForTopics } : {}),
+            },
           };
         },
       });
@@ -138,6 +151,7 @@ export async function consume(
       return totals;
     } finally {
       pending.stop();
+      await staleFeeds.stop();
     }
   });
 }

@@ -11,6 +11,7 @@ import { DashboardHub } from './server/hub.ts';
 import { startHttpServer, type DashboardServer } from './server/http-server.ts';
 import { PipelineSource, type CollectStatus } from './server/pipeline-source.ts';
 import { createReaderPool, type DeadLetterQuery } from './server/sales-source.ts';
+import type { ExplainQuery } from './shared/types.ts';
 
 export interface ServeOptions {
   config: DashboardConfig;
@@ -18,6 +19,8 @@ export interface ServeOptions {
   home: string;
   /** `collectStatus` of `sales-pipeline status`, reading through the reporting role. */
   collectStatus: CollectStatus;
+  /** `report explain` through a client of the dashboard's pool: what a click on a table's row opens. */
+  explain?: ExplainQuery;
   /** The dead-letter queries of `sales-pipeline dlq list`. */
   deadLetters: DeadLetterQuery;
   logger: Logger;
@@ -37,13 +40,25 @@ export async function serveDashboard(options: ServeOptions): Promise<void> {
   let server: DashboardServer | undefined;
   let metrics: MetricsServer | undefined;
   try {
+    const explainQuery = options.explain;
+    const explain = explainQuery
+      ? async (dimension: string, key: string, after: string | undefined) => {
+          const client = await pool.connect();
+          try {
+            return await explainQuery(client, dimension, key, { limit: 50, after });
+          } finally {
+            client.release();
+          }
+        }
+      : undefined;
     server = await startHttpServer(hub, {
       host: config.DASHBOARD_HOST,
       port: config.DASHBOARD_PORT ?? DEFAULT_DASHBOARD_PORT,
+      explain,
     }).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EADDRINUSE' || config.DASHBOARD_PORT !== undefined) throw error;
       logger.warn(`port ${DEFAULT_DASHBOARD_PORT} is taken: the dashboard listens on a free port instead`);
-      return startHttpServer(hub, { host: config.DASHBOARD_HOST, port: 0 });
+      return startHttpServer(hub, { host: config.DASHBOARD_HOST, port: 0, explain });
     });
     hub.start();
     writeDashboardRecord(options.home, {

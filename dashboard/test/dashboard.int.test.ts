@@ -181,6 +181,26 @@ describe('the dashboard served by up', () => {
     expect(await page.locator('script').count()).toBe(1);
     expect(await page.locator('[data-testid="by-product"] a, [data-testid="by-product"] b').count()).toBe(0);
 
+    // Trust: the aggregates verified against the sales; a click on a row explains its figure.
+    await expect
+      .poll(() => text(page, '[data-testid="verified-through"]'), { timeout: 30_000 })
+      .toContain('Agrégats vérifiés contre les ventes');
+    expect(await page.locator('[data-testid="drift"]').count()).toBe(0);
+    const lyon = await eventually(
+      () => runCli(['report', 'explain', 'city', 'Lyon', '--json'], env),
+      (r) => r.code === 0,
+      30_000,
+    );
+    const explained = JSON.parse(lyon.stdout) as { sum: { revenue: string }; contributions: unknown[] };
+    await page.locator('[data-testid="by-city"] tr[data-key="Lyon"]').click();
+    await expect
+      .poll(() => page.locator('[data-testid="explain-sale"]').count(), { timeout: 10_000 })
+      .toBe(explained.contributions.length);
+    expect(await text(page, '[data-testid="explain-summary"]')).toContain(
+      `somme ${formatMoney(explained.sum.revenue, 'fr')}`,
+    );
+    expect(await text(page, '[data-testid="explain-summary"]')).toContain('égal');
+
     expect(navigations).toBe(1);
     expect(violations).toEqual([]);
 

@@ -83,6 +83,24 @@ export function fakeSales(revenue = '5268.78'): SalesSection {
         heldAt: new Date(now).toISOString(),
       },
     ],
+    trust: {
+      verifiedThrough: new Date(now - 5000).toISOString(),
+      checkedAt: new Date(now).toISOString(),
+      behindSales: 0,
+      drift: [
+        {
+          aggregate: 'by_city',
+          key: HOSTILE.city,
+          storedRevenue: '2278.78',
+          recomputedRevenue: '2268.78',
+          detectedAt: new Date(now).toISOString(),
+        },
+      ],
+      feeds: [
+        { name: HOSTILE.feed, lastGrowthAt: new Date(now - 3_600_000).toISOString(), stale: true },
+        { name: 'pos-lyon', lastGrowthAt: new Date(now).toISOString(), stale: false },
+      ],
+    },
   };
 }
 

@@ -7,8 +7,18 @@ export interface Milestone {
   /**
    * `feed_held` is not detected here: the consumer records it in the outbox when the producer holds back
    * a feed version that would cancel too many sales (the feed is the subject, the hold number the step).
+   * Nor are `aggregate_drift` (the analytics worker's verifier: the aggregate and key, the drift number)
+   * and `feed_stale` / `feed_recovered` (the consumer's stale feed watch: the feed, the episode number).
    */
-  rule: 'revenue_total' | 'product_units' | 'big_sale' | 'store_best_day' | 'feed_held';
+  rule:
+    | 'revenue_total'
+    | 'product_units'
+    | 'big_sale'
+    | 'store_best_day'
+    | 'feed_held'
+    | 'aggregate_drift'
+    | 'feed_stale'
+    | 'feed_recovered';
   subject: string;
   /** The step crossed (euros, units), the threshold, or the day as YYYYMMDD. */
   step: string;

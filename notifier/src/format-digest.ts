@@ -1,5 +1,11 @@
 import type { Milestone } from './detect-milestones.ts';
-import { escapeSlackText, euros, type Language, type SlackMessage } from './format-milestone.ts';
+import {
+  escapeSlackText,
+  euros,
+  milestoneSentence,
+  type Language,
+  type SlackMessage,
+} from './format-milestone.ts';
 import { centsToDecimal, toCents } from './money.ts';
 
 /** The most subjects a digest names per rule; the others are counted. */
@@ -67,6 +73,8 @@ function digestLines(milestones: Milestone[], language: Language): string[] {
         : `⚠️ Feed ${held.subject}: version held back (${held.payload.cancels} cancellations), see sales-pipeline feed accept`,
     );
   }
+  for (const m of [...of('aggregate_drift'), ...of('feed_stale'), ...of('feed_recovered')])
+    lines.push(milestoneSentence(m, {}, language));
   const records = of('store_best_day');
   if (records.length > 0) {
     const shown = records

@@ -56,6 +56,18 @@ export function milestoneSentence(m: Milestone, context: MilestoneContext, langu
       return fr
         ? `⚠️ Flux ${m.subject} : nouvelle version retenue, elle annulerait ${p.cancels} des ${p.live_sales} ventes. Rien n'est appliqué ; si c'est voulu : sales-pipeline feed accept ${m.subject}`
         : `⚠️ Feed ${m.subject}: new version held back, it would cancel ${p.cancels} of its ${p.live_sales} sales. Nothing applied; if intended: sales-pipeline feed accept ${m.subject}`;
+    case 'aggregate_drift':
+      return fr
+        ? `🚨 Écart : ${p.aggregate} ${p.key} indique ${euros(String(p.stored_revenue), language)}, ses ventes font ${euros(String(p.recomputed_revenue), language)}. Laissé tel quel ; corriger avec : sales-pipeline reconcile --repair`
+        : `🚨 Drift: ${p.aggregate} ${p.key} holds ${euros(String(p.stored_revenue), language)}, its sales add up to ${euros(String(p.recomputed_revenue), language)}. Left as is; fix it with: sales-pipeline reconcile --repair`;
+    case 'feed_stale':
+      return fr
+        ? `⏸️ Flux ${m.subject} : rien de nouveau depuis ${String(p.last_growth_at)} (plus de ${p.stale_after})`
+        : `⏸️ Feed ${m.subject}: nothing new since ${String(p.last_growth_at)} (over ${p.stale_after})`;
+    case 'feed_recovered':
+      return fr
+        ? `▶️ Flux ${m.subject} : il reprend (${String(p.last_growth_at)})`
+        : `▶️ Feed ${m.subject}: growing again (${String(p.last_growth_at)})`;
     case 'store_best_day':
       return fr
         ? `🏆 Record du magasin ${m.subject}${context.city ? ` (${context.city})` : ''} : ${euros(String(p.revenue), language)} le ${String(p.day)}`

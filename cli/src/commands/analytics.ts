@@ -76,11 +76,48 @@ export function reportCommand(): Command {
   return report;
 }
 
+/** The pipeline role's URL (DATABASE_URL, filled from a running native stack): a repair writes the aggregates. */
+async function writerUrl(): Promise<string> {
+  const [{ z }, { databaseUrlSchema, parseConfig }, { envWithStackDefaults }] = await Promise.all([
+    import('zod'),
+    import('@sales-pipeline/platform/config'),
+    import('../config.ts'),
+  ]);
+  const env = await envWithStackDefaults();
+  return parseConfig(z.object({ DATABASE_URL: databaseUrlSchema }), env).DATABASE_URL;
+}
+
+/** `sales-pipeline reconcile --repair`: sets the drifted aggregate rows right, in one transaction, each fix printed. */
+async function repair(): Promise<void> {
+  const { repairAggregates } = await import('@sales-pipeline/analytics/repair-aggregates');
+  const fixes = await repairAggregates(await writerUrl());
+  if (fixes.length === 0) {
+    process.stdout.write(
+      'reconcile --repair: nothing to repair — every aggregate equals what its sales add up to\n',
+    );
+    return;
+  }
+  for (const f of fixes)
+    process.stdout.write(
+      `repaired ${f.aggregate} ${f.key}: units ${f.stored.units} → ${f.recomputed.units}, revenue ${f.stored.revenue} → ${f.recomputed.revenue}, ` +
+        `sales ${f.stored.sales} → ${f.recomputed.sales}, returns ${f.stored.returns} → ${f.recomputed.returns}, ` +
+        `returns revenue ${f.stored.returnsRevenue} → ${f.recomputed.returnsRevenue}\n`,
+    );
+  process.stdout.write(
+    `reconcile --repair: ${fixes.length} row(s) repaired in one transaction (kept in analytics.drifts)\n`,
+  );
+}
+
 /** `sales-pipeline reconcile`: exits 1 when the incremental aggregates drifted from the base tables. */
 export function reconcileCommand(): Command {
   return new Command('reconcile')
     .description('recompute every aggregate from the base tables and compare; exit code 1 on any difference')
-    .action(async () => {
+    .option(
+      '--repair',
+      'set every aggregate row that differs from what its sales add up to right, in one transaction, and close the drifts the verifier reported',
+    )
+    .action(async (options: { repair?: boolean }) => {
+      if (options.repair) return repair();
       const { reconcile } = await import('@sales-pipeline/analytics/reconcile');
       const drifts = await reconcile(await readerUrl());
       if (drifts.length === 0) {

@@ -47,6 +47,10 @@ export function dashboardCommand(): Command {
           collectStatus: (pool) =>
             status.collectStatus(stack, readerEnv, { sampleMs: 1000, slotThrough: pool }),
           deadLetters: dlq.queryDeadLetters,
+          explain: async (client, dimension, key, page) => {
+            const { explainWith } = await import('@sales-pipeline/analytics/explain');
+            return explainWith(client as never, dimension as 'total', key, page);
+          },
           logger,
           signal: stop.signal,
           onListening: (url) => process.stdout.write(`dashboard: ${url}\n`),

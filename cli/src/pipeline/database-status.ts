@@ -18,11 +18,21 @@ export interface DatabaseStatus {
   lastMilestones: PipelineStatus['lastMilestones'];
   heldFeeds: HeldFeed[];
   stored: StoredOffset[];
+  verification: PipelineStatus['verification'];
+  feeds: PipelineStatus['feeds'];
 }
 
 /** Nothing read yet: what a status shows of the database when it cannot be read. */
 export function emptyDatabaseStatus(): DatabaseStatus {
-  return { replicationSlot: null, totals: null, lastMilestones: [], heldFeeds: [], stored: [] };
+  return {
+    replicationSlot: null,
+    totals: null,
+    lastMilestones: [],
+    heldFeeds: [],
+    stored: [],
+    verification: null,
+    feeds: [],
+  };
 }
 
 /** The CDC replication slot and how far it lags, through any client or pool. */
@@ -87,6 +97,61 @@ async function readHeldFeeds(client: pg.Client): Promise<HeldFeed[]> {
   }));
 }
 
+/** The analytics worker's last check of the aggregates, with the drifts still open. */
+export async function readVerification(
+  client: Pick<pg.Pool, 'query'>,
+): Promise<PipelineStatus['verification']> {
+  const { rows } = await client.query<{
+    verified_through: Date | null;
+    checked_at: Date | null;
+    behind_sales: number;
+    behind_sale_id: string | null;
+  }>(
+    'SELECT verified_through, checked_at, behind_sales, behind_sale_id FROM analytics.verification WHERE id = 1',
+  );
+  const v = rows[0];
+  if (!v) return null;
+  const drift = await client.query<{
+    aggregate: string;
+    key: string;
+    stored: Record<string, string>;
+    recomputed: Record<string, string>;
+    detected_at: Date;
+  }>(
+    `SELECT aggregate, key, stored, recomputed, detected_at FROM analytics.drifts WHERE repaired_at IS NULL
+      ORDER BY drift_id LIMIT 100`,
+  );
+  return {
+    verified_through: v.verified_through?.toISOString() ?? null,
+    checked_at: v.checked_at?.toISOString() ?? null,
+    drift: drift.rows.map((d) => ({
+      aggregate: d.aggregate,
+      key: d.key,
+      stored: d.stored,
+      recomputed: d.recomputed,
+      detected_at: d.detected_at.toISOString(),
+    })),
+    behind: { sales: v.behind_sales, oldest_sale_id: v.behind_sale_id },
+  };
+}
+
+/** When each feed and HTTP source last grew, and whether it is stale (the consumer's watch decides). */
+export async function readFeeds(client: Pick<pg.Pool, 'query'>): Promise<PipelineStatus['feeds']> {
+  const { rows } = await client.query<{
+    feed: string;
+    last_growth_at: Date;
+    lines: string;
+    stale_since: Date | null;
+  }>('SELECT feed, last_growth_at, lines, stale_since FROM feed_activity ORDER BY feed');
+  return rows.map((r) => ({
+    name: r.feed,
+    last_growth_at: r.last_growth_at.toISOString(),
+    lines: Number(r.lines),
+    stale: r.stale_since !== null,
+    ...(r.stale_since ? { stale_since: r.stale_since.toISOString() } : {}),
+  }));
+}
+
 type MilestoneRow = { rule: string; subject: string; step: string; status: string; detected_at: Date };
 
 async function readLastMilestones(client: pg.Client): Promise<PipelineStatus['lastMilestones']> {
@@ -120,6 +185,8 @@ export async function readDatabaseStatus(env: Env, errors: string[]): Promise<Da
     if (overdue) errors.push(`warning: ${overdue}`);
     result.lastMilestones = await readLastMilestones(client);
     result.heldFeeds = await readHeldFeeds(client);
+    result.verification = await readVerification(client);
+    result.feeds = await readFeeds(client);
     result.stored = (
       await client.query<StoredOffset>(
         'SELECT consumer_group, topic, kafka_partition, next_offset FROM consumer_offsets',

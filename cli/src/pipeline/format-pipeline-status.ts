@@ -51,6 +51,25 @@ export function formatPipelineStatus(status: PipelineStatus, home: string): stri
       `  ! warning: feed ${h.feed} held since ${h.held_at}: its new version would cancel ${h.cancels} of its ` +
         `${h.live_sales} sales (${h.reason}); apply it with: sales-pipeline feed accept ${h.feed}`,
     );
+  if (status.verification) {
+    const v = status.verification;
+    const behind =
+      v.behind.sales > 0
+        ? `; ${v.behind.sales} sales not counted yet (first: ${v.behind.oldest_sale_id})`
+        : '';
+    lines.push(
+      `  ${mark(v.drift.length === 0)} verified   through ${v.verified_through ?? 'nothing yet'} (checked ${v.checked_at ?? 'never'})${behind}`,
+    );
+    for (const d of v.drift)
+      lines.push(
+        `  ! drift: ${d.aggregate} ${d.key} holds revenue ${d.stored.revenue} (units ${d.stored.units}), its sales add up to ` +
+          `${d.recomputed.revenue} (units ${d.recomputed.units}), since ${d.detected_at}; fix it with: sales-pipeline reconcile --repair`,
+      );
+  }
+  for (const f of status.feeds.filter((feed) => feed.stale))
+    lines.push(
+      `  ! warning: feed ${f.name} has not grown since ${f.last_growth_at} (stale since ${f.stale_since})`,
+    );
   for (const m of status.lastMilestones)
     lines.push(`  milestone ${m.detectedAt}  ${m.rule} ${m.subject} ${m.step}  (${m.status})`);
   if (status.dashboard) lines.push(`dashboard: ${status.dashboard.url}`);

@@ -56,8 +56,12 @@ export async function collectStatus(
   );
   const health = await readWorkerHealth(records);
   const sampled = await sampleUnreportedRates(records, health, options.sampleMs);
-  const [stack, connector, { replicationSlot, totals, lastMilestones, heldFeeds }, consumerLag] =
-    await Promise.all([stackRead, connectorRead, databaseRead, lagRead]);
+  const [
+    stack,
+    connector,
+    { replicationSlot, totals, lastMilestones, heldFeeds, verification, feeds },
+    consumerLag,
+  ] = await Promise.all([stackRead, connectorRead, databaseRead, lagRead]);
 
   const workers = records.map((r) =>
     workerStatus(r, health.get(r.name), sampled.get(r.name), lastLoggedError(readTail(r.logFile))),
@@ -71,7 +75,9 @@ export async function collectStatus(
       }
     : null;
   return {
-    healthy: pipelineHealthy(stack, workers, connector, supervisor),
+    // A drift makes the pipeline unhealthy (status exits 1) until it is repaired.
+    healthy:
+      pipelineHealthy(stack, workers, connector, supervisor) && (verification?.drift.length ?? 0) === 0,
     checkedAt: new Date().toISOString(),
     mode: stack.mode,
     endpoints: stack.endpoints,
@@ -84,6 +90,8 @@ export async function collectStatus(
     totals,
     lastMilestones,
     heldFeeds,
+    verification,
+    feeds,
     dashboard: ((d) => (d ? { url: d.url, pid: d.pid } : null))(readDashboardRecord(config.home)),
     ingest: state?.workers.ingest
       ? {

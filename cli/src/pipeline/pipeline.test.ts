@@ -148,6 +148,30 @@ describe('formatPipelineStatus', () => {
           held_at: '2026-11-22T00:00:00.000Z',
         },
       ],
+      verification: {
+        verified_through: '2026-11-22T00:00:00.000Z',
+        checked_at: '2026-11-22T00:00:05.000Z',
+        drift: [
+          {
+            aggregate: 'by_city',
+            key: 'Lyon',
+            stored: { units: '12', revenue: '1069.79' },
+            recomputed: { units: '12', revenue: '1059.79' },
+            detected_at: '2026-11-22T00:00:05.000Z',
+          },
+        ],
+        behind: { sales: 2, oldest_sale_id: 'ventes.csv/0/9' },
+      },
+      feeds: [
+        {
+          name: 'ventes.csv',
+          last_growth_at: '2026-11-21T00:00:00.000Z',
+          lines: 9,
+          stale: true,
+          stale_since: '2026-11-21T00:30:00.000Z',
+        },
+        { name: 'pos-lyon', last_growth_at: '2026-11-22T00:00:00.000Z', lines: 3, stale: false },
+      ],
       errors: [],
     };
     const text = formatPipelineStatus(status, '/h');
@@ -165,6 +189,14 @@ describe('formatPipelineStatus', () => {
     expect(text).toContain(
       '! warning: feed ventes.csv held since 2026-11-22T00:00:00.000Z: its new version would cancel 40 of its 50 sales',
     );
+    expect(text).toContain(
+      '✗ verified   through 2026-11-22T00:00:00.000Z (checked 2026-11-22T00:00:05.000Z); 2 sales not counted yet (first: ventes.csv/0/9)',
+    );
+    expect(text).toContain(
+      '! drift: by_city Lyon holds revenue 1069.79 (units 12), its sales add up to 1059.79 (units 12), since 2026-11-22T00:00:05.000Z; fix it with: sales-pipeline reconcile --repair',
+    );
+    expect(text).toContain('! warning: feed ventes.csv has not grown since 2026-11-21T00:00:00.000Z');
+    expect(text).not.toContain('feed pos-lyon has not grown');
   });
 });
 

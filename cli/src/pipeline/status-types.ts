@@ -46,6 +46,25 @@ export interface PipelineStatus extends StatusLike {
     revenue: string;
     milestones: number;
   } | null;
+  /**
+   * The analytics worker's continuous check of the aggregates against the sales: `verified_through` is the
+   * commit time up to which they are known to agree; `drift` the aggregate rows found wrong, open until
+   * `sales-pipeline reconcile --repair`; `behind` the sales changed since that the aggregates do not count yet.
+   */
+  verification: {
+    verified_through: string | null;
+    checked_at: string | null;
+    drift: Array<{
+      aggregate: string;
+      key: string;
+      stored: Record<string, string>;
+      recomputed: Record<string, string>;
+      detected_at: string;
+    }>;
+    behind: { sales: number; oldest_sale_id: string | null };
+  } | null;
+  /** Each feed and HTTP source: when it last grew, and whether it is stale (FEED_STALE_AFTER). */
+  feeds: Array<{ name: string; last_growth_at: string; lines: number; stale: boolean; stale_since?: string }>;
   /** Feeds whose new version the producer holds back (`sales-pipeline feed accept <feed>` applies it). */
   heldFeeds: HeldFeed[];
   lastMilestones: Array<{ rule: string; subject: string; step: string; status: string; detectedAt: string }>;

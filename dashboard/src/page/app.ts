@@ -4,6 +4,8 @@ import type { DashboardSections } from '../shared/types.ts';
 import { createCharts } from './charts.ts';
 import { createCorrectionsPanel } from './corrections-panel.ts';
 import { createDeadLetterPanels } from './dead-letter-panels.ts';
+import { createExplainPanel } from './explain-panel.ts';
+import { createTrustPanel } from './trust-panel.ts';
 import { byId, setText } from './dom.ts';
 import { label, type LabelKey } from './i18n.ts';
 import { renderMilestones } from './milestones-panel.ts';
@@ -16,7 +18,7 @@ import { renderStatus } from './status.ts';
  * (/events) and redraws the section that changed; EventSource reconnects by itself after the server or
  * the network went away. Every string from the data goes through textContent (see dom.ts). Each panel
  * is built and drawn by its own module: sales-panels, corrections-panel, charts, milestones-panel,
- * pipeline-panels, dead-letter-panels, status.
+ * pipeline-panels, dead-letter-panels, status, trust-panel, explain-panel.
  */
 
 const params = new URLSearchParams(location.search);
@@ -33,7 +35,9 @@ const time = (iso: string | null) => (iso ? new Date(iso).toLocaleTimeString(sta
 const dateTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString(state.locale) : '–');
 
 // In page order: each appends its panels to its place in index.html.
-const sales = createSalesPanels();
+const explain = createExplainPanel(() => state.locale);
+const sales = createSalesPanels((dimension, key) => explain.open(dimension, key));
+const trust = createTrustPanel(dateTime);
 const corrections = createCorrectionsPanel(dateTime);
 const charts = createCharts();
 const pipeline = createPipelinePanels(time);
@@ -52,6 +56,7 @@ function renderSales(): void {
   const s = sections.sales;
   if (!s) return;
   sales.render(s, state.locale);
+  trust.render(s, state.locale);
   corrections.render(s, state.locale);
   setText('updated', `${label('updated', state.locale)} ${time(s.at)}`);
   drawMinuteChart();

@@ -72,6 +72,8 @@ export interface Column<T> {
 export class SortableTable<T extends object> {
   private rows: readonly T[] = [];
   private sort: { key: keyof T & string; direction: SortDirection } | undefined;
+  /** When set, a row is a button: a click (or Enter) on it calls this. */
+  onRowClick: ((row: T) => void) | undefined;
 
   constructor(
     private readonly table: HTMLTableElement,
@@ -150,6 +152,15 @@ export class SortableTable<T extends object> {
         }),
       );
       tr.dataset.key = this.rowKey(row);
+      const open = this.onRowClick;
+      if (open) {
+        tr.classList.add('clickable');
+        tr.tabIndex = 0;
+        tr.addEventListener('click', () => open(row));
+        tr.addEventListener('keydown', (e) => {
+          if (e.key === 'Enter') open(row);
+        });
+      }
       return tr;
     });
     this.table.replaceChildren(h('thead', {}, head), h('tbody', {}, ...body));

@@ -81,4 +81,18 @@ export const en: Record<LabelKey, string> = {
   stopped: 'stopped',
   unhealthy: 'unhealthy',
   replayed: 'replayed',
+  trust: 'Trust',
+  verifiedThrough: '✓ Aggregates verified against the sales through {at} (checked {checked})',
+  notVerified: 'Aggregates not verified yet',
+  behindSales: '{n} sales not counted yet',
+  drift:
+    '🚨 Drift: {aggregate} {key} holds {stored}, its sales add up to {recomputed}; sales-pipeline reconcile --repair fixes it',
+  feedStale: '⏸ Feed {feed} has not grown since {at}',
+  lastGrowth: 'last grew',
+  explain: 'Sales behind this figure',
+  explainSum: '{count} lines, sum {sum}; the figure: {figure}',
+  explainEqual: 'equal',
+  explainDiffers: 'differs',
+  close: 'close',
+  moreSales: 'more',
 };

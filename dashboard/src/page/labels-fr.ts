@@ -82,4 +82,18 @@ export const fr = {
   stopped: 'arrêté',
   unhealthy: 'en échec',
   replayed: 'rejouée',
+  trust: 'Confiance',
+  verifiedThrough: '✓ Agrégats vérifiés contre les ventes jusqu’à {at} (contrôle {checked})',
+  notVerified: 'Agrégats pas encore vérifiés',
+  behindSales: '{n} ventes pas encore comptées',
+  drift:
+    '🚨 Écart : {aggregate} {key} indique {stored}, ses ventes font {recomputed} ; sales-pipeline reconcile --repair le corrige',
+  feedStale: '⏸ Le flux {feed} n’a pas grandi depuis {at}',
+  lastGrowth: 'dernière ligne',
+  explain: 'Ventes derrière ce chiffre',
+  explainSum: '{count} lignes, somme {sum} ; le chiffre : {figure}',
+  explainEqual: 'égal',
+  explainDiffers: 'différent',
+  close: 'fermer',
+  moreSales: 'suite',
 };

@@ -42,7 +42,7 @@ const TEXT_LABELS: Record<TextKey, LabelKey> = {
  */
 const BREAKDOWNS: ReadonlyArray<{
   field: 'byProduct' | 'byRegion' | 'byCity' | 'bestStores';
-  name: string;
+  name: 'product' | 'region' | 'city' | 'store';
   testid: string;
   leading: readonly [TextKey, ...TextKey[]];
 }> = [
@@ -99,8 +99,11 @@ export interface SalesPanels {
   render(sales: SalesSection, locale: Locale): void;
 }
 
-/** Builds the key numbers and the breakdown panels into the page (#kpis, #sales-panels). */
-export function createSalesPanels(): SalesPanels {
+/**
+ * Builds the key numbers and the breakdown panels into the page (#kpis, #sales-panels). A click on a
+ * row calls `explain` with the breakdown's dimension (product, region, city, store) and the row's key.
+ */
+export function createSalesPanels(explain?: (dimension: string, key: string) => void): SalesPanels {
   byId('kpis').append(
     ...KPIS.map(([title, id]) =>
       h(
@@ -111,10 +114,11 @@ export function createSalesPanels(): SalesPanels {
       ),
     ),
   );
-  const tables = BREAKDOWNS.map((breakdown) => ({
-    field: breakdown.field,
-    table: breakdownTable(breakdown),
-  }));
+  const tables = BREAKDOWNS.map((breakdown) => {
+    const table = breakdownTable(breakdown);
+    if (explain) table.onRowClick = (row) => explain(breakdown.name, String(row[breakdown.leading[0]] ?? ''));
+    return { field: breakdown.field, table };
+  });
   return {
     render(s, l) {
       for (const [, id, text] of KPIS) setText(`kpi-${id}`, text(s, l));

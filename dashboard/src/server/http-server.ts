@@ -104,6 +104,9 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
+/** What `report explain` takes (analytics/src/explain.ts). */
+const EXPLAIN_DIMENSIONS = ['total', 'product', 'region', 'city', 'store', 'day'];
+
 const isLoopback = (host: string) => ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host);
 
 /**
@@ -114,7 +117,14 @@ const isLoopback = (host: string) => ['127.0.0.1', 'localhost', '::1', '[::1]'].
  */
 export function startHttpServer(
   hub: HubView,
-  options: { host: string; port: number; assets?: Map<string, Asset>; maxClients?: number },
+  options: {
+    host: string;
+    port: number;
+    assets?: Map<string, Asset>;
+    maxClients?: number;
+    /** `GET /api/explain?dimension=&key=&after=`: the sales behind one figure (absent: 404). */
+    explain?: ((dimension: string, key: string, after: string | undefined) => Promise<unknown>) | undefined;
+  },
 ): Promise<DashboardServer> {
   const assets = options.assets ?? loadAssets();
   const maxClients = options.maxClients ?? 50;
@@ -159,6 +169,33 @@ export function startHttpServer(
         unsubscribe();
         streams.delete(response);
       });
+      return;
+    }
+    if (url.pathname === '/api/explain' && options.explain) {
+      const explain = options.explain;
+      const dimension = url.searchParams.get('dimension') ?? '';
+      const key = url.searchParams.get('key') ?? '';
+      const json = {
+        ...SECURITY_HEADERS,
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+      };
+      if (
+        !EXPLAIN_DIMENSIONS.includes(dimension) ||
+        (dimension !== 'total' && key === '') ||
+        key.length > 300
+      ) {
+        response.writeHead(400, json).end(
+          JSON.stringify({
+            error: `dimension must be one of ${EXPLAIN_DIMENSIONS.join(', ')}, with a key (but total)`,
+          }),
+        );
+        return;
+      }
+      explain(dimension, key, url.searchParams.get('after') ?? undefined).then(
+        (body) => response.writeHead(200, json).end(JSON.stringify(body)),
+        () => response.writeHead(503, json).end(JSON.stringify({ error: 'the database could not be read' })),
+      );
       return;
     }
     if (url.pathname.startsWith('/api/')) {

@@ -163,11 +163,19 @@ export async function readSales(
      SELECT feed, reason, cancels::text, live_sales::text,
             (extract(epoch FROM held_at) * 1000)::bigint::text AS held_ms
        FROM feed_holds WHERE accepted_at IS NULL ORDER BY held_at, feed;
+     SELECT (extract(epoch FROM verified_through) * 1000)::bigint::text AS through_ms,
+            (extract(epoch FROM checked_at) * 1000)::bigint::text AS checked_ms, behind_sales::text
+       FROM analytics.verification WHERE id = 1;
+     SELECT aggregate, key, stored->>'revenue' AS stored_revenue, recomputed->>'revenue' AS recomputed_revenue,
+            (extract(epoch FROM detected_at) * 1000)::bigint::text AS detected_ms
+       FROM analytics.drifts WHERE repaired_at IS NULL ORDER BY drift_id LIMIT 20;
+     SELECT feed, (extract(epoch FROM last_growth_at) * 1000)::bigint::text AS grew_ms,
+            (stale_since IS NOT NULL)::text AS stale
+       FROM feed_activity ORDER BY feed;
      COMMIT;`,
   )) as unknown as Array<pg.QueryResult<Row>>;
-  const [, total, products, regions, cities, stores, days, quality, changes, held] = results.map(
-    (r) => r.rows,
-  );
+  const [, total, products, regions, cities, stores, days, quality, changes, held, verified, drifts, feeds] =
+    results.map((r) => r.rows);
   const b = (r: Row | undefined) => ({
     units: n(r?.units),
     sales: n(r?.sales),
@@ -210,6 +218,23 @@ export async function readSales(
       liveSales: n(r.live_sales),
       heldAt: iso(r.held_ms),
     })),
+    trust: {
+      verifiedThrough: verified?.[0]?.through_ms ? iso(verified[0].through_ms) : null,
+      checkedAt: verified?.[0]?.checked_ms ? iso(verified[0].checked_ms) : null,
+      behindSales: n(verified?.[0]?.behind_sales),
+      drift: (drifts ?? []).map((r) => ({
+        aggregate: r.aggregate ?? '',
+        key: r.key ?? '',
+        storedRevenue: r.stored_revenue ?? '0.00',
+        recomputedRevenue: r.recomputed_revenue ?? '0.00',
+        detectedAt: iso(r.detected_ms),
+      })),
+      feeds: (feeds ?? []).map((r) => ({
+        name: r.feed ?? '',
+        lastGrowthAt: iso(r.grew_ms),
+        stale: r.stale === 'true',
+      })),
+    },
   };
 }
 

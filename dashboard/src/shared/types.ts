@@ -65,6 +65,25 @@ export interface SalesSection {
   corrections: CorrectionView[];
   /** Feeds held back, waiting for `sales-pipeline feed accept <feed>`. */
   heldFeeds: HeldFeedView[];
+  trust: TrustView;
+}
+
+/** The analytics worker's verification of the aggregates, and when each feed last grew. */
+export interface TrustView {
+  /** Commit time up to which the aggregates are known to agree with the sales. */
+  verifiedThrough: string | null;
+  checkedAt: string | null;
+  /** Sales changed since, not counted yet (the worker is behind). */
+  behindSales: number;
+  /** Aggregate rows found wrong, open until `sales-pipeline reconcile --repair`. */
+  drift: Array<{
+    aggregate: string;
+    key: string;
+    storedRevenue: string;
+    recomputedRevenue: string;
+    detectedAt: string;
+  }>;
+  feeds: Array<{ name: string; lastGrowthAt: string; stale: boolean }>;
 }
 
 export interface MilestoneView {
@@ -158,3 +177,35 @@ export interface DashboardSections {
 export type DashboardEvent = {
   [K in keyof DashboardSections]: { type: K; data: DashboardSections[K] };
 }[keyof DashboardSections];
+
+/** The explanation of one figure, as `report explain --json` gives it (the part the page shows). */
+export interface ExplanationView {
+  dimension: string;
+  key: string;
+  aggregate: { revenue: string; units: string | number } | null;
+  sum: { revenue: string; units: string | number; sales: string | number; returns: string | number };
+  equal: boolean;
+  difference: null | { reason: 'behind' | 'drift'; not_counted: number; detail: string };
+  contributions: Array<{
+    sale_id: string;
+    status: string;
+    source: { feed: string; line: number; feed_version: number | null; id: string | null };
+    kafka: { topic: string | null; partition: number | null; offset: string | null };
+    stored_at: string;
+    sold_on: string;
+    product_id: string;
+    store_id: string;
+    quantity: number;
+    unit_price: string | null;
+    amount: string | null;
+  }>;
+  page: { limit: number; after: string | null; next: string | null };
+}
+
+/** `report explain` through a client of the dashboard's pool (given by the CLI, which owns analytics). */
+export type ExplainQuery = (
+  client: { query: (...args: never[]) => unknown },
+  dimension: string,
+  key: string,
+  options: { limit: number; after?: string | undefined },
+) => Promise<unknown>;

@@ -1,0 +1,44 @@
+import type { PoolClient } from '@sales-pipeline/platform';
+import type { Decoded } from './decode-message.ts';
+
+/** How much a feed grew in a batch, and when its newest line was seen. */
+export interface FeedGrowth {
+  lines: number;
+  /** Epoch ms: the newest `line-seen-at` of its sales, or when the batch was applied. */
+  at: number;
+}
+
+/**
+ * The lines of each feed (or HTTP source) in a batch: sales, changes, cancellations and the producer's
+ * dead letters alike (a feed that only sends bad lines still grows). Pure.
+ */
+export function feedGrowth(decoded: Decoded[], now: number): Map<string, FeedGrowth> {
+  const growth = new Map<string, FeedGrowth>();
+  const add = (feed: string | null, seenAt: number | undefined) => {
+    if (!feed) return;
+    const g = growth.get(feed) ?? { lines: 0, at: 0 };
+    g.lines++;
+    g.at = Math.max(g.at, Math.min(seenAt ?? now, now));
+    growth.set(feed, g);
+  };
+  for (const d of decoded) {
+    if (d.kind === 'sale') add(d.value.feed, d.seenAt);
+    else if (d.kind === 'cancel') add(d.value.feed, undefined);
+    else if (d.kind === 'dead-letter') add(d.value.feed, undefined);
+  }
+  return growth;
+}
+
+/** Records the growth in the batch's transaction: one statement, whatever the number of feeds. */
+export async function recordFeedGrowth(client: PoolClient, growth: Map<string, FeedGrowth>): Promise<void> {
+  if (growth.size === 0) return;
+  const feeds = [...growth];
+  await client.query({
+    name: 'consumer-feed-growth',
+    text: `INSERT INTO feed_activity (feed, last_growth_at, lines)
+           SELECT feed, to_timestamp(at / 1000.0), lines FROM unnest($1::text[], $2::float8[], $3::bigint[]) AS g(feed, at, lines)
+           ON CONFLICT (feed) DO UPDATE SET last_growth_at = GREATEST(feed_activity.last_growth_at, EXCLUDED.last_growth_at),
+                                            lines = feed_activity.lines + EXCLUDED.lines`,
+    values: [feeds.map(([f]) => f), feeds.map(([, g]) => g.at), feeds.map(([, g]) => g.lines)],
+  });
+}

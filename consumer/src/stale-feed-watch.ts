@@ -1,0 +1,139 @@
+import { Gauge, type Registry } from 'prom-client';
+import { withClient, type Logger, type Pool, type PoolClient } from '@sales-pipeline/platform';
+import { formatDuration } from './duration.ts';
+import { feedState, type StalePolicy } from './stale-policy.ts';
+
+interface FeedRow {
+  feed: string;
+  last_growth_at: Date;
+  stale_since: Date | null;
+}
+
+/**
+ * Watches when each feed (and HTTP source) last grew: one that has been silent for longer than its
+ * FEED_STALE_AFTER (within its active hours) is marked stale, and one Slack message goes to the outbox;
+ * when it grows again the mark is cleared and one recovery message goes. Each change of state is a
+ * conditional update: two consumers watching at once post it once.
+ */
+export class StaleFeedWatch {
+  private readonly staleFeeds: Gauge;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stale: string[] = [];
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly policyOf: (feed: string) => StalePolicy,
+    private readonly everyMs: number,
+    registry: Registry,
+    private readonly logger: Logger,
+  ) {
+    this.staleFeeds = new Gauge({
+      name: 'consumer_stale_feeds',
+      help: 'Feeds that have not grown for longer than FEED_STALE_AFTER (within their active hours)',
+      registers: [registry],
+    });
+  }
+
+  start(): void {
+    const tick = () => {
+      this.running ??= this.refresh().finally(() => {
+        this.running = undefined;
+      });
+    };
+    tick();
+    this.timer = setInterval(tick, this.everyMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Warnings for /healthz. */
+  warnings(): string[] {
+    return this.stale.map(
+      (feed) => `feed ${feed} has not grown for over ${formatDuration(this.policyOf(feed).afterMs)}`,
+    );
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      this.stale = await withClient(this.pool, (client) => this.check(client));
+      this.staleFeeds.set(this.stale.length);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not read when the feeds last grew; trying again');
+    }
+  }
+
+  private async check(client: PoolClient): Promise<string[]> {
+    const { rows } = await client.query<FeedRow>(
+      'SELECT feed, last_growth_at, stale_since FROM feed_activity',
+    );
+    const now = Date.now();
+    const stale: string[] = [];
+    for (const row of rows) {
+      const policy = this.policyOf(row.feed);
+      const state = feedState(row.last_growth_at.getTime(), now, policy);
+      // Grown since it was marked (even if silent again since): recovered; marked again later if need be.
+      const grew = row.stale_since !== null && row.last_growth_at > row.stale_since;
+      let marked = row.stale_since !== null;
+      if (marked && (grew || state === 'fresh')) {
+        await this.mark(client, row, policy, 'recovered');
+        marked = false;
+      } else if (!marked && state === 'stale') {
+        await this.mark(client, row, policy, 'stale');
+        marked = true;
+      }
+      if (marked) stale.push(row.feed);
+    }
+    return stale;
+  }
+
+  /** Marks the feed stale (or clears it) if nobody did meanwhile, with its Slack message, in one transaction. */
+  private async mark(
+    client: PoolClient,
+    row: FeedRow,
+    policy: StalePolicy,
+    to: 'stale' | 'recovered',
+  ): Promise<void> {
+    await client.query('BEGIN');
+    try {
+      const changed = await client.query<{ stale_episodes: number; last_growth_at: Date }>(
+        to === 'stale'
+          ? `UPDATE feed_activity SET stale_since = now(), stale_episodes = stale_episodes + 1
+              WHERE feed = $1 AND stale_since IS NULL RETURNING stale_episodes, last_growth_at`
+          : `UPDATE feed_activity SET stale_since = NULL
+              WHERE feed = $1 AND stale_since IS NOT NULL RETURNING stale_episodes, last_growth_at`,
+        [row.feed],
+      );
+      const episode = changed.rows[0];
+      if (episode) {
+        await client.query(
+          `INSERT INTO milestones (rule, subject, step, payload) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (rule, subject, step) DO NOTHING`,
+          [
+            to === 'stale' ? 'feed_stale' : 'feed_recovered',
+            row.feed,
+            episode.stale_episodes,
+            JSON.stringify({
+              last_growth_at: episode.last_growth_at.toISOString(),
+              stale_after: formatDuration(policy.afterMs),
+            }),
+          ],
+        );
+        if (to === 'stale')
+          this.logger.warn(
+            { feed: row.feed, lastGrowthAt: episode.last_growth_at },
+            `feed ${row.feed} has not grown for over ${formatDuration(policy.afterMs)}`,
+          );
+        else this.logger.info({ feed: row.feed }, `feed ${row.feed} grows again`);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+}
