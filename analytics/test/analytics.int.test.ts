@@ -125,16 +125,22 @@ describe('analytics: aggregates from the change stream', () => {
     await query(`UPDATE sales SET quantity = 10, amount = 100.10 WHERE sale_id = $1`, [`${feed}/0/2`]); // was 3 units, 30.03
     await query(`DELETE FROM sales WHERE sale_id = $1`, [`${feed}/0/3`]); // was 4 units, 40.04
     await query(`UPDATE products SET unit_price = unit_price + 1 WHERE product_id = 'REF004'`);
-    await eventually(
-      totalOf,
-      (t) => cents(t.revenue) - cents(before.revenue_total.revenue) === 10_010 - 3_003 - 4_004,
-      60_000,
-    );
-    await caughtUp();
-    const after = await readReport(secrets.readerDatabaseUrl);
-    expect(deltaOf(before, after).units).toBe(10 - 3 - 4);
-    expect(after.revenue_total.sales - before.revenue_total.sales).toBe(-1);
-    expect(deltaOf(before, after).product('REF004')).toBe(3_003);
+    try {
+      await eventually(
+        totalOf,
+        (t) => cents(t.revenue) - cents(before.revenue_total.revenue) === 10_010 - 3_003 - 4_004,
+        60_000,
+      );
+      await caughtUp();
+      const after = await readReport(secrets.readerDatabaseUrl);
+      expect(deltaOf(before, after).units).toBe(10 - 3 - 4);
+      expect(after.revenue_total.sales - before.revenue_total.sales).toBe(-1);
+      expect(deltaOf(before, after).product('REF004')).toBe(3_003);
+    } finally {
+      // The shared stack's price back as the client's file has it: a later test's sales are priced from it
+      // (explain's Lyon, 1 059,79 €, failed when this test ran first).
+      await query(`UPDATE products SET unit_price = unit_price - 1 WHERE product_id = 'REF004'`);
+    }
   });
 
   it('counts a return, a sale amended into a return and a cancelled sale: net, gross and returns', async () => {
