@@ -22,6 +22,8 @@ export default tseslint.config(
   {
     files: [
       '**/config.ts',
+      // The Kafka security settings every client reads (a config module under another name).
+      'platform/src/kafka-security.ts',
       '**/*.test.ts',
       '**/test/**',
       'test-support/**',

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { databaseUrlSchema, logLevelSchema, parseConfig, type Env } from '@sales-pipeline/platform';
-import { loadStackConfig, nativeSecrets, nativeStatus } from '@sales-pipeline/stack';
+import {
+  loadStackConfig,
+  type StackConfig,
+  nativeSecrets,
+  nativeKafkaClientEnv,
+  nativeStatus,
+} from '@sales-pipeline/stack';
 
 const schema = z.object({
   /** LOG_LEVEL: pino level of the command's own logs (stderr). Default `info`. */
@@ -33,7 +39,12 @@ export async function envWithStackDefaults(env: Env = process.env): Promise<Env>
   const status = await nativeStatus(config);
   if (!status.endpoints) return env;
   const secrets = nativeSecrets(config);
+  // A secured native stack: TLS and SCRAM settings for every Kafka client (the password as a file). This
+  // command's own clients read them from its environment too (createKafka), unless already set.
+  const kafkaClient = nativeKafkaClientEnv(config);
+  for (const [key, value] of Object.entries(kafkaClient)) process.env[key] ??= value;
   return {
+    ...kafkaClient,
     KAFKA_BROKERS: status.endpoints.kafkaBrokers,
     KAFKA_CONNECT_URL: status.endpoints.connectUrl,
     DATABASE_URL: secrets?.databaseUrl,
@@ -62,4 +73,9 @@ export function loadFeedsConfig(env: Env = process.env): {
 /** The environment the workers started by `up` inherit (their own configs validate it). */
 export function processEnv(): Env {
   return { ...process.env };
+}
+
+/** The stack's configuration, for a new stack secured when `secure` (`--secure`), else as the environment says. */
+export function stackConfigFor(options: { secure?: boolean | undefined }): StackConfig {
+  return loadStackConfig(options.secure ? { ...process.env, STACK_SECURE: '1' } : process.env);
 }

@@ -7,7 +7,7 @@ import {
   type PoolClient,
 } from '@sales-pipeline/platform';
 import { decodeMessage, lastByKey, type Decoded, type TopicKinds } from './decode-message.ts';
-import { feedGrowth, recordFeedGrowth } from './feed-growth.ts';
+import { feedGrowth, type FeedGrowth } from './feed-growth.ts';
 import { insertRejections, insertSales, upsertProducts, upsertStores } from './pg-writer.ts';
 import { rejectionFromDeadLetter, storedHeaders, type Rejection } from './rejection.ts';
 import { applyFeedNotices, applySaleChanges, type SaleChange } from './sale-changes.ts';
@@ -28,6 +28,8 @@ export interface BatchResult extends AppliedCounts {
   nextOffset: bigint | undefined;
   /** `line-seen-at` of each sale inserted, for the line → row latency. */
   seenAt: number[];
+  /** How much each feed grew in the batch (for the stale feed watch). */
+  growth: Map<string, FeedGrowth>;
 }
 
 const empty = (): AppliedCounts => ({
@@ -104,7 +106,6 @@ async function applyDecoded(ctx: BatchContext, decoded: Decoded[]): Promise<Appl
     counts.pendingCompleted += result.completed;
   }
   counts.rejected = await insertRejections(client, rejections);
-  await recordFeedGrowth(client, feedGrowth(decoded, Date.now()));
   return counts;
 }
 
@@ -198,7 +199,7 @@ export async function applyBatch(
         const seenAt = decoded.flatMap((d) =>
           d.kind === 'sale' && d.seenAt !== undefined ? [d.seenAt] : [],
         );
-        return { counts, seenAt };
+        return { counts, seenAt, growth: feedGrowth(decoded, Date.now()) };
       },
       { signal: options.signal, onRetry: options.onRetry },
     );
@@ -214,5 +215,6 @@ export async function applyBatch(
     skipped: outcome.skipped,
     nextOffset: outcome.nextOffset,
     seenAt: outcome.result?.seenAt ?? [],
+    growth: outcome.result?.growth ?? new Map(),
   };
 }

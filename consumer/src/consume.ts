@@ -121,6 +121,7 @@ export async function consume(
               );
             },
           });
+          staleFeeds.grew(result.growth);
           if (crashAfterCommit !== undefined && ++commits >= crashAfterCommit)
             process.kill(process.pid, 'SIGKILL');
           const now = Date.now();

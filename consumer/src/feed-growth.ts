@@ -29,8 +29,19 @@ export function feedGrowth(decoded: Decoded[], now: number): Map<string, FeedGro
   return growth;
 }
 
-/** Records the growth in the batch's transaction: one statement, whatever the number of feeds. */
-export async function recordFeedGrowth(client: PoolClient, growth: Map<string, FeedGrowth>): Promise<void> {
+/** Adds `more` into `into`, feed by feed. */
+export function mergeGrowth(into: Map<string, FeedGrowth>, more: Map<string, FeedGrowth>): void {
+  for (const [feed, g] of more) {
+    const known = into.get(feed);
+    into.set(feed, known ? { lines: known.lines + g.lines, at: Math.max(known.at, g.at) } : { ...g });
+  }
+}
+
+/** Records the growth of every feed: one statement, whatever the number of feeds. */
+export async function recordFeedGrowth(
+  client: Pick<PoolClient, 'query'>,
+  growth: Map<string, FeedGrowth>,
+): Promise<void> {
   if (growth.size === 0) return;
   const feeds = [...growth];
   await client.query({

@@ -1,6 +1,10 @@
 import { Gauge, type Registry } from 'prom-client';
 import { withClient, type Logger, type Pool, type PoolClient } from '@sales-pipeline/platform';
 import { formatDuration } from './duration.ts';
+import { mergeGrowth, recordFeedGrowth, type FeedGrowth } from './feed-growth.ts';
+
+/** How often the feeds' growth is written. */
+const FLUSH_EVERY_MS = 2_000;
 import { feedState, type StalePolicy } from './stale-policy.ts';
 
 interface FeedRow {
@@ -18,8 +22,12 @@ interface FeedRow {
 export class StaleFeedWatch {
   private readonly staleFeeds: Gauge;
   private timer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private flushing: Promise<void> | undefined;
   private stale: string[] = [];
+  /** Growth of the batches applied since the last flush. */
+  private pending = new Map<string, FeedGrowth>();
 
   constructor(
     private readonly pool: Pool,
@@ -44,11 +52,40 @@ export class StaleFeedWatch {
     tick();
     this.timer = setInterval(tick, this.everyMs);
     this.timer.unref();
+    this.flushTimer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
+    this.flushTimer.unref();
+  }
+
+  /**
+   * Notes what a committed batch added to each feed. Written every {@link FLUSH_EVERY_MS} in one statement
+   * rather than in every batch's transaction: a live sale pays nothing for it; a crash loses at most that
+   * much of a feed's latest growth time, which the next line restores.
+   */
+  grew(growth: Map<string, FeedGrowth>): void {
+    mergeGrowth(this.pending, growth);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.flushTimer);
     await this.running;
+    await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing || this.pending.size === 0) return this.flushing;
+    const growth = this.pending;
+    this.pending = new Map();
+    this.flushing = withClient(this.pool, (client) => recordFeedGrowth(client, growth))
+      .catch((error: unknown) => {
+        // Kept for the next flush (the database away): growth is a maximum and a sum, merged again.
+        mergeGrowth(this.pending, growth);
+        this.logger.warn({ err: error }, 'could not record when the feeds grew; trying again');
+      })
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    return this.flushing;
   }
 
   /** Warnings for /healthz. */
@@ -60,6 +97,8 @@ export class StaleFeedWatch {
 
   private async refresh(): Promise<void> {
     try {
+      // What the batches added first: a feed that just grew is never seen stale for want of a flush.
+      await this.flush();
       this.stale = await withClient(this.pool, (client) => this.check(client));
       this.staleFeeds.set(this.stale.length);
     } catch (error) {

@@ -27,6 +27,12 @@ export {
 } from './messages.ts';
 export { createKafka } from './kafka.ts';
 export {
+  kafkaSecurity,
+  secretFromEnv,
+  KAFKA_SECURITY_VARIABLES,
+  type KafkaSecurity,
+} from './kafka-security.ts';
+export {
   createRegistry,
   startMetricsServer,
   CounterRate,

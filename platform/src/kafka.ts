@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import { kafkaSecurity, type KafkaSecurity } from './kafka-security.ts';
 import { fixKafkajsIdleLoop } from './kafkajs-request-queue.ts';
 import type { Logger } from './logger.ts';
 
@@ -27,11 +28,18 @@ function pinoLogCreator(logger: Logger): logCreator {
 }
 
 /**
- * The Kafka client of a worker. kafkajs retries on its own; its logs go to our logger at WARN and above
- * (its INFO lines are per-connection noise).
+ * The Kafka client of a worker (and of every command that talks to Kafka). kafkajs retries on its own;
+ * its logs go to our logger at WARN and above (its INFO lines are per-connection noise). TLS and SASL come
+ * from the environment ({@link kafkaSecurity}: a wrong setting throws a ConfigError before any connection).
  */
-export function createKafka(options: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
+export function createKafka(options: {
+  clientId: string;
+  brokers: string[];
+  logger: Logger;
+  security?: KafkaSecurity;
+}): Kafka {
   return new Kafka({
+    ...(options.security ?? kafkaSecurity()),
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: logLevel.WARN,

@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { createPool, type Pool } from './db.ts';
 import { createKafka } from './kafka.ts';
+import { kafkaAccessError } from './kafka-security.ts';
 import { waitForTopics } from './kafka-topics.ts';
 import type { Logger } from './logger.ts';
 import {
@@ -124,6 +125,9 @@ export async function withWorkerClients<T>(
   try {
     // Without `database` the overloads hand `work` no pool, so it never sees this undefined.
     return await work({ ...clients, pool: pool as Pool });
+  } catch (error) {
+    // Refused credentials, an untrusted certificate: said as such, and not retried by a supervisor.
+    throw kafkaAccessError(error, config.KAFKA_BROKERS) ?? error;
   } finally {
     await metricsServer?.close();
     await pool?.end();

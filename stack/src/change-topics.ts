@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { readConnectorConfig } from './connector.ts';
 
 /** The change topics of the connector and the settings Kafka Connect would create them with. */
@@ -46,8 +46,13 @@ export function changeTopicPlan(config: Record<string, string> = readConnectorCo
  * a consumer of the change stream (analytics) then finds its topics on a database that has not changed
  * yet. Returns the topics it created.
  */
-export async function ensureChangeTopics(brokers: string, plan = changeTopicPlan()): Promise<string[]> {
+export async function ensureChangeTopics(
+  brokers: string,
+  plan = changeTopicPlan(),
+  security: Pick<KafkaConfig, 'ssl' | 'sasl'> = {},
+): Promise<string[]> {
   const kafka = new Kafka({
+    ...security,
     clientId: 'stack-change-topics',
     brokers: brokers.split(','),
     logLevel: logLevel.NOTHING,

@@ -20,6 +20,11 @@ const schema = z.object({
   STACK_START_TIMEOUT_MS: positiveIntSchema(120_000),
   /** STACK_STOP_TIMEOUT_MS: how long a component may take to stop before it is killed. Default 30000. */
   STACK_STOP_TIMEOUT_MS: positiveIntSchema(30_000),
+  /**
+   * STACK_SECURE: `1` (or `stack up --secure`, `up --secure`) starts a new native stack secured: the
+   * broker's client listener SASL_SSL with SCRAM-SHA-512 and the stack's own CA. Fixed at its first start.
+   */
+  STACK_SECURE: z.enum(['0', '1', 'true', 'false']).optional(),
 });
 
 export interface StackConfig {
@@ -37,6 +42,8 @@ export interface StackConfig {
   runningAsRoot: boolean;
   /** Environment given to the JVMs: PATH, HOME, LANG and JAVA_HOME only, no secret of ours. */
   childEnv: NodeJS.ProcessEnv;
+  /** A new stack is secured (STACK_SECURE); an existing one keeps what it was started as. */
+  secure: boolean;
 }
 
 /** Reads and validates the launcher's configuration once. */
@@ -53,6 +60,7 @@ export function loadStackConfig(env: Env = process.env): StackConfig {
     searchPath: env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     javaHome: env.JAVA_HOME || undefined,
     runningAsRoot: typeof process.getuid === 'function' && process.getuid() === 0,
+    secure: raw.STACK_SECURE === '1' || raw.STACK_SECURE === 'true',
     childEnv: Object.fromEntries(
       ['PATH', 'HOME', 'LANG', 'JAVA_HOME'].flatMap((key) => (env[key] ? [[key, env[key]]] : [])),
     ),

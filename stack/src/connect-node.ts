@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { StackError } from '@sales-pipeline/platform';
 import { JavaNode, type JavaNodeOptions } from './java-node.ts';
 
@@ -16,6 +17,26 @@ export interface ConnectNodeOptions extends JavaNodeOptions {
   connectorEnv: Record<string, string>;
   /** Environment the JVM inherits (PATH, HOME, …); the connector variables are added to it. */
   baseEnv: NodeJS.ProcessEnv;
+  /** A secured broker: Connect logs in as the clients' SCRAM user, over TLS against the stack's CA. */
+  kafkaClient?: { caFile: string; username: string; password: string } | undefined;
+}
+
+/** Connect's client settings for a SASL_SSL broker, for its own clients and its workers' producers, consumers and admins. */
+function secureClientProperties(
+  client: NonNullable<ConnectNodeOptions['kafkaClient']>,
+): Record<string, string> {
+  const settings = {
+    'security.protocol': 'SASL_SSL',
+    'sasl.mechanism': 'SCRAM-SHA-512',
+    'sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${client.username}" password="${client.password}";`,
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': client.caFile,
+  };
+  return Object.fromEntries(
+    ['', 'producer.', 'consumer.', 'admin.'].flatMap((prefix) =>
+      Object.entries(settings).map(([key, value]) => [`${prefix}${key}`, value]),
+    ),
+  );
 }
 
 /** A Kafka Connect worker in distributed mode with the Debezium PostgreSQL plugin on its plugin path. */
@@ -46,7 +67,10 @@ export class ConnectNode extends JavaNode<ConnectNodeOptions> {
       'plugin.path': this.options.jars.pluginDir,
       'config.providers': 'env',
       'config.providers.env.class': 'org.apache.kafka.common.config.provider.EnvVarConfigProvider',
+      ...(this.options.kafkaClient ? secureClientProperties(this.options.kafkaClient) : {}),
     });
+    // A secured stack's Connect properties hold the Kafka password.
+    if (this.options.kafkaClient) fs.chmodSync(this.propertiesFile, 0o600);
     await this.launch('Kafka Connect', 'org.apache.kafka.connect.cli.ConnectDistributed', {
       env: { ...this.options.baseEnv, ...this.options.connectorEnv },
       isFatal: (error) => error instanceof MissingPluginError,

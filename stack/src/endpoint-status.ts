@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
+import { kafkaSecurity } from '@sales-pipeline/platform';
 import { DEBEZIUM_POSTGRES_CLASS } from './connect-node.ts';
 import { connectorState } from './connector.ts';
 import type { ComponentHealth, StackEndpoints, StackStatus } from './types.ts';
@@ -87,6 +88,8 @@ export async function endpointStatus(
     }),
     check('kafka', async () => {
       const admin = new Kafka({
+        // An external cluster's credentials (KAFKA_SECURITY_PROTOCOL, …), as every client of the project.
+        ...kafkaSecurity(),
         clientId: 'stack-health',
         brokers: endpoints.kafkaBrokers.split(','),
         logLevel: logLevel.NOTHING,

@@ -7,6 +7,7 @@ export { nativeStatus } from './native-status.ts';
 export { nativeRestart } from './native-restart.ts';
 export {
   nativeSecrets,
+  nativeKafkaClientEnv,
   nativeComponentPid,
   NATIVE_COMPONENTS,
   type NativeComponent,

@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { StackConfig } from './config.ts';
 import { ConnectNode } from './connect-node.ts';
 import type { JarCache } from './jar-cache.ts';
-import { KafkaNode } from './kafka-node.ts';
+import { KAFKA_CLIENT_USER, KafkaNode } from './kafka-node.ts';
+import { existingTlsMaterial, type TlsMaterial } from './tls-material.ts';
 import { DATABASE_NAME, PostgresNode, postgresUrl, roleUrls } from './postgres-node.ts';
 import { checkPrerequisites, type Prerequisites } from './prerequisites.ts';
 import { loadOrCreateCredentials, readState, type StackPorts } from './state.ts';
@@ -35,13 +36,19 @@ export function buildNodes(
   credentials: StackCredentials,
   prerequisites: Prerequisites,
   jars: JarCache,
+  tls?: TlsMaterial,
 ): Nodes {
   const common = { prerequisites, jars, heapMb: config.jvmHeapMb, startTimeoutMs: config.startTimeoutMs };
+  const secure =
+    tls && credentials.kafkaAdmin && credentials.kafkaClient
+      ? { material: tls, adminPassword: credentials.kafkaAdmin, clientPassword: credentials.kafkaClient }
+      : undefined;
   const kafka = new KafkaNode({
     ...common,
     dir: path.join(config.home, 'kafka'),
     port: ports.kafka,
     controllerPort: ports.kafkaController,
+    secure,
   });
   return {
     postgres: new PostgresNode({
@@ -58,6 +65,9 @@ export function buildNodes(
       port: ports.connect,
       brokers: kafka.brokers,
       baseEnv: config.childEnv,
+      kafkaClient: secure
+        ? { caFile: secure.material.caFile, username: KAFKA_CLIENT_USER, password: secure.clientPassword }
+        : undefined,
       connectorEnv: {
         CDC_DATABASE_HOST: '127.0.0.1',
         CDC_DATABASE_PORT: String(ports.postgres),
@@ -79,7 +89,32 @@ export function existingNodes(config: StackConfig): Nodes | undefined {
     // status and down must work even when a binary was uninstalled since
   }
   const jars = { libDir: '', pluginDir: '' };
-  return buildNodes(config, state.ports, loadOrCreateCredentials(config.home), prerequisites, jars);
+  return buildNodes(
+    config,
+    state.ports,
+    loadOrCreateCredentials(config.home),
+    prerequisites,
+    jars,
+    state.secure ? existingTlsMaterial(config.home) : undefined,
+  );
+}
+
+/**
+ * What a client of this native stack needs to reach its broker, as environment variables: nothing for a
+ * plain stack; for a secured one, SASL_SSL with SCRAM-SHA-512, the user, the password's file (0600) and
+ * the stack's CA. Every Kafka client of the project reads them ({@link kafkaSecurity}).
+ */
+export function nativeKafkaClientEnv(config: StackConfig): Record<string, string> {
+  const state = readState(config.home);
+  if (!state?.secure) return {};
+  const tls = existingTlsMaterial(config.home);
+  return {
+    KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+    KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+    KAFKA_SASL_USERNAME: KAFKA_CLIENT_USER,
+    KAFKA_SASL_PASSWORD_FILE: tls.kafkaPasswordFile,
+    KAFKA_SSL_CA_FILE: tls.caFile,
+  };
 }
 
 /** Connection URLs with passwords of an existing native stack (for `stack env` and `migrate`). */

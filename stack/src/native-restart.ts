@@ -1,4 +1,5 @@
 import { StackError, type Logger } from '@sales-pipeline/platform';
+import { existingTlsMaterial } from './tls-material.ts';
 import type { StackConfig } from './config.ts';
 import { registerConnector } from './connector.ts';
 import { isPortFree } from './free-port.ts';
@@ -29,7 +30,14 @@ export async function nativeRestart(
     component === 'postgres'
       ? { libDir: '', pluginDir: '' }
       : await ensureJars(config.cacheDir, prerequisites.mvn);
-  const nodes = buildNodes(config, state.ports, loadOrCreateCredentials(config.home), prerequisites, jars);
+  const nodes = buildNodes(
+    config,
+    state.ports,
+    loadOrCreateCredentials(config.home),
+    prerequisites,
+    jars,
+    state.secure ? existingTlsMaterial(config.home) : undefined,
+  );
   const started = Date.now();
   if (component === 'postgres') {
     await nodes.postgres.stop();

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { type Logger } from '@sales-pipeline/platform';
+import { StackError, type Logger } from '@sales-pipeline/platform';
 import type { StackConfig } from './config.ts';
 import { ensureChangeTopics } from './change-topics.ts';
 import { registerConnector } from './connector.ts';
@@ -12,6 +12,7 @@ import { roleUrls } from './postgres-node.ts';
 import { checkPrerequisites } from './prerequisites.ts';
 import { loadOrCreateCredentials, readState, writeState, type StackPorts } from './state.ts';
 import type { RunningStack } from './types.ts';
+import { ensureTlsMaterial } from './tls-material.ts';
 
 /**
  * Starts PostgreSQL, the Kafka broker and Kafka Connect as native processes on free loopback ports,
@@ -30,7 +31,14 @@ export async function nativeUp(config: StackConfig, logger: Logger): Promise<Run
     ),
   );
 
-  const previous = readState(config.home)?.ports;
+  const previousState = readState(config.home);
+  const previous = previousState?.ports;
+  // Secured or not is decided at the first start: a plain broker's storage has no SCRAM users.
+  const secure = previousState ? previousState.secure === true : config.secure;
+  if (previousState && config.secure && !secure)
+    throw new StackError(`the stack under ${config.home} was started without --secure`, {
+      hint: 'A secured stack starts from scratch: sales-pipeline down --purge, then up --secure.',
+    });
   const ports: StackPorts = {
     postgres: await reusePortOrPickFree(previous?.postgres),
     kafka: await reusePortOrPickFree(previous?.kafka),
@@ -43,10 +51,11 @@ export async function nativeUp(config: StackConfig, logger: Logger): Promise<Run
   if (running?.kafka.pid() && previous)
     Object.assign(ports, { kafka: previous.kafka, kafkaController: previous.kafkaController });
   if (running?.connect.pid() && previous) ports.connect = previous.connect;
-  writeState(config.home, { ports });
+  writeState(config.home, { ports, ...(secure ? { secure } : {}) });
 
   const credentials = loadOrCreateCredentials(config.home);
-  const nodes = buildNodes(config, ports, credentials, prerequisites, jars);
+  const tls = secure ? await ensureTlsMaterial(config.home, credentials.kafkaClient as string) : undefined;
+  const nodes = buildNodes(config, ports, credentials, prerequisites, jars, tls);
   const admin = nodes.postgres.adminConfig();
   // What this call starts, it stops again if the stack does not come up; what ran before stays.
   const started = NATIVE_COMPONENTS.filter((name) => nodes[name].pid() === undefined);
@@ -73,7 +82,7 @@ export async function nativeUp(config: StackConfig, logger: Logger): Promise<Run
     const since = Date.now();
     await nodes.kafka.start();
     log.info({ brokers: nodes.kafka.brokers, durationMs: Date.now() - since }, 'kafka ready');
-    const created = await ensureChangeTopics(nodes.kafka.brokers);
+    const created = await ensureChangeTopics(nodes.kafka.brokers, undefined, nodes.kafka.clientSecurity());
     if (created.length > 0) log.info({ topics: created }, 'change topics created');
     if (failed) return; // the database did not come up: start nothing more
     await nodes.connect.start();

@@ -18,6 +18,11 @@ export interface StackState {
   ports: StackPorts;
   /** KRaft cluster id, fixed when the broker's storage was formatted. */
   kafkaClusterId?: string;
+  /**
+   * A secured stack (`stack up --secure`): the broker's client listener is SASL_SSL (SCRAM-SHA-512) with
+   * certificates of the stack's own CA. Fixed at the first start.
+   */
+  secure?: boolean;
 }
 
 const stateFile = (home: string) => path.join(home, 'stack.json');
@@ -27,9 +32,17 @@ const port = z.number().int().min(1).max(65_535);
 const stateSchema = z.object({
   ports: z.object({ postgres: port, kafka: port, kafkaController: port, connect: port }),
   kafkaClusterId: z.string().min(1).optional(),
+  secure: z.boolean().optional(),
 });
 const password = z.string().min(12);
-const credentialsSchema = z.object({ admin: password, app: password, reader: password, cdc: password });
+const credentialsSchema = z.object({
+  admin: password,
+  app: password,
+  reader: password,
+  cdc: password,
+  kafkaAdmin: password.optional(),
+  kafkaClient: password.optional(),
+});
 
 export function readState(home: string): StackState | undefined {
   return readStateFile(
@@ -65,12 +78,20 @@ export function loadOrCreateCredentials(home: string): StackCredentials {
     credentialsSchema,
     `Restore it from a backup, or start from scratch: sales-pipeline down --purge (deletes ${home}).`,
   );
-  if (existing) return existing;
+  if (existing) {
+    if (existing.kafkaAdmin && existing.kafkaClient) return existing;
+    // A stack from before the Kafka users: they are added, the database passwords stay.
+    const completed = { ...existing, kafkaAdmin: newPassword(), kafkaClient: newPassword() };
+    fs.writeFileSync(file, `${JSON.stringify(completed, null, 2)}\n`, { mode: 0o600 });
+    return completed;
+  }
   const credentials: StackCredentials = {
     admin: newPassword(),
     app: newPassword(),
     reader: newPassword(),
     cdc: newPassword(),
+    kafkaAdmin: newPassword(),
+    kafkaClient: newPassword(),
   };
   fs.mkdirSync(home, { recursive: true });
   fs.writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });

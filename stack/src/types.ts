@@ -14,6 +14,9 @@ export interface StackCredentials {
   app: string;
   reader: string;
   cdc: string;
+  /** SCRAM passwords of a secured stack's Kafka users: the broker's own (`admin`) and the clients' (`sales`). */
+  kafkaAdmin?: string | undefined;
+  kafkaClient?: string | undefined;
 }
 
 export type ComponentName = 'postgres' | 'kafka' | 'connect' | 'connector';

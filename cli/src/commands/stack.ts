@@ -2,14 +2,22 @@ import { Command } from 'commander';
 
 /** What the stack commands run with, loaded when one runs (see ../options.ts). */
 async function load() {
-  const [platform, stack, { loadCliConfig }, { formatStatus }, { shellQuote }] = await Promise.all([
-    import('@sales-pipeline/platform'),
-    import('@sales-pipeline/stack'),
-    import('../config.ts'),
-    import('../format-status.ts'),
-    import('../shell-quote.ts'),
-  ]);
-  return { ...stack, createLogger: platform.createLogger, loadCliConfig, formatStatus, shellQuote };
+  const [platform, stack, { loadCliConfig, stackConfigFor }, { formatStatus }, { shellQuote }] =
+    await Promise.all([
+      import('@sales-pipeline/platform'),
+      import('@sales-pipeline/stack'),
+      import('../config.ts'),
+      import('../format-status.ts'),
+      import('../shell-quote.ts'),
+    ]);
+  return {
+    ...stack,
+    createLogger: platform.createLogger,
+    loadCliConfig,
+    stackConfigFor,
+    formatStatus,
+    shellQuote,
+  };
 }
 
 /** `sales-pipeline stack up | down | status | env`. */
@@ -28,10 +36,14 @@ export function stackCommand(): Command {
       'use containers (testcontainers) instead of native processes; stays in the foreground',
     )
     .option('--json', 'print the endpoints as JSON')
-    .action(async (options: { docker?: boolean; json?: boolean }) => {
-      const { createLogger, loadCliConfig, loadStackConfig, startStack } = await load();
+    .option(
+      '--secure',
+      'a new native stack, secured: the broker only takes SASL_SSL (SCRAM-SHA-512) with certificates of its own CA (see stack env)',
+    )
+    .action(async (options: { docker?: boolean; json?: boolean; secure?: boolean }) => {
+      const { createLogger, loadCliConfig, stackConfigFor, startStack } = await load();
       const logger = createLogger('stack', loadCliConfig().LOG_LEVEL);
-      const config = loadStackConfig();
+      const config = stackConfigFor(options);
       const started = Date.now();
       const running = await startStack(config, logger, { docker: options.docker ?? false });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -101,7 +113,7 @@ export function stackCommand(): Command {
       'print shell exports (with passwords) for the running native stack: eval "$(sales-pipeline stack env)"',
     )
     .action(async () => {
-      const { loadStackConfig, nativeStatus, nativeSecrets, shellQuote } = await load();
+      const { loadStackConfig, nativeStatus, nativeSecrets, nativeKafkaClientEnv, shellQuote } = await load();
       const config = loadStackConfig();
       const status = await nativeStatus(config);
       const secrets = nativeSecrets(config);
@@ -116,6 +128,7 @@ export function stackCommand(): Command {
         DATABASE_ADMIN_URL: secrets.adminDatabaseUrl,
         KAFKA_BROKERS: status.endpoints.kafkaBrokers,
         KAFKA_CONNECT_URL: status.endpoints.connectUrl,
+        ...nativeKafkaClientEnv(config),
       };
       for (const [key, value] of Object.entries(exports))
         process.stdout.write(`export ${key}=${shellQuote(value)}\n`);

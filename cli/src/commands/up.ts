@@ -13,6 +13,10 @@ export function upCommands(): Command[] {
     .option('--docker', 'run the stack in containers (testcontainers) instead of native processes')
     .option('--detach', 'return once everything is healthy; stop it later with: sales-pipeline down')
     .option(
+      '--secure',
+      'a new native stack, secured: the broker only takes SASL_SSL (SCRAM-SHA-512) with certificates of its own CA',
+    )
+    .option(
       '--ingest',
       'also run the HTTP ingest server (POST /v1/sales; on by itself when INGEST_TOKEN or INGEST_TOKENS_FILE is set)',
     )

@@ -6,13 +6,20 @@ import { ConfigError, createLogger, PipelineError, type Env, type Logger } from 
 import {
   isAlive,
   loadStackConfig,
+  nativeKafkaClientEnv,
   nativeDown,
   REPO_ROOT,
   startStack,
   type StackConfig,
   type StackEndpoints,
 } from '@sales-pipeline/stack';
-import { envWithStackDefaults, loadCliConfig, loadFeedsConfig, processEnv } from '../config.ts';
+import {
+  envWithStackDefaults,
+  loadCliConfig,
+  loadFeedsConfig,
+  processEnv,
+  stackConfigFor,
+} from '../config.ts';
 import { demoMilestoneRules, prepareDemoFeeds } from './demo-feeds.ts';
 import { formatPipelineStatus } from './format-pipeline-status.ts';
 import { readPipelineState } from './pipeline-state.ts';
@@ -29,6 +36,8 @@ export interface UpOptions {
   demo?: boolean;
   docker?: boolean;
   detach?: boolean;
+  /** A new native stack secured (SASL_SSL with SCRAM-SHA-512, the stack's own CA). */
+  secure?: boolean;
   /** Run the HTTP ingest server too (also when INGEST_TOKEN or INGEST_TOKENS_FILE is set). */
   ingest?: boolean;
   rate: number;
@@ -115,7 +124,7 @@ async function runSupervised(
 /** `up`: the stack, then the supervised workers (in the foreground, or detached with --detach). */
 export async function runUp(options: UpOptions): Promise<void> {
   const logger = createLogger('up', loadCliConfig().LOG_LEVEL);
-  const config = loadStackConfig();
+  const config = stackConfigFor(options);
   if (options.docker && options.detach)
     throw new ConfigError([
       '--docker cannot be combined with --detach: containers started by testcontainers stop with this command; ' +
@@ -126,6 +135,7 @@ export async function runUp(options: UpOptions): Promise<void> {
   const running = await startStack(config, logger, { docker: options.docker ?? false });
   const env: Env = {
     ...processEnv(),
+    ...(running.mode === 'native' ? nativeKafkaClientEnv(config) : {}),
     KAFKA_BROKERS: running.endpoints.kafkaBrokers,
     KAFKA_CONNECT_URL: running.endpoints.connectUrl,
     DATABASE_URL: running.secrets.databaseUrl,

@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type pg from 'pg';
+import { kafkaSecurity } from '@sales-pipeline/platform';
 import { redactSecrets } from '../shared/redact.ts';
 import type { PipelineSection } from '../shared/types.ts';
 import { LATENCY_HOPS, LatencyWindow, parseHistogram } from './histogram.ts';
@@ -71,6 +72,7 @@ export class PipelineSource {
     if (this.admin?.brokers === brokers) return this.admin.admin;
     await this.dropAdmin();
     const admin = new Kafka({
+      ...kafkaSecurity(),
       clientId: 'sales-pipeline-dashboard',
       brokers: brokers.split(','),
       logLevel: logLevel.NOTHING,
