@@ -100,7 +100,7 @@ describe('a secured native stack (up --secure)', () => {
       revenue_total: { sales: number };
       by_region: Array<{ region: string; revenue: string }>;
     };
-    expect(parsed.revenue_total.sales).toBe(29);
+    expect(parsed.revenue_total.sales).toBe(30);
     expect(parsed.by_region.find((r) => r.region === 'Auvergne-Rhône-Alpes')?.revenue).toBe('1059.79');
     const status = await runCli(['status', '--json', '--sample', '200'], env);
     const s = JSON.parse(status.stdout) as { healthy: boolean; connector: { state: string } | null };
@@ -108,14 +108,14 @@ describe('a secured native stack (up --secure)', () => {
     expect(status.stdout).not.toContain(fs.readFileSync(stackEnv.KAFKA_SASL_PASSWORD_FILE as string, 'utf8'));
   }, 240_000);
 
-  it('refuses a client without TLS, with a wrong password, or that does not know the CA', async () => {
+  it('refuses a client without TLS, or that does not know the CA', async () => {
     const brokers = [stackEnv.KAFKA_BROKERS as string];
     const ca = fs.readFileSync(stackEnv.KAFKA_SSL_CA_FILE as string, 'utf8');
     const password = fs.readFileSync(stackEnv.KAFKA_SASL_PASSWORD_FILE as string, 'utf8');
     const connect = async (config: Partial<ConstructorParameters<typeof Kafka>[0]>) => {
       const admin = new Kafka({
         clientId: 'test-secure',
-        brokers,
+        brokers: [...brokers],
         logLevel: logLevel.NOTHING,
         connectionTimeout: 3000,
         authenticationTimeout: 3000,
@@ -130,14 +130,22 @@ describe('a secured native stack (up --secure)', () => {
       }
     };
     const sasl = { mechanism: 'scram-sha-512' as const, username: 'sales', password };
-    await expect(connect({ ssl: { ca }, sasl })).resolves.toBeGreaterThan(0);
-    await expect(connect({})).rejects.toThrow();
-    await expect(connect({ ssl: { ca }, sasl: { ...sasl, password: 'wrong-password-123' } })).rejects.toThrow(
-      /SASL SCRAM SHA512 authentication failed/,
+    const outcome = (config: Parameters<typeof connect>[0]) =>
+      connect(config).then(
+        (topics) => `listed ${topics} topics`,
+        (error: Error) => `${error.name}: ${error.message}`,
+      );
+    const outcomes = {
+      good: await outcome({ ssl: { ca }, sasl }),
+      plaintext: await outcome({}),
+      unknownCa: await outcome({ ssl: true, sasl }),
+    };
+    expect(outcomes.good, JSON.stringify(outcomes)).toMatch(/^listed \d+ topics$/);
+    expect(outcomes.plaintext, JSON.stringify(outcomes)).toMatch(
+      /^KafkaJS\w+: (Closed connection|Connection error)/,
     );
-    await expect(connect({ ssl: true, sasl })).rejects.toThrow(
-      /self[- ]signed|unable to verify|certificate/i,
-    );
+    expect(outcomes.unknownCa, JSON.stringify(outcomes)).toMatch(/unable to verify the first certificate/);
+    // A wrong password: the next test (a worker, in a process of its own).
   });
 
   it('a worker with a wrong password stops at once, exit code 2 (not restarted), naming the broker and the cause', async () => {
