@@ -61,7 +61,8 @@ export abstract class JavaNode<Options extends JavaNodeOptions> {
     await waitFor(what, () => this.ping(), {
       timeoutMs: this.options.startTimeoutMs,
       intervalMs: 500,
-      hint: `See ${this.logFile}.`,
+      // The log's last lines in the message itself: a test's stack home is gone by the time anyone looks.
+      hint: () => `See ${this.logFile}; its last lines:\n${lastLines(this.logFile, 15)}`,
       stillRunning: () => this.pid() !== undefined,
       isFatal: options.isFatal,
     });
@@ -71,5 +72,15 @@ export abstract class JavaNode<Options extends JavaNodeOptions> {
     const pid = this.pid();
     if (pid !== undefined) await stopProcess(pid, timeoutMs);
     fs.rmSync(this.pidFile, { force: true });
+  }
+}
+
+/** The last `count` lines of a file ('' when it cannot be read). */
+function lastLines(file: string, count: number): string {
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    return text.slice(-16_384).trimEnd().split('\n').slice(-count).join('\n');
+  } catch {
+    return '';
   }
 }

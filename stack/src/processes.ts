@@ -130,7 +130,8 @@ export async function waitFor<T>(
   options: {
     timeoutMs: number;
     intervalMs?: number;
-    hint?: string;
+    /** What to do about it; a function is called only when the wait fails (it may read a log). */
+    hint?: string | (() => string);
     /** When it returns false, waiting stops at once: the process died. */
     stillRunning?: () => boolean;
     /** An error for which waiting longer cannot help: rethrown at once. */
@@ -149,14 +150,14 @@ export async function waitFor<T>(
     }
     if (options.stillRunning && !options.stillRunning()) {
       throw new StackError(`${what}: the process exited before it became healthy`, {
-        hint: options.hint,
+        hint: typeof options.hint === 'function' ? options.hint() : options.hint,
         cause: lastError,
       });
     }
     if (Date.now() > deadline) {
       const reason = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
       throw new StackError(`${what} did not become healthy within ${options.timeoutMs} ms${reason}`, {
-        hint: options.hint,
+        hint: typeof options.hint === 'function' ? options.hint() : options.hint,
         cause: lastError,
       });
     }
