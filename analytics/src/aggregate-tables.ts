@@ -71,7 +71,8 @@ const FACT_SUMS = `COALESCE(sum(f.units), 0) AS units, COALESCE(sum(f.revenue), 
 
 /** One line of the sums of every aggregate table and of the facts (`aggregate` = 'facts'). Cheap: the aggregate tables are small. */
 export const SUMS_SQL = [
-  `SELECT 'facts' AS aggregate, ${FIGURE_COLUMNS.map((c) => `${c}::text`).join(', ')} FROM analytics.fact_totals WHERE id = 1`,
+  // Named as the stored side (`a_units`, …) of {@link figuresOf}.
+  `SELECT 'facts' AS aggregate, ${FIGURE_COLUMNS.map((c) => `${c}::text AS a_${c}`).join(', ')} FROM analytics.fact_totals WHERE id = 1`,
   `SELECT 'revenue_total', ${FIGURE_COLUMNS.map((c) => `${c}::text`).join(', ')} FROM analytics.revenue_total WHERE id = 1`,
   ...AGGREGATE_TABLES.map(
     ({ aggregate, table }) =>

@@ -6,7 +6,7 @@ import { KAFKA_CLIENT_USER, KafkaNode } from './kafka-node.ts';
 import { existingTlsMaterial, type TlsMaterial } from './tls-material.ts';
 import { DATABASE_NAME, PostgresNode, postgresUrl, roleUrls } from './postgres-node.ts';
 import { checkPrerequisites, type Prerequisites } from './prerequisites.ts';
-import { loadOrCreateCredentials, readState, type StackPorts } from './state.ts';
+import { loadOrCreateCredentials, readState, type StackPorts, type StackState } from './state.ts';
 import type { RunningStack, StackCredentials, StackEndpoints } from './types.ts';
 
 /** A native stack process that `nativeRestart` can restart on its own. */
@@ -88,7 +88,16 @@ export function existingNodes(config: StackConfig): Nodes | undefined {
   } catch {
     // status and down must work even when a binary was uninstalled since
   }
-  const jars = { libDir: '', pluginDir: '' };
+  return stateNodes(config, state, prerequisites, { libDir: '', pluginDir: '' });
+}
+
+/** The nodes of the stack `state` describes: its ports, its credentials, its TLS when it was started secured. */
+export function stateNodes(
+  config: StackConfig,
+  state: StackState,
+  prerequisites: Prerequisites,
+  jars: JarCache,
+): Nodes {
   return buildNodes(
     config,
     state.ports,

@@ -1,13 +1,12 @@
 import { StackError, type Logger } from '@sales-pipeline/platform';
-import { existingTlsMaterial } from './tls-material.ts';
 import type { StackConfig } from './config.ts';
 import { registerConnector } from './connector.ts';
 import { isPortFree } from './free-port.ts';
 import { ensureJars } from './jar-cache.ts';
-import { buildNodes, type NativeComponent } from './native-nodes.ts';
+import { stateNodes, type NativeComponent } from './native-nodes.ts';
 import { checkPrerequisites } from './prerequisites.ts';
 import { waitFor } from './processes.ts';
-import { loadOrCreateCredentials, readState } from './state.ts';
+import { readState } from './state.ts';
 
 /**
  * Restarts one component of the native stack, on the ports it already has, and returns once it is
@@ -30,14 +29,7 @@ export async function nativeRestart(
     component === 'postgres'
       ? { libDir: '', pluginDir: '' }
       : await ensureJars(config.cacheDir, prerequisites.mvn);
-  const nodes = buildNodes(
-    config,
-    state.ports,
-    loadOrCreateCredentials(config.home),
-    prerequisites,
-    jars,
-    state.secure ? existingTlsMaterial(config.home) : undefined,
-  );
+  const nodes = stateNodes(config, state, prerequisites, jars);
   const started = Date.now();
   if (component === 'postgres') {
     await nodes.postgres.stop();

@@ -4,16 +4,20 @@ import { ConfigError } from '@sales-pipeline/platform/errors';
 import { positiveNumber } from '../options.ts';
 import { workerCommand } from '../worker-command.ts';
 
-/** The reporting role's URL: DATABASE_READER_URL (filled from a running native stack). */
-async function readerUrl(): Promise<string> {
+/**
+ * A database URL of the environment (filled from a running native stack): DATABASE_READER_URL, the
+ * reporting role, or DATABASE_URL, the pipeline's role (a repair writes the aggregates).
+ */
+async function databaseUrl(name: 'DATABASE_READER_URL' | 'DATABASE_URL'): Promise<string> {
   const [{ z }, { databaseUrlSchema, parseConfig }, { envWithStackDefaults }] = await Promise.all([
     import('zod'),
     import('@sales-pipeline/platform/config'),
     import('../config.ts'),
   ]);
   const env = await envWithStackDefaults();
-  return parseConfig(z.object({ DATABASE_READER_URL: databaseUrlSchema }), env).DATABASE_READER_URL;
+  return parseConfig(z.object({ [name]: databaseUrlSchema }), env)[name] as string;
 }
+const readerUrl = () => databaseUrl('DATABASE_READER_URL');
 
 /** `sales-pipeline analytics`: keep the aggregates fresh from the change stream, until stopped. */
 export function analyticsCommand(): Command {
@@ -76,21 +80,10 @@ export function reportCommand(): Command {
   return report;
 }
 
-/** The pipeline role's URL (DATABASE_URL, filled from a running native stack): a repair writes the aggregates. */
-async function writerUrl(): Promise<string> {
-  const [{ z }, { databaseUrlSchema, parseConfig }, { envWithStackDefaults }] = await Promise.all([
-    import('zod'),
-    import('@sales-pipeline/platform/config'),
-    import('../config.ts'),
-  ]);
-  const env = await envWithStackDefaults();
-  return parseConfig(z.object({ DATABASE_URL: databaseUrlSchema }), env).DATABASE_URL;
-}
-
 /** `sales-pipeline reconcile --repair`: sets the drifted aggregate rows right, in one transaction, each fix printed. */
 async function repair(): Promise<void> {
   const { repairAggregates } = await import('@sales-pipeline/analytics/repair-aggregates');
-  const fixes = await repairAggregates(await writerUrl());
+  const fixes = await repairAggregates(await databaseUrl('DATABASE_URL'));
   if (fixes.length === 0) {
     process.stdout.write(
       'reconcile --repair: nothing to repair — every aggregate equals what its sales add up to\n',
