@@ -13,6 +13,8 @@ export interface RetryPolicy {
 export const RETRY_POLICIES = {
   /** Database outages: keep trying (a restart takes seconds), never lose the batch. */
   database: { initialDelayMs: 100, maxDelayMs: 5_000, maxAttempts: Number.POSITIVE_INFINITY },
+  /** Kafka brokers away (a restart, a rolling upgrade): keep trying to reconnect until stopped. */
+  kafkaOutage: { initialDelayMs: 250, maxDelayMs: 10_000, maxAttempts: Number.POSITIVE_INFINITY },
 } satisfies Record<string, RetryPolicy>;
 
 /**

@@ -17,6 +17,8 @@ export interface Publisher {
   loadState(ref: StateRef): Promise<StateLine[]>;
   /** The hold number `feed accept` accepted for this feed, if any. */
   acceptedHold(): Promise<number | undefined>;
+  /** A new connection after the brokers went away (whatever transaction was open is aborted). */
+  reconnect(): Promise<void>;
   publish(
     messages: TopicMessages,
     checkpoint: FeedCheckpoint,
@@ -94,7 +96,6 @@ export class FeedCommitter {
       last.generation !== checkpoint.cursor.generation ||
       last.openLine !== checkpoint.cursor.openLine;
     if (outputs.length === 0 && !moved) return;
-    this.tally.read(outputs);
     try {
       await this.publisher.publish(messages, checkpoint);
     } catch (error) {
@@ -103,6 +104,8 @@ export class FeedCommitter {
       throw error;
     }
     this.lastPublished = checkpoint.cursor;
+    // Counted once committed: a step lost with the brokers is read (and counted) again.
+    this.tally.read(outputs);
     this.tally.published(messages);
   }
 

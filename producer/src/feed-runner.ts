@@ -1,9 +1,11 @@
-import type { Logger } from '@sales-pipeline/platform';
+import { describeError, PipelineError, retry, RETRY_POLICIES, type Logger } from '@sales-pipeline/platform';
+import { isBrokerOutage, isFenced } from './broker-outage.ts';
+import { idle } from './idle.ts';
 import type { Publisher } from './feed-committer.ts';
 import { FeedContext, type FeedRunnerOptions } from './feed-context.ts';
 import { followFile } from './sources/file/file-follower.ts';
 import type { ProducerMetrics } from './producer-metrics.ts';
-import type { FeedCounts, Progress } from './progress.ts';
+import { emptyCounts, type FeedCounts, type Progress } from './progress.ts';
 import { pollUrl } from './sources/url/url-poller.ts';
 
 export type { Publisher } from './feed-committer.ts';
@@ -15,6 +17,9 @@ export type { FeedRunnerOptions } from './feed-context.ts';
  * {@link followFile} (files) and {@link pollUrl} (URLs) over a {@link FeedContext}: where the feed was
  * read to (FeedPosition), how a step is committed (FeedCommitter) and what was counted (FeedTally).
  */
+/** Fenced again right after each new connection, this many times: another producer of the feed runs. */
+const MAX_FENCED_IN_A_ROW = 5;
+
 export class FeedRunner {
   constructor(
     private readonly options: FeedRunnerOptions,
@@ -25,14 +30,79 @@ export class FeedRunner {
     private readonly stop: AbortSignal,
   ) {}
 
+  /**
+   * Publishes the feed. When the brokers go away (a restart, a rolling upgrade), the feed starts again from
+   * its committed checkpoint on a new connection, as a restarted process would, instead of exiting: the
+   * step in flight was committed (the checkpoint says so) or aborted (it is read again). Waits between
+   * tries grow to 10 s; each is logged with its cause.
+   */
   async run(): Promise<FeedCounts> {
+    let counts: FeedCounts | undefined;
+    let outages = 0;
+    for (;;) {
+      const feed = { context: undefined as FeedContext | undefined };
+      const started = Date.now();
+      try {
+        return addCounts(counts, await this.publishFrom(feed));
+      } catch (error) {
+        counts = addCounts(counts, feed.context?.tally.counts);
+        if (!isBrokerOutage(error) || this.stop.aborted) throw error;
+        // A run that went on for a minute was not part of the same outage.
+        outages = Date.now() - started > 60_000 ? 1 : outages + 1;
+        if (isFenced(error) && outages > MAX_FENCED_IN_A_ROW)
+          throw new PipelineError(
+            `feed ${this.options.feed}: fenced ${outages} times in a row: another producer of this feed is running`,
+            {
+              code: 'PRODUCER_FENCED',
+              hint: 'Stop the other producer of this feed (same feed id): one feed, one producer.',
+              cause: error,
+            },
+          );
+        const waitMs = Math.min(10_000, 250 * 2 ** Math.min(outages - 1, 6));
+        this.logger.warn(
+          { outages, waitMs, cause: describeError(error) },
+          'Kafka went away: the feed starts again from its committed checkpoint once it answers',
+        );
+        if ((await idle(waitMs, this.stop)) || !(await this.reconnect())) return counts ?? emptyCounts();
+      }
+    }
+  }
+
+  /** One run of the feed from its committed checkpoint; `feed.context` is set as soon as it exists. */
+  private async publishFrom(feed: { context: FeedContext | undefined }): Promise<FeedCounts> {
     const checkpoint = await this.publisher.loadCheckpoint();
     const { options, publisher, logger, metrics, progress, stop } = this;
-    const feed = new FeedContext(options, publisher, checkpoint, logger, metrics, progress, stop);
+    const context = new FeedContext(options, publisher, checkpoint, logger, metrics, progress, stop);
+    feed.context = context;
     const { location } = options;
-    if (location.type === 'file') await followFile(feed, location.path, checkpoint);
-    else await pollUrl(feed, location.url, checkpoint);
-    feed.tally.done();
-    return feed.tally.counts;
+    if (location.type === 'file') await followFile(context, location.path, checkpoint);
+    else await pollUrl(context, location.url, checkpoint);
+    context.tally.done();
+    return context.tally.counts;
   }
+
+  /** A new connection, tried until the brokers answer (false when the producer is stopped meanwhile). */
+  private async reconnect(): Promise<boolean> {
+    try {
+      await retry(() => this.publisher.reconnect(), {
+        policy: RETRY_POLICIES.kafkaOutage,
+        isRetriable: (error) => isBrokerOutage(error) && !this.stop.aborted,
+        signal: this.stop,
+      });
+      return true;
+    } catch (error) {
+      if (this.stop.aborted) return false;
+      throw error;
+    }
+  }
+}
+
+/** The sum of two runs' counts (either may be missing; at least one is there). */
+function addCounts(a: FeedCounts | undefined, b: FeedCounts): FeedCounts;
+function addCounts(a: FeedCounts | undefined, b: FeedCounts | undefined): FeedCounts | undefined;
+function addCounts(a: FeedCounts | undefined, b: FeedCounts | undefined): FeedCounts | undefined {
+  if (!a || !b) return a ?? b;
+  const sum = { ...a };
+  for (const key of Object.keys(sum) as Array<keyof FeedCounts>) sum[key] = a[key] + b[key];
+  return sum;
 }

@@ -1,21 +1,11 @@
 import type { FeedOutput } from './feed-parser.ts';
 import type { TopicMessages } from './kafka-publisher.ts';
 import type { ProducerMetrics } from './producer-metrics.ts';
-import type { FeedCounts, Progress } from './progress.ts';
+import { emptyCounts, type FeedCounts, type Progress } from './progress.ts';
 
 /** What one feed has read and published so far: its counts, its metrics and its progress line. */
 export class FeedTally {
-  readonly counts: FeedCounts = {
-    rows: 0,
-    deadLetters: 0,
-    headers: 0,
-    rewrites: 0,
-    versions: 0,
-    held: 0,
-    newSales: 0,
-    amendments: 0,
-    cancellations: 0,
-  };
+  readonly counts: FeedCounts = emptyCounts();
 
   constructor(
     private readonly feed: string,

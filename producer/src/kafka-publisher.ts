@@ -79,7 +79,7 @@ export function splitIntoSends(messages: Message[], limits = SEND_LIMITS): Messa
  * id is per feed: a restarted producer fences its zombie and aborts whatever it left open.
  */
 export class FeedPublisher {
-  private readonly producer: Producer;
+  private producer: Producer;
   readonly checkpointGroup: string;
 
   constructor(
@@ -90,8 +90,12 @@ export class FeedPublisher {
     private readonly stateTopic: string,
   ) {
     this.checkpointGroup = `sales-pipeline.producer.${feed}`;
-    this.producer = kafka.producer({
-      transactionalId: `sales-pipeline.producer.${feed}`,
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
+      transactionalId: `sales-pipeline.producer.${this.feed}`,
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: 60_000,
@@ -103,6 +107,16 @@ export class FeedPublisher {
 
   /** Connects; this initializes the transactional id, which aborts a transaction a crash left open. */
   async connect(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  /**
+   * After the brokers went away: a new producer on the same transactional id, as a restarted process
+   * would have. Initializing it aborts whatever transaction the old one left open.
+   */
+  async reconnect(): Promise<void> {
+    await this.producer.disconnect().catch(() => undefined);
+    this.producer = this.newProducer();
     await this.producer.connect();
   }
 

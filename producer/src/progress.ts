@@ -16,6 +16,21 @@ export interface FeedCounts {
   cancellations: number;
 }
 
+/** Counts of a feed nothing was read of yet. */
+export function emptyCounts(): FeedCounts {
+  return {
+    rows: 0,
+    deadLetters: 0,
+    headers: 0,
+    rewrites: 0,
+    versions: 0,
+    held: 0,
+    newSales: 0,
+    amendments: 0,
+    cancellations: 0,
+  };
+}
+
 /**
  * Progress of a backfill: a line redrawn on a TTY (rows/s, % of the file), a log line every
  * `logEveryMs` otherwise.
