@@ -24,6 +24,7 @@ export default tseslint.config(
       '**/config.ts',
       // The Kafka security settings every client reads (a config module under another name).
       'platform/src/kafka-security.ts',
+      'platform/src/connect-auth.ts',
       '**/*.test.ts',
       '**/test/**',
       'test-support/**',

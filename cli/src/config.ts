@@ -1,10 +1,20 @@
 import { z } from 'zod';
-import { databaseUrlSchema, logLevelSchema, parseConfig, type Env } from '@sales-pipeline/platform';
+import {
+  ConfigError,
+  connectAuth,
+  databaseUrlSchema,
+  httpUrlSchema,
+  logLevelSchema,
+  parseConfig,
+  secretFromEnv,
+  type ConnectAuth,
+  type Env,
+} from '@sales-pipeline/platform';
 import {
   loadStackConfig,
   type StackConfig,
   nativeSecrets,
-  nativeKafkaClientEnv,
+  nativeClientEnv,
   nativeStatus,
 } from '@sales-pipeline/stack';
 
@@ -24,9 +34,17 @@ const schema = z.object({
 
 export type CliConfig = z.infer<typeof schema>;
 
-/** The command's configuration, validated once. */
+/** The command's configuration, validated once. Each role's password may come from `<NAME>_FILE` too. */
 export function loadCliConfig(env: Env = process.env): CliConfig {
-  return parseConfig(schema, env);
+  const problems: string[] = [];
+  const passwords = Object.fromEntries(
+    ['SALES_APP_PASSWORD', 'SALES_READER_PASSWORD', 'SALES_CDC_PASSWORD'].map((name) => [
+      name,
+      secretFromEnv(env, name, problems),
+    ]),
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
+  return parseConfig(schema, { ...env, ...passwords });
 }
 
 /**
@@ -41,7 +59,7 @@ export async function envWithStackDefaults(env: Env = process.env): Promise<Env>
   const secrets = nativeSecrets(config);
   // A secured native stack: TLS and SCRAM settings for every Kafka client (the password as a file). This
   // command's own clients read them from its environment too (createKafka), unless already set.
-  const kafkaClient = nativeKafkaClientEnv(config);
+  const kafkaClient = nativeClientEnv(config);
   for (const [key, value] of Object.entries(kafkaClient)) process.env[key] ??= value;
   return {
     ...kafkaClient,
@@ -78,4 +96,36 @@ export function processEnv(): Env {
 /** The stack's configuration, for a new stack secured when `secure` (`--secure`), else as the environment says. */
 export function stackConfigFor(options: { secure?: boolean | undefined }): StackConfig {
   return loadStackConfig(options.secure ? { ...process.env, STACK_SECURE: '1' } : process.env);
+}
+
+const connectorSchema = z.object({
+  /** CONNECT_URL (or KAFKA_CONNECT_URL): the Kafka Connect REST API the connector is registered on. */
+  CONNECT_URL: httpUrlSchema.optional(),
+  KAFKA_CONNECT_URL: httpUrlSchema.optional(),
+  /**
+   * CDC_DATABASE_SSLMODE / CDC_DATABASE_SSLROOTCERT: Debezium's `database.sslmode` and `database.sslrootcert`
+   * (a path on the Connect workers). The host, port, database and password are read by the workers
+   * themselves from their own environment (`${env:CDC_DATABASE_…}`): never through the REST API.
+   */
+  CDC_DATABASE_SSLMODE: z
+    .enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'])
+    .optional(),
+  CDC_DATABASE_SSLROOTCERT: z.string().min(1).optional(),
+});
+
+/** Where and how `connector register` registers the Debezium connector: an existing Connect cluster's. */
+export function loadConnectorConfig(env: Env = process.env): {
+  url: string | undefined;
+  auth: ConnectAuth | undefined;
+  settings: Record<string, string>;
+} {
+  const config = parseConfig(connectorSchema, env);
+  return {
+    url: config.CONNECT_URL ?? config.KAFKA_CONNECT_URL,
+    auth: connectAuth(env),
+    settings: {
+      ...(config.CDC_DATABASE_SSLMODE ? { 'database.sslmode': config.CDC_DATABASE_SSLMODE } : {}),
+      ...(config.CDC_DATABASE_SSLROOTCERT ? { 'database.sslrootcert': config.CDC_DATABASE_SSLROOTCERT } : {}),
+    },
+  };
 }

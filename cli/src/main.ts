@@ -13,6 +13,7 @@ import { downCommand } from './commands/down.ts';
 import { statusCommand } from './commands/status.ts';
 import { dashboardCommand } from './commands/dashboard.ts';
 import { feedCommand } from './commands/feed.ts';
+import { connectorCommand } from './commands/connector.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { exitCodesHelp } from './options.ts';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .addCommand(stackCommand())
     .addCommand(migrateCommand())
+    .addCommand(connectorCommand())
     .addCommand(produceCommand())
     .addCommand(ingestCommand())
     .addCommand(consumeCommand())

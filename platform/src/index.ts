@@ -28,10 +28,14 @@ export {
 export { createKafka } from './kafka.ts';
 export {
   kafkaSecurity,
+  kafkaAccessError,
+  errorChain,
   secretFromEnv,
   KAFKA_SECURITY_VARIABLES,
   type KafkaSecurity,
 } from './kafka-security.ts';
+export { databaseAccessError } from './database-access-error.ts';
+export { connectAuth, connectAuthHeaders, type ConnectAuth } from './connect-auth.ts';
 export {
   createRegistry,
   startMetricsServer,

@@ -135,22 +135,43 @@ export function kafkaSecurity(env: Env = process.env): KafkaSecurity {
   return security;
 }
 
-/** The names of an error and of its causes (kafkajs wraps the real one in `cause` or `originalError`). */
-function errorChain(error: unknown): Array<{ name: string; message: string; code?: string }> {
-  const chain: Array<{ name: string; message: string; code?: string }> = [];
+/** One error of a chain: its name, message, and what kafkajs and Node add (code, protocol type, retriable). */
+export interface ChainedError {
+  name: string;
+  message: string;
+  code?: string | undefined;
+  type?: string | undefined;
+  retriable?: boolean | undefined;
+}
+
+/** An error and its causes (kafkajs wraps the real one in `cause` or `originalError`). */
+export function errorChain(error: unknown): ChainedError[] {
+  const chain: ChainedError[] = [];
   let current = error as {
     name?: string;
     message?: string;
     code?: string;
+    type?: string;
+    retriable?: boolean;
     cause?: unknown;
     originalError?: unknown;
   };
   for (let i = 0; current && i < 6; i++) {
-    chain.push({ name: String(current.name), message: String(current.message), code: current.code });
+    chain.push({
+      name: String(current.name),
+      message: String(current.message),
+      code: current.code,
+      type: current.type,
+      retriable: current.retriable,
+    });
     current = (current.cause ?? current.originalError) as typeof current;
   }
   return chain;
 }
+
+/** Node's codes for a server certificate that does not verify (unknown CA, another host's, expired). */
+export const UNTRUSTED_CERTIFICATE_CODES =
+  /SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO/;
 
 /**
  * A Kafka failure no retry can mend (the broker refused the credentials, its certificate is not trusted),
@@ -165,11 +186,7 @@ export function kafkaAccessError(error: unknown, brokers: readonly string[]): Co
     return new ConfigError([
       `${where} refused the credentials (${sasl.message}): check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or its _FILE)`,
     ]);
-  const tls = chain.find((e) =>
-    /SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO/.test(
-      e.code ?? '',
-    ),
-  );
+  const tls = chain.find((e) => UNTRUSTED_CERTIFICATE_CODES.test(e.code ?? ''));
   if (tls)
     return new ConfigError([
       `${where}: its TLS certificate is not trusted (${tls.code}: ${tls.message}): set KAFKA_SSL_CA_FILE to the CA that signed it, and connect by a name or address the certificate holds`,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { StackError } from '@sales-pipeline/platform';
+import { connectAuth, connectAuthHeaders, StackError, type ConnectAuth } from '@sales-pipeline/platform';
 import { REPO_ROOT } from './config.ts';
 import { waitFor } from './processes.ts';
 
@@ -29,11 +29,38 @@ export function readConnectorConfig(name = CDC_CONNECTOR_NAME): Record<string, s
   >;
 }
 
-/** Current state of a connector and its tasks, as Connect reports it. */
-export async function connectorState(connectUrl: string, name = CDC_CONNECTOR_NAME): Promise<ConnectorState> {
+/** Connect refused the login (401/403): retrying will not help. */
+export class ConnectAuthError extends StackError {}
+
+/** A 401 or 403 from Connect as an error naming the endpoint and what to set. */
+export function connectRefused(
+  connectUrl: string,
+  status: number,
+  auth: ConnectAuth | undefined,
+): ConnectAuthError {
+  return new ConnectAuthError(
+    `Kafka Connect at ${connectUrl} answered ${status}: ${auth ? `it refused the login of ${auth.username}` : 'it requires a login'}`,
+    {
+      hint: 'Set CONNECT_USERNAME and CONNECT_PASSWORD (or CONNECT_PASSWORD_FILE) to a user of its REST API.',
+    },
+  );
+}
+
+/**
+ * Current state of a connector and its tasks, as Connect reports it. `auth`: the REST API's login
+ * (default: CONNECT_USERNAME / CONNECT_PASSWORD from the environment, none when unset).
+ */
+export async function connectorState(
+  connectUrl: string,
+  name = CDC_CONNECTOR_NAME,
+  auth: ConnectAuth | undefined = connectAuth(),
+): Promise<ConnectorState> {
   const response = await fetch(`${connectUrl}/connectors/${encodeURIComponent(name)}/status`, {
+    headers: connectAuthHeaders(auth),
     signal: AbortSignal.timeout(5000),
   });
+  if (response.status === 401 || response.status === 403)
+    throw connectRefused(connectUrl, response.status, auth);
   if (response.status === 404) return { name, state: 'MISSING', tasks: [] };
   if (!response.ok) throw new StackError(`Connect answered ${response.status} for ${name}'s status`);
   const body = (await response.json()) as {
@@ -46,18 +73,28 @@ export async function connectorState(connectUrl: string, name = CDC_CONNECTOR_NA
 /**
  * Registers (or updates) the connector with an idempotent `PUT /connectors/<name>/config`, then waits
  * until the connector and its task are RUNNING. A FAILED task fails at once with its trace's first line.
+ * `settings` are added to the shipped config (a secured database's `database.sslmode`, say: never a
+ * secret, which the config names as `${env:…}` for Connect's config provider); `auth` is the REST API's login.
  */
 export async function registerConnector(
   connectUrl: string,
-  options: { name?: string; timeoutMs: number },
+  options: {
+    name?: string;
+    timeoutMs: number;
+    settings?: Record<string, string> | undefined;
+    auth?: ConnectAuth | undefined;
+  },
 ): Promise<ConnectorState> {
   const name = options.name ?? CDC_CONNECTOR_NAME;
+  const auth = 'auth' in options ? options.auth : connectAuth();
   const response = await fetch(`${connectUrl}/connectors/${encodeURIComponent(name)}/config`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(readConnectorConfig(name)),
+    headers: { 'content-type': 'application/json', ...connectAuthHeaders(auth) },
+    body: JSON.stringify({ ...readConnectorConfig(name), ...options.settings }),
     signal: AbortSignal.timeout(30_000),
   });
+  if (response.status === 401 || response.status === 403)
+    throw connectRefused(connectUrl, response.status, auth);
   if (!response.ok) {
     throw new StackError(`Connect refused connector ${name}: ${response.status} ${await response.text()}`, {
       hint: 'Check connectors/*.json and the Connect log.',
@@ -66,7 +103,7 @@ export async function registerConnector(
   return waitFor(
     `connector ${name}`,
     async () => {
-      const state = await connectorState(connectUrl, name);
+      const state = await connectorState(connectUrl, name, auth);
       const failed = state.tasks.find((task) => task.state === 'FAILED');
       if (state.state === 'FAILED' || failed) {
         const trace = (failed?.trace ?? '').split('\n')[0];
@@ -84,7 +121,7 @@ export async function registerConnector(
       timeoutMs: options.timeoutMs,
       intervalMs: 500,
       hint: 'See the Connect log.',
-      isFatal: (error) => error instanceof ConnectorFailedError,
+      isFatal: (error) => error instanceof ConnectorFailedError || error instanceof ConnectAuthError,
     },
   );
 }

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
-import { kafkaSecurity } from '@sales-pipeline/platform';
+import { connectAuth, connectAuthHeaders, kafkaSecurity } from '@sales-pipeline/platform';
 import { DEBEZIUM_POSTGRES_CLASS } from './connect-node.ts';
 import { connectorState } from './connector.ts';
 import type { ComponentHealth, StackEndpoints, StackStatus } from './types.ts';
@@ -16,6 +16,8 @@ export function postgresAnswers(
   user: string,
   database: string,
   timeoutMs = 2000,
+  /** A server reached over TLS (the URL's sslmode): asked whether it takes TLS, which it answers before any login. */
+  tls = false,
 ): Promise<true> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
@@ -26,6 +28,13 @@ export function postgresAnswers(
     socket.setTimeout(timeoutMs, () => fail(new Error(`no answer within ${timeoutMs} ms`)));
     socket.once('error', fail);
     socket.once('connect', () => {
+      if (tls) {
+        const request = Buffer.alloc(8);
+        request.writeInt32BE(8, 0);
+        request.writeInt32BE(80_877_103, 4); // SSLRequest
+        socket.write(request);
+        return;
+      }
       const params = Buffer.from(
         `user\0${user}\0database\0${database}\0application_name\0sales-pipeline-status\0\0`,
       );
@@ -38,6 +47,19 @@ export function postgresAnswers(
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
       const type = String.fromCharCode(received[0] ?? 0);
+      if (tls) {
+        socket.destroy();
+        if (type === 'S') resolve(true);
+        else
+          fail(
+            new Error(
+              type === 'N'
+                ? 'the server does not take TLS, which the URL requires'
+                : `not a PostgreSQL server (answered ${JSON.stringify(type)})`,
+            ),
+          );
+        return;
+      }
       if (type === 'R') {
         socket.destroy();
         resolve(true);
@@ -83,6 +105,8 @@ export async function endpointStatus(
         Number(db.port || 5432),
         decodeURIComponent(db.username),
         db.pathname.slice(1),
+        2000,
+        !['disable', 'allow', null].includes(db.searchParams.get('sslmode')),
       );
       return `healthy (${db.host})`;
     }),
@@ -107,6 +131,7 @@ export async function endpointStatus(
     }),
     check('connect', async () => {
       const response = await fetch(`${endpoints.connectUrl}/connector-plugins`, {
+        headers: connectAuthHeaders(connectAuth()),
         signal: AbortSignal.timeout(2000),
       });
       if (!response.ok) throw new Error(`answered ${response.status}`);

@@ -1,13 +1,15 @@
 export { loadStackConfig, REPO_ROOT, type StackConfig } from './config.ts';
 export { checkPrerequisites, findExecutable, type Prerequisites } from './prerequisites.ts';
 export { startStack } from './launcher.ts';
+export { externalStack } from './external-stack.ts';
 export { ensureJars, type JarCache } from './jar-cache.ts';
 export { nativeDown } from './native-stack.ts';
 export { nativeStatus } from './native-status.ts';
 export { nativeRestart } from './native-restart.ts';
 export {
   nativeSecrets,
-  nativeKafkaClientEnv,
+  nativeClientEnv,
+  nativeConnect,
   nativeComponentPid,
   NATIVE_COMPONENTS,
   type NativeComponent,
@@ -25,10 +27,18 @@ export {
   stopChild,
   type WorkerSpawnOptions,
 } from './worker-process.ts';
-export { runMigrations, setRolePasswords, MIGRATIONS_DIR, type RolePasswords } from './migrate.ts';
+export {
+  runMigrations,
+  checkDatabase,
+  setRolePasswords,
+  MIGRATIONS_DIR,
+  type RolePasswords,
+} from './migrate.ts';
+export { DatabaseNotReadyError, readinessChecklist, type ReadinessItem } from './database-readiness.ts';
 export {
   registerConnector,
   connectorState,
+  ConnectAuthError,
   readConnectorConfig,
   CDC_CONNECTOR_NAME,
   CDC_TOPIC_PREFIX,

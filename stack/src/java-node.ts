@@ -51,11 +51,23 @@ export abstract class JavaNode<Options extends JavaNodeOptions> {
   protected async launch(
     what: string,
     mainClass: string,
-    options: { env?: NodeJS.ProcessEnv; isFatal?: (error: unknown) => boolean } = {},
+    options: {
+      env?: NodeJS.ProcessEnv;
+      isFatal?: (error: unknown) => boolean;
+      /** `-D…` options (never a secret: the command line is visible to every user of the machine). */
+      jvmOptions?: string[];
+    } = {},
   ): Promise<void> {
     spawnDetached(
       this.options.prerequisites.java,
-      javaArgs(this.options.jars, this.options.heapMb, mainClass, [this.propertiesFile]),
+      javaArgs(
+        this.options.jars,
+        this.options.heapMb,
+        mainClass,
+        [this.propertiesFile],
+        'info',
+        options.jvmOptions,
+      ),
       { logFile: this.logFile, pidFile: this.pidFile, env: options.env },
     );
     await waitFor(what, () => this.ping(), {

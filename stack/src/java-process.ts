@@ -8,6 +8,7 @@ export function javaArgs(
   mainClass: string,
   args: string[],
   logLevel = 'info',
+  jvmOptions: string[] = [],
 ): string[] {
   return [
     `-Xmx${heapMb}m`,
@@ -21,6 +22,7 @@ export function javaArgs(
     '-Djava.awt.headless=true',
     `-Dorg.slf4j.simpleLogger.defaultLogLevel=${logLevel}`,
     '-Dorg.slf4j.simpleLogger.showDateTime=true',
+    ...jvmOptions,
     '-cp',
     path.join(jars.libDir, '*'),
     mainClass,

@@ -1,9 +1,10 @@
 import path from 'node:path';
+import type { ConnectAuth } from '@sales-pipeline/platform';
 import type { StackConfig } from './config.ts';
 import { ConnectNode } from './connect-node.ts';
 import type { JarCache } from './jar-cache.ts';
 import { KAFKA_CLIENT_USER, KafkaNode } from './kafka-node.ts';
-import { existingTlsMaterial, type TlsMaterial } from './tls-material.ts';
+import { CONNECT_USER, existingTlsMaterial, type TlsMaterial } from './tls-material.ts';
 import { DATABASE_NAME, PostgresNode, postgresUrl, roleUrls } from './postgres-node.ts';
 import { checkPrerequisites, type Prerequisites } from './prerequisites.ts';
 import { loadOrCreateCredentials, readState, type StackPorts, type StackState } from './state.ts';
@@ -57,6 +58,7 @@ export function buildNodes(
       adminPassword: credentials.admin,
       prerequisites,
       startTimeoutMs: config.startTimeoutMs,
+      tls: tls ? { caFile: tls.caFile, certFile: tls.serverCertFile, keyFile: tls.serverKeyFile } : undefined,
     }),
     kafka,
     connect: new ConnectNode({
@@ -68,6 +70,9 @@ export function buildNodes(
       kafkaClient: secure
         ? { caFile: secure.material.caFile, username: KAFKA_CLIENT_USER, password: secure.clientPassword }
         : undefined,
+      restAuth:
+        secure && credentials.connect ? { username: CONNECT_USER, password: credentials.connect } : undefined,
+      databaseCaFile: secure?.material.caFile,
       connectorEnv: {
         CDC_DATABASE_HOST: '127.0.0.1',
         CDC_DATABASE_PORT: String(ports.postgres),
@@ -109,11 +114,12 @@ export function stateNodes(
 }
 
 /**
- * What a client of this native stack needs to reach its broker, as environment variables: nothing for a
- * plain stack; for a secured one, SASL_SSL with SCRAM-SHA-512, the user, the password's file (0600) and
- * the stack's CA. Every Kafka client of the project reads them ({@link kafkaSecurity}).
+ * What a client of this native stack needs besides its URLs, as environment variables: nothing for a plain
+ * stack; for a secured one, the broker's SASL_SSL with SCRAM-SHA-512, the user, the password's file (0600)
+ * and the stack's CA (every Kafka client of the project reads them: {@link kafkaSecurity}), Connect's
+ * login (CONNECT_USERNAME, CONNECT_PASSWORD_FILE) and the connector's database TLS (CDC_DATABASE_SSL*). The database's TLS is in its URLs ({@link nativeSecrets}).
  */
-export function nativeKafkaClientEnv(config: StackConfig): Record<string, string> {
+export function nativeClientEnv(config: StackConfig): Record<string, string> {
   const state = readState(config.home);
   if (!state?.secure) return {};
   const tls = existingTlsMaterial(config.home);
@@ -123,18 +129,39 @@ export function nativeKafkaClientEnv(config: StackConfig): Record<string, string
     KAFKA_SASL_USERNAME: KAFKA_CLIENT_USER,
     KAFKA_SASL_PASSWORD_FILE: tls.kafkaPasswordFile,
     KAFKA_SSL_CA_FILE: tls.caFile,
+    CONNECT_USERNAME: CONNECT_USER,
+    CONNECT_PASSWORD_FILE: tls.connectPasswordFile,
+    // What `connector register` (and `up --external`) give Debezium: its database connection over TLS too.
+    CDC_DATABASE_SSLMODE: 'verify-full',
+    CDC_DATABASE_SSLROOTCERT: tls.caFile,
   };
 }
 
-/** Connection URLs with passwords of an existing native stack (for `stack env` and `migrate`). */
+/**
+ * Connection URLs with passwords of an existing native stack (for `stack env` and `migrate`); a secured
+ * stack's with `sslmode=verify-full` and its CA.
+ */
 export function nativeSecrets(config: StackConfig): RunningStack['secrets'] | undefined {
   const state = readState(config.home);
   if (!state) return undefined;
   const credentials = loadOrCreateCredentials(config.home);
-  return roleUrls('127.0.0.1', state.ports.postgres, credentials);
+  const caFile = state.secure ? existingTlsMaterial(config.home).caFile : undefined;
+  return roleUrls('127.0.0.1', state.ports.postgres, credentials, caFile);
 }
 
 /** The pid of one running component of the native stack (the postmaster, or the JVM), if it runs. */
 export function nativeComponentPid(config: StackConfig, component: NativeComponent): number | undefined {
   return existingNodes(config)?.[component].pid();
+}
+
+/**
+ * The native stack's Connect as `connector register` needs it: its URL, its login (a secured stack's) and
+ * the connector's database TLS settings; undefined when no native stack was started here.
+ */
+export function nativeConnect(
+  config: StackConfig,
+): { url: string; auth: ConnectAuth | undefined; settings: Record<string, string> } | undefined {
+  const nodes = existingNodes(config);
+  if (!nodes) return undefined;
+  return { url: nodes.connect.url, auth: nodes.connect.auth, settings: nodes.connect.cdcSettings() };
 }

@@ -1,6 +1,5 @@
 import { StackError, type Logger } from '@sales-pipeline/platform';
 import type { StackConfig } from './config.ts';
-import { registerConnector } from './connector.ts';
 import { isPortFree } from './free-port.ts';
 import { ensureJars } from './jar-cache.ts';
 import { stateNodes, type NativeComponent } from './native-nodes.ts';
@@ -43,7 +42,7 @@ export async function nativeRestart(
     await nodes.connect.stop(config.stopTimeoutMs);
     await ensurePortsFree('connect', [state.ports.connect]);
     await nodes.connect.start();
-    await registerConnector(nodes.connect.url, { timeoutMs: config.startTimeoutMs });
+    await nodes.connect.registerCdcConnector(config.startTimeoutMs);
   }
   log.info({ component, durationMs: Date.now() - started }, 'component restarted');
 }

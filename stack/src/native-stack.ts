@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import { StackError, type Logger } from '@sales-pipeline/platform';
 import type { StackConfig } from './config.ts';
 import { ensureChangeTopics } from './change-topics.ts';
-import { registerConnector } from './connector.ts';
 import { reusePortOrPickFree } from './free-port.ts';
 import { ensureJars } from './jar-cache.ts';
 import { runMigrations, setRolePasswords } from './migrate.ts';
@@ -54,7 +53,12 @@ export async function nativeUp(config: StackConfig, logger: Logger): Promise<Run
   writeState(config.home, { ports, ...(secure ? { secure } : {}) });
 
   const credentials = loadOrCreateCredentials(config.home);
-  const tls = secure ? await ensureTlsMaterial(config.home, credentials.kafkaClient as string) : undefined;
+  const tls = secure
+    ? await ensureTlsMaterial(config.home, {
+        kafkaClient: credentials.kafkaClient as string,
+        connect: credentials.connect as string,
+      })
+    : undefined;
   const nodes = buildNodes(config, ports, credentials, prerequisites, jars, tls);
   const admin = nodes.postgres.adminConfig();
   // What this call starts, it stops again if the stack does not come up; what ran before stays.
@@ -100,7 +104,7 @@ export async function nativeUp(config: StackConfig, logger: Logger): Promise<Run
     ]);
     const rejected = results.find((r) => r.status === 'rejected');
     if (rejected) throw rejected.reason;
-    await registerConnector(nodes.connect.url, { timeoutMs: config.startTimeoutMs });
+    await nodes.connect.registerCdcConnector(config.startTimeoutMs);
   } catch (error) {
     if (started.length > 0)
       log.warn({ components: started }, 'the stack did not come up: stopping what this up started');
@@ -112,7 +116,7 @@ export async function nativeUp(config: StackConfig, logger: Logger): Promise<Run
   return {
     mode: 'native',
     endpoints: endpointsFor(ports),
-    secrets: roleUrls('127.0.0.1', ports.postgres, credentials),
+    secrets: roleUrls('127.0.0.1', ports.postgres, credentials, tls?.caFile),
     down: () => nativeDown(config, logger),
     stopStarted,
   };

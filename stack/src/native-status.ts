@@ -33,7 +33,7 @@ export async function nativeStatus(config: StackConfig): Promise<StackStatus> {
   let connector: ComponentHealth = { name: 'connector', healthy: false, detail: 'Connect is not running' };
   if (connectPid !== undefined) {
     try {
-      const state = await connectorState(nodes.connect.url);
+      const state = await connectorState(nodes.connect.url, undefined, nodes.connect.auth);
       const tasks = state.tasks.map((t) => `task ${t.id} ${t.state}`).join(', ');
       connector = {
         name: 'connector',

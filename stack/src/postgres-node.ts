@@ -11,22 +11,55 @@ export const DATABASE_NAME = 'sales';
 /** The cluster's superuser: used only by the launcher and migrations. */
 export const ADMIN_USER = 'postgres';
 
-/** A URL of the pipeline's database for one role; without a password when none is given. */
-export function postgresUrl(host: string, port: number, user: string, password?: string): string {
+/**
+ * A URL of the pipeline's database for one role; without a password when none is given. With a CA file
+ * (a secured stack), TLS with the server's certificate and host checked against it:
+ * `sslmode=verify-full&sslrootcert=<ca>`, as libpq, node-postgres and psql read it.
+ */
+export function postgresUrl(
+  host: string,
+  port: number,
+  user: string,
+  password?: string,
+  caFile?: string,
+): string {
   const url = new URL(`postgres://${host}:${port}/${DATABASE_NAME}`);
   url.username = user;
   if (password) url.password = password;
+  if (caFile) {
+    url.searchParams.set('sslmode', 'verify-full');
+    url.searchParams.set('sslrootcert', caFile);
+  }
   return url.toString();
 }
 
 /** The connection URLs, with passwords, of the three roles a worker or a test may use. */
-export function roleUrls(host: string, port: number, credentials: StackCredentials) {
+export function roleUrls(host: string, port: number, credentials: StackCredentials, caFile?: string) {
   return {
-    databaseUrl: postgresUrl(host, port, 'sales_app', credentials.app),
-    readerDatabaseUrl: postgresUrl(host, port, 'sales_reader', credentials.reader),
-    adminDatabaseUrl: postgresUrl(host, port, ADMIN_USER, credentials.admin),
+    databaseUrl: postgresUrl(host, port, 'sales_app', credentials.app, caFile),
+    readerDatabaseUrl: postgresUrl(host, port, 'sales_reader', credentials.reader, caFile),
+    adminDatabaseUrl: postgresUrl(host, port, ADMIN_USER, credentials.admin, caFile),
   };
 }
+
+/** A secured cluster's TLS: its certificate and key (copied into the cluster's folder), and the CA clients check it with. */
+export interface PostgresTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/**
+ * A secured cluster's client authentication: TCP only over TLS, with a password (SCRAM); anything else,
+ * plaintext TCP included, matches no line and is refused ("no pg_hba.conf entry … no encryption").
+ */
+export const TLS_ONLY_HBA = [
+  '# Written by sales-pipeline for a secured stack (up --secure): TCP only over TLS.',
+  'local   all   all                  scram-sha-256',
+  'hostssl all   all   127.0.0.1/32   scram-sha-256',
+  'hostssl all   all   ::1/128        scram-sha-256',
+  '',
+].join('\n');
 
 export interface PostgresNodeOptions {
   dir: string;
@@ -34,6 +67,8 @@ export interface PostgresNodeOptions {
   adminPassword: string;
   prerequisites: Prerequisites;
   startTimeoutMs: number;
+  /** A secured stack: TLS on, and TCP accepted only over it. */
+  tls?: PostgresTls | undefined;
 }
 
 /** A throwaway PostgreSQL cluster made with `initdb`, with logical decoding on, listening on loopback only. */
@@ -108,10 +143,29 @@ export class PostgresNode {
     }
   }
 
+  /**
+   * A secured cluster's certificate and key in its own folder (the server runs as the `postgres` user when
+   * we are root and insists on a key only its owner reads), and its pg_hba.conf TLS-only.
+   */
+  private prepareTls(tls: PostgresTls): string[] {
+    const dir = path.join(this.options.dir, 'tls');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const cert = path.join(dir, 'server.crt');
+    const key = path.join(dir, 'server.key');
+    fs.copyFileSync(tls.certFile, cert);
+    fs.copyFileSync(tls.keyFile, key);
+    fs.chmodSync(cert, 0o600);
+    fs.chmodSync(key, 0o600);
+    fs.writeFileSync(path.join(this.dataDir, 'pg_hba.conf'), TLS_ONLY_HBA, { mode: 0o600 });
+    return ['-c ssl=on', `-c ssl_cert_file=${cert}`, `-c ssl_key_file=${key}`];
+  }
+
   async start(): Promise<void> {
     if (this.pid() !== undefined) return;
+    const tlsOptions = this.options.tls ? this.prepareTls(this.options.tls) : [];
     await this.chownToPostgres(this.options.dir);
     const serverOptions = [
+      ...tlsOptions,
       '-c wal_level=logical',
       '-c max_wal_senders=10',
       '-c max_replication_slots=10',
@@ -150,12 +204,14 @@ export class PostgresNode {
 
   /** Connection settings for the superuser on a database. */
   adminConfig(database = DATABASE_NAME): pg.ClientConfig {
+    const { tls } = this.options;
     return {
       host: '127.0.0.1',
       port: this.options.port,
       user: ADMIN_USER,
       password: this.options.adminPassword,
       database,
+      ...(tls ? { ssl: { ca: fs.readFileSync(tls.caFile, 'utf8') } } : {}),
     };
   }
 

@@ -42,6 +42,7 @@ const credentialsSchema = z.object({
   cdc: password,
   kafkaAdmin: password.optional(),
   kafkaClient: password.optional(),
+  connect: password.optional(),
 });
 
 export function readState(home: string): StackState | undefined {
@@ -79,9 +80,14 @@ export function loadOrCreateCredentials(home: string): StackCredentials {
     `Restore it from a backup, or start from scratch: sales-pipeline down --purge (deletes ${home}).`,
   );
   if (existing) {
-    if (existing.kafkaAdmin && existing.kafkaClient) return existing;
-    // A stack from before the Kafka users: they are added, the database passwords stay.
-    const completed = { ...existing, kafkaAdmin: newPassword(), kafkaClient: newPassword() };
+    if (existing.kafkaAdmin && existing.kafkaClient && existing.connect) return existing;
+    // A stack from before the Kafka users or Connect's login: they are added, the other passwords stay.
+    const completed = {
+      ...existing,
+      kafkaAdmin: existing.kafkaAdmin ?? newPassword(),
+      kafkaClient: existing.kafkaClient ?? newPassword(),
+      connect: existing.connect ?? newPassword(),
+    };
     fs.writeFileSync(file, `${JSON.stringify(completed, null, 2)}\n`, { mode: 0o600 });
     return completed;
   }
@@ -92,6 +98,7 @@ export function loadOrCreateCredentials(home: string): StackCredentials {
     cdc: newPassword(),
     kafkaAdmin: newPassword(),
     kafkaClient: newPassword(),
+    connect: newPassword(),
   };
   fs.mkdirSync(home, { recursive: true });
   fs.writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });

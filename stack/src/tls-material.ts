@@ -10,29 +10,54 @@ export interface TlsMaterial {
   caFile: string;
   /** The broker's private key (PKCS#8) and certificate (127.0.0.1 and localhost), in one PEM file. */
   serverBundleFile: string;
+  /** The same key and certificate apart, for PostgreSQL (which serves TLS with them). */
+  serverKeyFile: string;
+  serverCertFile: string;
   /** The SCRAM password of the clients' Kafka user, for KAFKA_SASL_PASSWORD_FILE. */
   kafkaPasswordFile: string;
+  /** The Connect REST API's password (user {@link CONNECT_USER}), for CONNECT_PASSWORD_FILE. */
+  connectPasswordFile: string;
+}
+
+/** The user of a secured stack's Connect REST API (basic auth). */
+export const CONNECT_USER = 'sales-pipeline';
+
+/** The secrets a secured stack's clients read from files. */
+export interface TlsSecrets {
+  kafkaClient: string;
+  connect: string;
+}
+
+function materialPaths(home: string): TlsMaterial {
+  const dir = tlsDir(home);
+  return {
+    dir,
+    caFile: path.join(dir, 'ca.pem'),
+    serverBundleFile: path.join(dir, 'broker.pem'),
+    serverKeyFile: path.join(dir, 'broker.key'),
+    serverCertFile: path.join(dir, 'broker.crt'),
+    kafkaPasswordFile: path.join(dir, 'kafka-client.password'),
+    connectPasswordFile: path.join(dir, 'connect.password'),
+  };
 }
 
 export const tlsDir = (home: string) => path.join(home, 'tls');
 
 /**
- * The CA and the broker's certificate, generated with openssl at the first start of a secured stack and
- * kept in the stack's home: later starts reuse them (clients keep trusting the same CA). The CA's key
- * never leaves the directory. `kafkaPassword` is written to its file for the clients.
+ * The CA and the servers' certificate (the broker's and PostgreSQL's), generated with openssl at the first
+ * start of a secured stack and kept in the stack's home: later starts reuse them (clients keep trusting the
+ * same CA). The CA's key never leaves the directory. The clients' passwords are written to their files.
  */
-export async function ensureTlsMaterial(home: string, kafkaPassword: string): Promise<TlsMaterial> {
-  const dir = tlsDir(home);
-  const material: TlsMaterial = {
-    dir,
-    caFile: path.join(dir, 'ca.pem'),
-    serverBundleFile: path.join(dir, 'broker.pem'),
-    kafkaPasswordFile: path.join(dir, 'kafka-client.password'),
-  };
+export async function ensureTlsMaterial(home: string, secrets: TlsSecrets): Promise<TlsMaterial> {
+  const material = materialPaths(home);
+  const { dir } = material;
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.chmodSync(dir, 0o700);
-  if (!fs.existsSync(material.kafkaPasswordFile))
-    fs.writeFileSync(material.kafkaPasswordFile, kafkaPassword, { mode: 0o600 });
+  for (const [file, secret] of [
+    [material.kafkaPasswordFile, secrets.kafkaClient],
+    [material.connectPasswordFile, secrets.connect],
+  ] as const)
+    if (!fs.existsSync(file)) fs.writeFileSync(file, secret, { mode: 0o600 });
   if (fs.existsSync(material.caFile) && fs.existsSync(material.serverBundleFile)) return material;
   const openssl = async (args: string[]) => {
     try {
@@ -99,11 +124,5 @@ export async function ensureTlsMaterial(home: string, kafkaPassword: string): Pr
 
 /** The material of a stack secured earlier (status, down, restart, the clients): paths only, nothing made. */
 export function existingTlsMaterial(home: string): TlsMaterial {
-  const dir = tlsDir(home);
-  return {
-    dir,
-    caFile: path.join(dir, 'ca.pem'),
-    serverBundleFile: path.join(dir, 'broker.pem'),
-    kafkaPasswordFile: path.join(dir, 'kafka-client.password'),
-  };
+  return materialPaths(home);
 }

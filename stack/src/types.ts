@@ -17,6 +17,8 @@ export interface StackCredentials {
   /** SCRAM passwords of a secured stack's Kafka users: the broker's own (`admin`) and the clients' (`sales`). */
   kafkaAdmin?: string | undefined;
   kafkaClient?: string | undefined;
+  /** A secured stack's Connect REST API login (user `sales-pipeline`, basic auth). */
+  connect?: string | undefined;
 }
 
 export type ComponentName = 'postgres' | 'kafka' | 'connect' | 'connector';
@@ -30,7 +32,7 @@ export interface ComponentHealth {
 }
 
 export interface StackStatus {
-  mode: 'native' | 'docker' | 'none';
+  mode: 'native' | 'docker' | 'external' | 'none';
   home: string;
   endpoints: StackEndpoints | null;
   components: ComponentHealth[];
@@ -39,7 +41,8 @@ export interface StackStatus {
 
 /** A running stack as the launcher hands it to callers (tests, `up`). */
 export interface RunningStack {
-  mode: 'native' | 'docker';
+  /** `external`: an existing cluster, database and Connect (`up --external`): nothing started, nothing stopped. */
+  mode: 'native' | 'docker' | 'external';
   endpoints: StackEndpoints;
   /** Connection URLs with passwords, for workers and tests in this process. Never print them. */
   secrets: { databaseUrl: string; readerDatabaseUrl: string; adminDatabaseUrl: string };

@@ -113,7 +113,7 @@ export function stackCommand(): Command {
       'print shell exports (with passwords) for the running native stack: eval "$(sales-pipeline stack env)"',
     )
     .action(async () => {
-      const { loadStackConfig, nativeStatus, nativeSecrets, nativeKafkaClientEnv, shellQuote } = await load();
+      const { loadStackConfig, nativeStatus, nativeSecrets, nativeClientEnv, shellQuote } = await load();
       const config = loadStackConfig();
       const status = await nativeStatus(config);
       const secrets = nativeSecrets(config);
@@ -127,8 +127,9 @@ export function stackCommand(): Command {
         DATABASE_READER_URL: secrets.readerDatabaseUrl,
         DATABASE_ADMIN_URL: secrets.adminDatabaseUrl,
         KAFKA_BROKERS: status.endpoints.kafkaBrokers,
+        CONNECT_URL: status.endpoints.connectUrl,
         KAFKA_CONNECT_URL: status.endpoints.connectUrl,
-        ...nativeKafkaClientEnv(config),
+        ...nativeClientEnv(config),
       };
       for (const [key, value] of Object.entries(exports))
         process.stdout.write(`export ${key}=${shellQuote(value)}\n`);

@@ -11,6 +11,11 @@ export function upCommands(): Command[] {
     )
     .option('--demo', "the client's reference data and a simulated live sales feed (no configuration needed)")
     .option('--docker', 'run the stack in containers (testcontainers) instead of native processes')
+    .option(
+      '--external',
+      'no stack: run the workers (and dashboard, ingest) against an existing cluster, database and Connect named ' +
+        'in the environment (KAFKA_BROKERS, DATABASE_URL, DATABASE_READER_URL, CONNECT_URL, their credentials)',
+    )
     .option('--detach', 'return once everything is healthy; stop it later with: sales-pipeline down')
     .option(
       '--secure',
@@ -41,8 +46,9 @@ export function upCommands(): Command[] {
     .description('(used by up --detach) run the workers until SIGTERM')
     .option('--demo')
     .option('--ingest')
+    .option('--external')
     .option('--rate <sales/s>', '', positiveNumber('--rate'), DEFAULT_DEMO_RATE)
-    .action(async (options: { demo?: boolean; ingest?: boolean; rate: number }) => {
+    .action(async (options: { demo?: boolean; ingest?: boolean; external?: boolean; rate: number }) => {
       const { runSupervise } = await import('../pipeline/run-up.ts');
       await runSupervise(options);
     });

@@ -25,7 +25,7 @@ export type WorkerName =
 export interface PipelineState {
   supervisorPid: number;
   /** The stack the workers run on: `status` checks that one. */
-  mode: 'native' | 'docker';
+  mode: 'native' | 'docker' | 'external';
   /** The stack's endpoints (no password): how `status` reaches a Docker stack. */
   endpoints?: StackEndpoints;
   demo: boolean;
@@ -59,7 +59,7 @@ const workerRecordSchema = z.object({
 });
 const pipelineStateSchema = z.object({
   supervisorPid: z.number().int().positive(),
-  mode: z.enum(['native', 'docker']),
+  mode: z.enum(['native', 'docker', 'external']),
   endpoints: z
     .object({ databaseUrl: z.string(), kafkaBrokers: z.string(), connectUrl: z.string() })
     .optional(),

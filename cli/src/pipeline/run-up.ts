@@ -6,8 +6,9 @@ import { ConfigError, createLogger, PipelineError, type Env, type Logger } from 
 import {
   isAlive,
   loadStackConfig,
-  nativeKafkaClientEnv,
+  nativeClientEnv,
   nativeDown,
+  externalStack,
   REPO_ROOT,
   startStack,
   type StackConfig,
@@ -35,6 +36,8 @@ const BIN = path.join(REPO_ROOT, 'cli', 'bin', 'sales-pipeline.js');
 export interface UpOptions {
   demo?: boolean;
   docker?: boolean;
+  /** No stack: the workers against the endpoints in the environment (an existing cluster and database). */
+  external?: boolean;
   detach?: boolean;
   /** A new native stack secured (SASL_SSL with SCRAM-SHA-512, the stack's own CA). */
   secure?: boolean;
@@ -85,8 +88,8 @@ async function runSupervised(
     demo?: boolean;
     ingest?: boolean;
     rate: number;
-    mode: 'native' | 'docker';
-    endpoints?: StackEndpoints;
+    mode: 'native' | 'docker' | 'external';
+    endpoints?: StackEndpoints | undefined;
   },
   env: Env,
   logger: Logger,
@@ -130,12 +133,18 @@ export async function runUp(options: UpOptions): Promise<void> {
       '--docker cannot be combined with --detach: containers started by testcontainers stop with this command; ' +
         'for a detached Docker pipeline, use: docker compose up -d',
     ]);
+  if (options.external && (options.docker || options.secure || options.demo))
+    throw new ConfigError([
+      '--external runs the workers against the endpoints in the environment: it takes no --docker, --secure or --demo',
+    ]);
   refuseIfRunning(config);
   const started = Date.now();
-  const running = await startStack(config, logger, { docker: options.docker ?? false });
+  const running = options.external
+    ? await externalStack(processEnv(), logger, config.startTimeoutMs)
+    : await startStack(config, logger, { docker: options.docker ?? false });
   const env: Env = {
     ...processEnv(),
-    ...(running.mode === 'native' ? nativeKafkaClientEnv(config) : {}),
+    ...(running.mode === 'native' ? nativeClientEnv(config) : {}),
     KAFKA_BROKERS: running.endpoints.kafkaBrokers,
     KAFKA_CONNECT_URL: running.endpoints.connectUrl,
     DATABASE_URL: running.secrets.databaseUrl,
@@ -151,6 +160,7 @@ export async function runUp(options: UpOptions): Promise<void> {
       'supervise',
       ...(options.demo ? ['--demo', '--rate', String(options.rate)] : []),
       ...(options.ingest ? ['--ingest'] : []),
+      ...(options.external ? ['--external'] : []),
     ];
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', out, out], detached: true });
     fs.closeSync(out);
@@ -208,6 +218,7 @@ export async function runUp(options: UpOptions): Promise<void> {
 export async function runSupervise(options: {
   demo?: boolean;
   ingest?: boolean;
+  external?: boolean;
   rate: number;
 }): Promise<void> {
   const logger = createLogger('supervisor', loadCliConfig().LOG_LEVEL);
@@ -217,7 +228,13 @@ export async function runSupervise(options: {
   try {
     await runSupervised(
       config,
-      { ...options, mode: 'native' },
+      options.external
+        ? {
+            ...options,
+            mode: 'external',
+            endpoints: (await externalStack(processEnv(), logger, 0, false)).endpoints,
+          }
+        : { ...options, mode: 'native' },
       await envWithStackDefaults(),
       logger,
       stop.signal,

@@ -10,8 +10,8 @@ import type { PipelineStatus } from './status-types.ts';
 
 /** The stack the pipeline runs on: a Docker stack is known by the endpoints `up --docker` recorded. */
 export function readStackStatus(config: StackConfig, state: PipelineState | undefined): Promise<StackStatus> {
-  return state?.mode === 'docker' && state.endpoints
-    ? endpointStatus('docker', config.home, state.endpoints)
+  return (state?.mode === 'docker' || state?.mode === 'external') && state.endpoints
+    ? endpointStatus(state.mode, config.home, state.endpoints)
     : nativeStatus(config);
 }
 

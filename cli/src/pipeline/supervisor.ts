@@ -32,7 +32,7 @@ const STOP_TIMEOUT_MS = 30_000;
 
 export interface SuperviseOptions {
   home: string;
-  mode: 'native' | 'docker';
+  mode: 'native' | 'docker' | 'external';
   demo: boolean;
   feeds: Feeds;
   specs: WorkerSpec[];

@@ -1,0 +1,50 @@
+import { ConfigError } from './errors.ts';
+import { errorChain, UNTRUSTED_CERTIFICATE_CODES } from './kafka-security.ts';
+
+/** SQLSTATEs of a login the server refuses: no pg_hba.conf line (TLS required, say), wrong password, no such database or role. */
+const REFUSED_LOGIN = new Map([
+  ['28000', 'refused the connection'],
+  ['28P01', 'refused the password'],
+  ['3D000', 'has no such database'],
+]);
+
+/** `host:port` of a database URL, without user or password. */
+function endpoint(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '5432'}`;
+  } catch {
+    return 'the configured address';
+  }
+}
+
+/**
+ * A PostgreSQL failure no retry can mend (the server refuses the login or a connection without TLS, its
+ * certificate does not verify, it has no TLS when the URL requires it), as a {@link ConfigError} naming
+ * the server and the cause, never the password: the worker exits with code 2 and `up`'s supervisor does
+ * not restart it. Any other error: undefined.
+ */
+export function databaseAccessError(
+  error: unknown,
+  databaseUrl: string | undefined,
+): ConfigError | undefined {
+  if (databaseUrl === undefined) return undefined;
+  const where = `PostgreSQL at ${endpoint(databaseUrl)}`;
+  const chain = errorChain(error);
+  const refused = chain.find((e) => REFUSED_LOGIN.has(e.code ?? ''));
+  if (refused)
+    return new ConfigError([
+      `DATABASE_URL: ${where} ${REFUSED_LOGIN.get(refused.code ?? '')} (${refused.message}): check the user, its password, the database and the URL's sslmode (a server that requires TLS refuses sslmode=disable)`,
+    ]);
+  const tls = chain.find((e) => UNTRUSTED_CERTIFICATE_CODES.test(e.code ?? ''));
+  if (tls)
+    return new ConfigError([
+      `DATABASE_URL: ${where}: its TLS certificate does not verify (${tls.code}: ${tls.message}): set sslrootcert in the URL to the CA that signed it, and connect by a name or address the certificate holds`,
+    ]);
+  const noTls = chain.find((e) => /does not support SSL connections/.test(e.message));
+  if (noTls)
+    return new ConfigError([
+      `DATABASE_URL: ${where} does not serve TLS, and the URL's sslmode requires it: turn TLS on there, or lower sslmode`,
+    ]);
+  return undefined;
+}
