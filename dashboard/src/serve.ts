@@ -7,6 +7,7 @@ import {
 } from '@sales-pipeline/platform';
 import { DEFAULT_DASHBOARD_PORT, type DashboardConfig } from './config.ts';
 import { removeDashboardRecord, writeDashboardRecord } from './dashboard-record.ts';
+import { DashboardAccess } from './server/access.ts';
 import { DashboardHub } from './server/hub.ts';
 import { startHttpServer, type DashboardServer } from './server/http-server.ts';
 import { PipelineSource, type CollectStatus } from './server/pipeline-source.ts';
@@ -51,14 +52,22 @@ export async function serveDashboard(options: ServeOptions): Promise<void> {
           }
         }
       : undefined;
+    const access =
+      config.users.size > 0 || config.token !== undefined
+        ? new DashboardAccess({
+            users: config.users,
+            token: config.token,
+            secureCookies: config.tls !== undefined,
+          })
+        : undefined;
+    const served = { host: config.DASHBOARD_HOST, explain, access, tls: config.tls };
     server = await startHttpServer(hub, {
-      host: config.DASHBOARD_HOST,
+      ...served,
       port: config.DASHBOARD_PORT ?? DEFAULT_DASHBOARD_PORT,
-      explain,
     }).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EADDRINUSE' || config.DASHBOARD_PORT !== undefined) throw error;
       logger.warn(`port ${DEFAULT_DASHBOARD_PORT} is taken: the dashboard listens on a free port instead`);
-      return startHttpServer(hub, { host: config.DASHBOARD_HOST, port: 0, explain });
+      return startHttpServer(hub, { ...served, port: 0 });
     });
     hub.start();
     writeDashboardRecord(options.home, {

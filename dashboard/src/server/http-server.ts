@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { DashboardEvent } from '../shared/types.ts';
+import type { DashboardAccess } from './access.ts';
 import type { DashboardHub } from './hub.ts';
+import { LOGIN_CONTENT_SECURITY_POLICY, loginPage } from './login-page.ts';
 
 /** The package's root: this file is in src/server (tests) or dist/server (the command). */
 const PACKAGE_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -124,6 +127,10 @@ export function startHttpServer(
     maxClients?: number;
     /** `GET /api/explain?dimension=&key=&after=`: the sales behind one figure (absent: 404). */
     explain?: ((dimension: string, key: string, after: string | undefined) => Promise<unknown>) | undefined;
+    /** Who may read it (a login page, a bearer token); absent: anyone who reaches it (loopback only). */
+    access?: DashboardAccess | undefined;
+    /** Served over TLS with this certificate (chain) and key, PEM. */
+    tls?: { cert: string; key: string } | undefined;
   },
 ): Promise<DashboardServer> {
   const assets = options.assets ?? loadAssets();
@@ -139,13 +146,15 @@ export function startHttpServer(
     response.write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
   };
 
-  const server = http.createServer((request, response) => {
+  const { access } = options;
+  const handler = (request: http.IncomingMessage, response: http.ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const hostname = (request.headers.host ?? '').replace(/:\d+$/, '');
     if (isLoopback(options.host) && !isLoopback(hostname)) {
       response.writeHead(421, SECURITY_HEADERS).end();
       return;
     }
+    if (access && !authorized(access, request, response, url)) return;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { ...SECURITY_HEADERS, allow: 'GET, HEAD' }).end();
       return;
@@ -248,7 +257,10 @@ export function startHttpServer(
       ...(gzip ? { 'content-encoding': 'gzip' } : {}),
     });
     response.end(request.method === 'HEAD' ? undefined : body);
-  });
+  };
+  const server = options.tls
+    ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler)
+    : http.createServer(handler);
 
   // Comments keep the streams open through proxies and tell a dead page from a quiet one.
   const keepAlive = setInterval(() => {
@@ -263,7 +275,7 @@ export function startHttpServer(
       const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
       resolve({
         port,
-        url: `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${port}/`,
+        url: `${options.tls ? 'https' : 'http'}://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${port}/`,
         close: () =>
           new Promise<void>((done) => {
             clearInterval(keepAlive);
@@ -273,5 +285,95 @@ export function startHttpServer(
           }),
       });
     });
+  });
+}
+
+/**
+ * The login flow in front of everything else: `GET /login` (the form), `POST /login` (a session cookie and
+ * back to the page; 401 with the form again; 429 after too many failures), `POST /logout`. Any other request
+ * needs a session or the bearer token: the page is sent to the form, the API and the stream get 401.
+ * Returns true when the request may go on.
+ */
+function authorized(
+  access: DashboardAccess,
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  url: URL,
+): boolean {
+  const page = (status: number, message?: string, extra: http.OutgoingHttpHeaders = {}) =>
+    response
+      .writeHead(status, {
+        ...SECURITY_HEADERS,
+        'content-security-policy': LOGIN_CONTENT_SECURITY_POLICY,
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        ...extra,
+      })
+      .end(loginPage(message));
+  if (url.pathname === '/login' && access.hasLogin) {
+    if (request.method === 'GET' || request.method === 'HEAD') {
+      page(200);
+      return false;
+    }
+    if (request.method !== 'POST') {
+      response.writeHead(405, { ...SECURITY_HEADERS, allow: 'GET, POST' }).end();
+      return false;
+    }
+    readForm(request, 8 * 1024).then(
+      async (form) => {
+        const outcome = await access.login(
+          request.socket.remoteAddress ?? 'unknown',
+          form.get('user') ?? '',
+          form.get('password') ?? '',
+        );
+        if (outcome.ok)
+          response.writeHead(303, { ...SECURITY_HEADERS, location: '/', 'set-cookie': outcome.cookie }).end();
+        else if (outcome.status === 429)
+          page(429, `Too many failed logins: try again in ${outcome.retryAfterS} s.`, {
+            'retry-after': String(outcome.retryAfterS),
+          });
+        else page(401, 'Wrong user or password.');
+      },
+      () => response.writeHead(413, SECURITY_HEADERS).end(),
+    );
+    return false;
+  }
+  if (url.pathname === '/logout' && request.method === 'POST') {
+    response
+      .writeHead(303, { ...SECURITY_HEADERS, location: '/login', 'set-cookie': access.logout(request) })
+      .end();
+    return false;
+  }
+  // The login page's style sheet (nothing of the data).
+  if (access.allows(request) || url.pathname === '/style.css') return true;
+  if (access.hasLogin && (url.pathname === '/' || url.pathname === '/index.html'))
+    response.writeHead(303, { ...SECURITY_HEADERS, location: '/login', 'cache-control': 'no-store' }).end();
+  else
+    response
+      .writeHead(401, {
+        ...SECURITY_HEADERS,
+        'www-authenticate': 'Bearer realm="sales-pipeline dashboard"',
+        'content-type': 'text/plain; charset=utf-8',
+      })
+      .end('log in first (/login), or send Authorization: Bearer <DASHBOARD_TOKEN>\n');
+  return false;
+}
+
+/** A small urlencoded form body (rejects above `maxBytes`). */
+function readForm(request: http.IncomingMessage, maxBytes: number): Promise<URLSearchParams> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(new Error('form too large'));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
+    request.on('error', reject);
   });
 }
