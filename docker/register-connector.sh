@@ -13,6 +13,11 @@ CONNECTOR_NAME="${CONNECTOR_NAME:-sales-postgres-cdc}"
 CONNECTOR_FILE="${CONNECTOR_FILE:-/connectors/${CONNECTOR_NAME}.json}"
 TIMEOUT_SECONDS="${REGISTER_TIMEOUT_SECONDS:-180}"
 PLUGIN_CLASS='io.debezium.connector.postgresql.PostgresConnector'
+# A Connect with a login (docker-compose.secure.yml): a curl config file holding `user = "name:password"`,
+# so that the password is on no command line. CONNECTOR_SETTINGS: a JSON object of settings added to the
+# connector's file (no secret: its database TLS, say).
+CURL_CONFIG_FILE="${CURL_CONFIG_FILE:-/dev/null}"
+CONNECTOR_SETTINGS="${CONNECTOR_SETTINGS:-}"
 
 log() { printf '%s connector-init: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 fail() {
@@ -21,6 +26,13 @@ fail() {
 }
 
 [ -r "$CONNECTOR_FILE" ] || fail "cannot read $CONNECTOR_FILE"
+[ -r "$CURL_CONFIG_FILE" ] || fail "cannot read $CURL_CONFIG_FILE"
+if [ -n "$CONNECTOR_SETTINGS" ]; then
+  # The file ends with a line holding only `}`: the settings' members go before it.
+  merged=$(mktemp)
+  { sed '$d' "$CONNECTOR_FILE"; printf ',\n  %s\n}\n' "$(printf '%s' "$CONNECTOR_SETTINGS" | sed 's/^{//; s/}$//')"; } > "$merged"
+  CONNECTOR_FILE=$merged
+fi
 
 deadline=$(($(date +%s) + TIMEOUT_SECONDS))
 check_deadline() {
@@ -29,7 +41,7 @@ check_deadline() {
 
 # 1. Connect answers and has loaded the Debezium PostgreSQL plugin.
 log "waiting for $PLUGIN_CLASS at $CONNECT_URL"
-until curl -fsS --max-time 5 "$CONNECT_URL/connector-plugins" 2>/dev/null | grep -qF "\"$PLUGIN_CLASS\""; do
+until curl -fsS -K "$CURL_CONFIG_FILE" --max-time 5 "$CONNECT_URL/connector-plugins" 2>/dev/null | grep -qF "\"$PLUGIN_CLASS\""; do
   check_deadline "Connect did not list $PLUGIN_CLASS"
   sleep 2
 done
@@ -39,7 +51,7 @@ done
 #    409 (rebalance in progress), 5xx and connection errors are retried; other errors are final.
 log "PUT $CONNECT_URL/connectors/$CONNECTOR_NAME/config from $CONNECTOR_FILE"
 while :; do
-  if out=$(curl -sS --max-time 30 -X PUT -H 'Content-Type: application/json' \
+  if out=$(curl -sS -K "$CURL_CONFIG_FILE" --max-time 30 -X PUT -H 'Content-Type: application/json' \
     --data-binary "@$CONNECTOR_FILE" -w '\n%{http_code}' \
     "$CONNECT_URL/connectors/$CONNECTOR_NAME/config" 2>&1); then
     code=$(printf '%s\n' "$out" | tail -n 1)
@@ -65,7 +77,7 @@ done
 #    {"name":"…","connector":{"state":"RUNNING",…},"tasks":[{"id":0,"state":"RUNNING",…}],"type":"source"}
 log "waiting for $CONNECTOR_NAME to be RUNNING"
 while :; do
-  status=$(curl -sS --max-time 5 "$CONNECT_URL/connectors/$CONNECTOR_NAME/status" 2>/dev/null || true)
+  status=$(curl -sS -K "$CURL_CONFIG_FILE" --max-time 5 "$CONNECT_URL/connectors/$CONNECTOR_NAME/status" 2>/dev/null || true)
   compact=$(printf '%s' "$status" | tr -d ' \t\r\n')
   case "$compact" in
     *'"state":"FAILED"'*) fail "connector or task FAILED: $(printf '%s' "$status" | head -c 4000)" ;;

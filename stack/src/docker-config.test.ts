@@ -16,6 +16,7 @@ import { IMAGES } from './images.ts';
 import { MIGRATIONS_DIR } from './migrate.ts';
 
 const COMPOSE_FILE = 'docker-compose.yml';
+const SECURE_FILE = 'docker-compose.secure.yml';
 const DOCKERFILE = 'Dockerfile';
 const ENV_EXAMPLE = '.env.example';
 const PROMETHEUS_FILE = 'docker/prometheus/prometheus.yml';
@@ -71,10 +72,15 @@ export interface ComposeService {
   ports?: PortEntry[];
   expose?: Array<string | number>;
   environment?: Record<string, unknown> | string[];
+  command?: unknown;
+  entrypoint?: unknown;
+  healthcheck?: { test?: unknown };
+  secrets?: unknown[];
 }
 
 export interface ComposeFile {
   services: Record<string, ComposeService>;
+  secrets?: Record<string, { environment?: string; file?: string }>;
 }
 
 export function parseCompose(text: string): ComposeFile {
@@ -468,6 +474,64 @@ export function checkDockerfileRuntime(
   return problems;
 }
 
+// --- The secured overlay --------------------------------------------------------------------------
+
+/** The variables a compose file's secrets are read from (`secrets: x: environment: NAME`). */
+export function secretVariables(compose: ComposeFile): Set<string> {
+  return new Set(
+    Object.values(compose.secrets ?? {}).flatMap((secret) =>
+      secret.environment ? [secret.environment] : [],
+    ),
+  );
+}
+
+/**
+ * What the secured overlay must hold over the main file: every service of the main file that talks to
+ * Kafka (KAFKA_BROKERS) does so over SASL_SSL with SCRAM, the CA and its password from a file; every database
+ * URL asks for verify-full; Redpanda turns SASL and TLS on, PostgreSQL TLS and a TLS-only pg_hba, Connect its
+ * REST login; and no password variable is expanded on a command line (command, entrypoint, healthcheck).
+ */
+export function checkSecureOverlay(base: ComposeFile, overlay: ComposeFile): string[] {
+  const problems: string[] = [];
+  const where = (service: string) => `${SECURE_FILE} service ${service}`;
+  for (const [name, service] of Object.entries(base.services)) {
+    if (!('KAFKA_BROKERS' in environmentOf(service))) continue;
+    const env = environmentOf(overlay.services[name] ?? {});
+    const expected = {
+      KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+      KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+      KAFKA_SSL_CA_FILE: '/certs/ca.crt',
+    };
+    for (const [key, value] of Object.entries(expected))
+      if (env[key] !== value) problems.push(`${where(name)}: ${key} is ${env[key] ?? 'unset'}, not ${value}`);
+    if (!env.KAFKA_SASL_PASSWORD_FILE) problems.push(`${where(name)}: no KAFKA_SASL_PASSWORD_FILE`);
+  }
+  for (const [name, service] of Object.entries({ ...base.services, ...overlay.services })) {
+    const env = {
+      ...environmentOf(base.services[name] ?? {}),
+      ...environmentOf(overlay.services[name] ?? {}),
+    };
+    for (const [key, value] of Object.entries(env))
+      if (/^DATABASE_(ADMIN_)?URL$/.test(key) && !String(value).includes('sslmode=verify-full'))
+        problems.push(`${where(name)}: ${key} does not ask for sslmode=verify-full`);
+    const argv = JSON.stringify([service.command, service.entrypoint, service.healthcheck?.test]);
+    const expanded = /\$\{?([A-Z_]*(PASSWORD|TOKEN|SECRET)[A-Z_]*)/.exec(argv);
+    if (expanded) problems.push(`${where(name)}: \${${expanded[1]}} on a command line (use a secret file)`);
+  }
+  const argvOf = (name: string) => JSON.stringify(overlay.services[name]?.command ?? '');
+  for (const [service, needle] of [
+    ['redpanda', 'redpanda.enable_sasl=true'],
+    ['redpanda', 'redpanda.kafka_api_tls='],
+    ['postgres', 'ssl=on'],
+    ['postgres', 'hba_file='],
+  ] as const)
+    if (!argvOf(service).includes(needle))
+      problems.push(`${where(service)}: its command does not set ${needle}`);
+  if (!environmentOf(overlay.services.connect ?? {}).CONNECT_REST_EXTENSION_CLASSES?.includes('BasicAuth'))
+    problems.push(`${where('connect')}: the REST API has no basic-auth extension`);
+  return problems;
+}
+
 // --- The repository's files ---------------------------------------------------------------------
 
 const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
@@ -532,10 +596,23 @@ describe('the Docker path, checked without a Docker engine', () => {
     expect(checkNodeMajor(uses, repo.packageJson.devDependencies['@types/node']!)).toEqual([]);
   });
 
-  it(`every variable ${COMPOSE_FILE} reads is in ${ENV_EXAMPLE}`, () => {
+  it(`every variable ${COMPOSE_FILE} and ${SECURE_FILE} read is in ${ENV_EXAMPLE}`, () => {
     const variables = composeVariables(repo.compose);
     expect(variables.size).toBeGreaterThan(0);
+    const secure = parseCompose(read(SECURE_FILE));
+    for (const name of [...composeVariables(secure), ...secretVariables(secure)]) variables.add(name);
+    expect(secretVariables(secure)).toEqual(
+      new Set(['KAFKA_ADMIN_PASSWORD', 'KAFKA_SALES_PASSWORD', 'CONNECT_PASSWORD']),
+    );
     expect(checkEnvExample(variables, envFileNames(read(ENV_EXAMPLE)))).toEqual([]);
+  });
+
+  it(`${SECURE_FILE} follows the Compose specification, pins its images, and secures every client and server`, () => {
+    expect(lintComposeFile(path.join(REPO_ROOT, SECURE_FILE))).toEqual([]);
+    const secure = parseCompose(read(SECURE_FILE));
+    const uses = [...imageUses(repo.compose, repo.stages, IMAGES), ...imageUses(secure, [], {})];
+    expect(checkImageTags(uses)).toEqual([]);
+    expect(checkSecureOverlay(repo.compose, secure)).toEqual([]);
   });
 
   it(`every Prometheus target (${PROMETHEUS_FILE}) is a port a compose service serves`, () => {
@@ -602,6 +679,30 @@ services:
     expect(checkEnvExample(composeVariables(compose), envFileNames('# x\nDB=sales\nOLD=1\n'))).toEqual([
       `${COMPOSE_FILE} reads \${USER_PASSWORD}, which ${ENV_EXAMPLE} does not list`,
       `${ENV_EXAMPLE} lists OLD, which ${COMPOSE_FILE} never reads`,
+    ]);
+  });
+
+  it('secured overlay: a worker in plaintext, a URL without verify-full, a password on a command line, no SASL', () => {
+    const overlay = parseCompose(`
+services:
+  worker:
+    environment: { KAFKA_SECURITY_PROTOCOL: PLAINTEXT, DATABASE_URL: 'postgres://u@h/db?sslmode=require' }
+    healthcheck: { test: ['CMD-SHELL', 'curl -u admin:\${CONNECT_PASSWORD} http://x'] }
+  connect:
+    environment: { CONNECT_REST_EXTENSION_CLASSES: org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension }
+`);
+    const base = parseCompose('services:\n  worker:\n    environment: { KAFKA_BROKERS: k:9092 }\n');
+    expect(checkSecureOverlay(base, overlay)).toEqual([
+      `${SECURE_FILE} service worker: KAFKA_SECURITY_PROTOCOL is PLAINTEXT, not SASL_SSL`,
+      `${SECURE_FILE} service worker: KAFKA_SASL_MECHANISM is unset, not SCRAM-SHA-512`,
+      `${SECURE_FILE} service worker: KAFKA_SSL_CA_FILE is unset, not /certs/ca.crt`,
+      `${SECURE_FILE} service worker: no KAFKA_SASL_PASSWORD_FILE`,
+      `${SECURE_FILE} service worker: DATABASE_URL does not ask for sslmode=verify-full`,
+      `${SECURE_FILE} service worker: \${CONNECT_PASSWORD} on a command line (use a secret file)`,
+      `${SECURE_FILE} service redpanda: its command does not set redpanda.enable_sasl=true`,
+      `${SECURE_FILE} service redpanda: its command does not set redpanda.kafka_api_tls=`,
+      `${SECURE_FILE} service postgres: its command does not set ssl=on`,
+      `${SECURE_FILE} service postgres: its command does not set hba_file=`,
     ]);
   });
 
