@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import {
+  connectAuth,
+  connectAuthHeaders,
   createKafka,
   createLogger,
   DEFAULT_TOPICS,
@@ -13,6 +15,7 @@ import {
   REPO_ROOT,
   connectorState,
   loadStackConfig,
+  nativeClientEnv,
   nativeDown,
   startStack,
   type RunningStack,
@@ -20,15 +23,24 @@ import {
 
 /**
  * A fresh native stack for one benchmark (`.stack/bench-<name>`, emptied first), so that no earlier run's
- * data or change events weigh on the figures. Stop it with `down()` at the end.
+ * data or change events weigh on the figures. Stop it with `down()` at the end. With BENCH_SECURE=1, a
+ * secured stack (SASL_SSL and SCRAM for Kafka, TLS for PostgreSQL, a login for Connect): every client of
+ * the run, the workers it spawns included, gets its credentials through this process's environment.
  */
 export async function benchStack(name: string): Promise<RunningStack> {
   const home = path.join(REPO_ROOT, '.stack', `bench-${name}`);
-  const config = loadStackConfig({ ...process.env, SALES_PIPELINE_HOME: home });
+  const secure = process.env.BENCH_SECURE === '1';
+  const config = loadStackConfig({
+    ...process.env,
+    SALES_PIPELINE_HOME: home,
+    ...(secure ? { STACK_SECURE: '1' } : {}),
+  });
   await nativeDown(config, createLogger('bench-stack', 'warn'));
   fs.rmSync(home, { recursive: true, force: true });
   try {
-    return await startStack(config, createLogger('bench-stack', 'warn'));
+    const stack = await startStack(config, createLogger('bench-stack', 'warn'));
+    if (secure) Object.assign(process.env, nativeClientEnv(config));
+    return stack;
   } catch (error) {
     await nativeDown(config, createLogger('bench-stack', 'warn')).catch(() => undefined);
     throw error;
@@ -64,7 +76,11 @@ export function compareRates(rows: number, oursMs: number, theirsMs: number) {
 /** Pauses (or resumes) the Debezium source connector, so that a part can write without change capture. */
 export async function setCdc(stack: RunningStack, running: boolean): Promise<void> {
   const url = `${stack.endpoints.connectUrl}/connectors/${CDC_CONNECTOR_NAME}/${running ? 'resume' : 'pause'}`;
-  const response = await fetch(url, { method: 'PUT', signal: AbortSignal.timeout(30_000) });
+  const response = await fetch(url, {
+    method: 'PUT',
+    headers: connectAuthHeaders(connectAuth()),
+    signal: AbortSignal.timeout(30_000),
+  });
   if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
   const want = running ? 'RUNNING' : 'PAUSED';
   await until(

@@ -14,7 +14,8 @@
  *              single sales at a set rate, the ingest server's peak memory                 BENCH_HTTP_RATE (300)
  *
  * No argument runs them all. Results go to bench/results/latest.json (merged: a part run alone replaces
- * that part's figures only) and bench/results/latest.md.
+ * that part's figures only) and bench/results/latest.md. BENCH_SECURE=1 runs them on a secured stack
+ * (SASL_SSL with SCRAM-SHA-512, PostgreSQL over TLS, Connect with a login), to weigh what security costs.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
