@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { Kafka, logLevel, type Batch } from 'kafkajs';
 import type { RunningStack } from '@sales-pipeline/stack';
+import { kafkaSecurity } from '@sales-pipeline/platform';
 import { rate, sleep, until } from '../bench-stack.ts';
 
 /** What a part measured: every figure (to latest.json) and its markdown section (to latest.md). */
@@ -95,6 +96,8 @@ export function storedOffsetsReach(db: pg.Client, group: string, topic: string, 
 
 export function kafkaOf(stack: RunningStack) {
   return new Kafka({
+    // A secured stack's SASL and TLS (BENCH_SECURE=1), from the environment as every client of the project.
+    ...kafkaSecurity(),
     clientId: 'bench',
     brokers: stack.endpoints.kafkaBrokers.split(','),
     logLevel: logLevel.NOTHING,

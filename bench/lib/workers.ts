@@ -42,6 +42,10 @@ export function startWorker(name: string, args: string[], env: Record<string, st
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       LOG_LEVEL: 'warn',
+      // A secured stack's Kafka settings (BENCH_SECURE=1): KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*.
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(([key]) => /^KAFKA_(SECURITY|SASL|SSL)_/.test(key)),
+      ),
       // BENCH_WORKER_NODE_OPTIONS: Node flags for the workers instead of WORKER_NODE_FLAGS (to compare).
       ...(process.env.BENCH_WORKER_NODE_OPTIONS
         ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS }
