@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import { z } from 'zod';
 import {
+  ConfigError,
   counter,
   ensureTopics,
   metricSet,
@@ -34,6 +36,9 @@ const schema = workerSchema({
   INGEST_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** INGEST_TOKENS_FILE: JSON {source: sha256 hex of its token}, one token per source. */
   INGEST_TOKENS_FILE: z.string().min(1).optional(),
+  /** INGEST_TLS_CERT_FILE / INGEST_TLS_KEY_FILE: serve HTTPS with this certificate and key (PEM). */
+  INGEST_TLS_CERT_FILE: z.string().min(1).optional(),
+  INGEST_TLS_KEY_FILE: z.string().min(1).optional(),
   /** INGEST_MAX_BODY_BYTES: larger requests are refused with 413. Default 1 MiB. */
   INGEST_MAX_BODY_BYTES: positiveIntSchema(1024 * 1024),
   /** INGEST_TIMEOUT_MS: a request not committed in Kafka within this is answered 503. Default 5000. */
@@ -45,11 +50,16 @@ const schema = workerSchema({
   QUANTITY_MAX: z.coerce.number().int().min(1).max(1_000_000).default(MAX_QUANTITY),
   PRODUCT_ID_PATTERN: idPatternSchema(DEFAULT_PRODUCT_ID_PATTERN),
   STORE_ID_PATTERN: idPatternSchema(DEFAULT_STORE_ID_PATTERN),
-}).refine((c) => c.INGEST_TOKEN !== undefined || c.INGEST_TOKENS_FILE !== undefined, {
-  message:
-    'set INGEST_TOKEN (one token for every source) or INGEST_TOKENS_FILE (a token per source): the ingest server never runs without authentication',
-  path: ['INGEST_TOKEN'],
-});
+})
+  .refine((c) => c.INGEST_TOKEN !== undefined || c.INGEST_TOKENS_FILE !== undefined, {
+    message:
+      'set INGEST_TOKEN (one token for every source) or INGEST_TOKENS_FILE (a token per source): the ingest server never runs without authentication',
+    path: ['INGEST_TOKEN'],
+  })
+  .refine((c) => (c.INGEST_TLS_CERT_FILE === undefined) === (c.INGEST_TLS_KEY_FILE === undefined), {
+    message: 'set INGEST_TLS_CERT_FILE and INGEST_TLS_KEY_FILE both, or neither',
+    path: ['INGEST_TLS_CERT_FILE'],
+  });
 
 export type IngestConfig = z.infer<typeof schema>;
 
@@ -135,6 +145,7 @@ export async function ingest(config: IngestConfig, logger: Logger, stop: AbortSi
             port: config.INGEST_PORT,
             maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
             maxInflight: config.INGEST_MAX_INFLIGHT,
+            tls: readTls(config),
             ids: { product: config.PRODUCT_ID_PATTERN, store: config.STORE_ID_PATTERN },
             rules: { ...DEFAULT_SALE_RULES, quantityMax: config.QUANTITY_MAX },
           },
@@ -154,7 +165,10 @@ export async function ingest(config: IngestConfig, logger: Logger, stop: AbortSi
         const port = await server.listen();
         await serveMetrics({ rate: { metric: 'ingest_sales_total' } });
         log.info(
-          { url: `http://${config.INGEST_HOST}:${port}/v1/sales`, ledger: ledger.size },
+          {
+            url: `${config.INGEST_TLS_CERT_FILE ? 'https' : 'http'}://${config.INGEST_HOST}:${port}/v1/sales`,
+            ledger: ledger.size,
+          },
           'ingest server listening',
         );
         await new Promise<void>((resolve) => {
@@ -175,3 +189,23 @@ export const worker: WorkerEntry<IngestConfig> = {
   loadConfig: loadIngestConfig,
   run: ingest,
 };
+
+/** The certificate and key of INGEST_TLS_*_FILE, read at start: an unreadable file is a configuration error. */
+function readTls(config: IngestConfig): { cert: string; key: string } | undefined {
+  if (!config.INGEST_TLS_CERT_FILE || !config.INGEST_TLS_KEY_FILE) return undefined;
+  const problems: string[] = [];
+  const read = (name: string, file: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      problems.push(`${name}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      return '';
+    }
+  };
+  const tls = {
+    cert: read('INGEST_TLS_CERT_FILE', config.INGEST_TLS_CERT_FILE),
+    key: read('INGEST_TLS_KEY_FILE', config.INGEST_TLS_KEY_FILE),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return tls;
+}

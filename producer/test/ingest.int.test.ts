@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -320,4 +322,84 @@ describe('POST /v1/sales', () => {
       (rows) => rows[0]?.quantity === 9 && rows[0]?.rev === '2',
     );
   }, 240_000);
+
+  it('serves HTTPS with INGEST_TLS_CERT_FILE and INGEST_TLS_KEY_FILE: a sale posted over TLS is stored, plain HTTP gets nothing', async () => {
+    const dir = tempDir();
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'key.pem',
+        '-out',
+        'cert.pem',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { cwd: dir, stdio: 'ignore' },
+    );
+    const cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+    const tlsPort = await freePort();
+    const worker = startWorker(['ingest'], {
+      ...ingestEnv(),
+      INGEST_PORT: String(tlsPort),
+      INGEST_TLS_CERT_FILE: path.join(dir, 'cert.pem'),
+      INGEST_TLS_KEY_FILE: path.join(dir, 'key.pem'),
+    });
+    const request = (method: string, route: string, body?: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = https.request(
+          `https://127.0.0.1:${tlsPort}${route}`,
+          {
+            method,
+            ca: cert,
+            headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          },
+          (response) => {
+            let text = '';
+            response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      await eventually(
+        () =>
+          request('GET', '/healthz').then(
+            (r) => r.status,
+            () => 0,
+          ),
+        (status) => status === 200,
+        60_000,
+      );
+      const posted = await request(
+        'POST',
+        '/v1/sales',
+        JSON.stringify({ source: 'pos-tls', sales: [sale('pos-tls', 'T1')] }),
+      );
+      expect(posted.status, posted.body).toBe(200);
+      expect(JSON.parse(posted.body)).toMatchObject({ accepted: 1 });
+      const plain = await fetch(`http://127.0.0.1:${tlsPort}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      expect(plain).not.toBe(200);
+      await eventually(
+        () => storedSales('pos-tls'),
+        (rows) => rows.length === 1,
+      );
+    } finally {
+      await stopWorker(worker);
+    }
+  });
 });

@@ -95,7 +95,7 @@ export async function collectStatus(
     dashboard: ((d) => (d ? { url: d.url, pid: d.pid } : null))(readDashboardRecord(config.home)),
     ingest: state?.workers.ingest
       ? {
-          url: `http://${env.INGEST_HOST ?? '127.0.0.1'}:${env.INGEST_PORT ?? '8091'}/v1/sales`,
+          url: `${env.INGEST_TLS_CERT_FILE ? 'https' : 'http'}://${env.INGEST_HOST ?? '127.0.0.1'}:${env.INGEST_PORT ?? '8091'}/v1/sales`,
           pid: state.workers.ingest.pid ?? null,
         }
       : null,

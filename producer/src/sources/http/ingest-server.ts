@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@sales-pipeline/platform';
 import type { IdPatterns } from '../../id-patterns.ts';
@@ -13,6 +14,8 @@ export interface IngestServerOptions {
   port: number;
   maxBodyBytes: number;
   maxInflight: number;
+  /** Serve HTTPS with this certificate (chain) and key, PEM. */
+  tls?: { cert: string; key: string } | undefined;
   ids: IdPatterns;
   rules: SaleRules;
 }
@@ -52,7 +55,11 @@ export class IngestServer {
   ) {}
 
   async listen(): Promise<number> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
+    const { tls } = this.options;
+    this.server = tls
+      ? https.createServer({ cert: tls.cert, key: tls.key }, handler)
+      : http.createServer(handler);
     this.server.requestTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {
       this.server?.once('error', reject);
