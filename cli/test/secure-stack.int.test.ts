@@ -252,7 +252,7 @@ describe('a secured native stack (stack up --secure) and the workers beside it (
     expect(status.stdout).not.toContain(fs.readFileSync(stackEnv.KAFKA_SASL_PASSWORD_FILE as string, 'utf8'));
   }, 240_000);
 
-  it('no secret on any command line, in any log, in status or stack status', async () => {
+  it('no secret on any command line, in any log, in status, stack status, connector status or on the dashboard', async () => {
     const credentials = JSON.parse(fs.readFileSync(path.join(home, 'credentials.json'), 'utf8')) as Record<
       string,
       string
@@ -283,6 +283,13 @@ describe('a secured native stack (stack up --secure) and the workers beside it (
       const result = await runCli([...args], commandEnv);
       places.push([args.join(' '), result.stdout + result.stderr]);
     }
+    // The dashboard's page and API (it reads the pipeline's status through the reader role).
+    const status = JSON.parse((await runCli(['status', '--json', '--sample', '200'], env)).stdout) as {
+      dashboard?: { url: string } | null;
+    };
+    expect(status.dashboard?.url).toBeDefined();
+    for (const route of ['', 'api/pipeline', 'api/sources', 'api/sales'])
+      places.push([`dashboard /${route}`, await (await fetch(`${status.dashboard?.url}${route}`)).text()]);
     const leaks = places.flatMap(([where, text]) =>
       secrets.filter(([, secret]) => text.includes(secret)).map(([name]) => `${name} in ${where}`),
     );

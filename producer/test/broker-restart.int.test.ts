@@ -4,34 +4,55 @@ import { describe, expect, inject, it } from 'vitest';
 import type { SaleMessage } from '@sales-pipeline/platform';
 import { createLogger } from '@sales-pipeline/platform';
 import { loadStackConfig, nativeComponentPid, nativeRestart } from '@sales-pipeline/stack';
-import { produceFollowing, stopProducer } from '../../test-support/cli-processes.ts';
-import { SALES_HEADER, tempDir } from '../../test-support/client-feeds.ts';
+import {
+  produceFollowing,
+  produceOnce,
+  startWorker,
+  stopProducer,
+  stopWorker,
+} from '../../test-support/cli-processes.ts';
+import { CLIENT_DATA, SALES_HEADER, tempDir } from '../../test-support/client-feeds.ts';
+import { eventually } from '../../test-support/eventually.ts';
 import { readWholeTopic, values } from '../../test-support/kafka-readers.ts';
-import { isolatedTopics, producerEnv } from '../../test-support/worker-env.ts';
+import { query } from '../../test-support/test-stack.ts';
+import { consumerEnv, isolatedTopics, producerEnv } from '../../test-support/worker-env.ts';
 
 /**
  * Managed clusters roll their brokers every week: a broker that goes away under load and comes back must
- * not make the producer exit. Without a supervisor, the producer follows a growing file while the broker is
- * killed (-9) and restarted twice; it stays up, and every line is in the topic exactly once.
+ * not make a worker exit. Without a supervisor, the producer follows a growing file and the consumer writes
+ * it to PostgreSQL while the broker is killed (-9) and restarted three times; both stay up, every line is
+ * in the topic exactly once (read committed), and every sale is in `sales` exactly once.
  */
 const { endpoints, home } = inject('stack');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a broker restart under load', () => {
-  it('the producer rides it out, with nothing lost and nothing duplicated', async () => {
+  it('the producer and the consumer ride it out, with nothing lost and nothing duplicated', async () => {
     const topics = isolatedTopics('broker-restart');
+    const feedId = `broker-restart-${Date.now()}`;
+    // The client's products and stores first: the sales are complete, not pending.
+    const refs = await produceOnce(
+      [
+        '--products',
+        path.join(CLIENT_DATA, 'produits.csv'),
+        '--stores',
+        path.join(CLIENT_DATA, 'magasins.csv'),
+      ],
+      producerEnv(topics),
+    );
+    expect(refs.code, refs.stderr).toBe(0);
     const feed = path.join(tempDir(), 'ventes.csv');
     fs.writeFileSync(feed, SALES_HEADER);
-    const producer = produceFollowing(['--sales', feed, '--feed-id', 'broker-restart'], producerEnv(topics));
+    const producer = produceFollowing(['--sales', feed, '--feed-id', feedId], producerEnv(topics));
+    const consumer = startWorker(['consume'], consumerEnv(topics));
     const stack = loadStackConfig({ ...process.env, SALES_PIPELINE_HOME: home });
     const logger = createLogger('test', 'warn');
     let written = 0;
     const write = (count: number) => {
-      const lines = Array.from(
-        { length: count },
-        (_, i) =>
-          `2024-01-${String(1 + ((written + i) % 28)).padStart(2, '0')},REF00${1 + ((written + i) % 5)},${1 + ((written + i) % 7)},${1 + ((written + i) % 7)}\r\n`,
-      );
+      const lines = Array.from({ length: count }, (_, i) => {
+        const n = written + i;
+        return `2024-01-${String(1 + (n % 28)).padStart(2, '0')},REF00${1 + (n % 5)},${1 + (n % 7)},${1 + (n % 7)}\r\n`;
+      });
       fs.appendFileSync(feed, lines.join(''));
       written += count;
     };
@@ -43,8 +64,8 @@ describe('a broker restart under load', () => {
       }
     })();
     try {
-      // Down for a moment, for longer than a request's timeout, and killed again soon after it came back.
-      for (const downMs of [1000, 8000, 200]) {
+      // Down for a moment, for longer than a request's retries, and killed again soon after it came back.
+      for (const downMs of [500, 4000, 200]) {
         await sleep(1500);
         process.kill(nativeComponentPid(stack, 'kafka') as number, 'SIGKILL');
         await sleep(downMs);
@@ -55,22 +76,36 @@ describe('a broker restart under load', () => {
       writing = false;
       await writer;
     }
-    expect(producer.exitCode, producer.output()).toBeNull();
-    // Every line in the topic, read committed; the producer exiting meanwhile fails the test at once.
+    const exited = (name: string, worker: typeof producer) =>
+      worker.exited.then((code) => `the ${name} exited with code ${code}:\n${worker.output()}`);
+    // Every line in the topic and in `sales`; a worker exiting meanwhile fails the test at once.
     const outcome = await Promise.race([
-      readWholeTopic(endpoints.kafkaBrokers, topics.sales, {
-        atLeast: written,
-        quietMs: 3000,
-        timeoutMs: 180_000,
-      }).then((messages) => ({ messages })),
-      producer.exited.then((code) => ({ exited: code })),
+      (async () => {
+        const messages = await readWholeTopic(endpoints.kafkaBrokers, topics.sales, {
+          atLeast: written,
+          quietMs: 2000,
+          timeoutMs: 180_000,
+        });
+        const rows = await eventually(
+          () =>
+            query<{ n: string; lines: string }>(
+              'SELECT count(*) AS n, count(DISTINCT line_number) AS lines FROM sales WHERE feed = $1',
+              [feedId],
+            ),
+          (r) => Number(r[0]?.n) >= written,
+          120_000,
+        );
+        return { messages, rows };
+      })(),
+      exited('producer', producer),
+      exited('consumer', consumer),
     ]);
-    if ('exited' in outcome)
-      expect.fail(`the producer exited with code ${outcome.exited}:\n${producer.output()}`);
-    const sold = values<SaleMessage>(outcome.messages);
-    const lines = sold.map((s) => s.line);
+    if (typeof outcome === 'string') expect.fail(outcome);
+    const lines = values<SaleMessage>(outcome.messages).map((s) => s.line);
     expect(new Set(lines).size).toBe(lines.length);
     expect(lines.length).toBe(written);
+    expect(outcome.rows).toEqual([{ n: String(written), lines: String(written) }]);
     expect(await stopProducer(producer)).toBe(0);
+    expect(await stopWorker(consumer)).toBe(0);
   }, 300_000);
 });
