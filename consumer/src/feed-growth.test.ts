@@ -25,4 +25,14 @@ describe('feedGrowth', () => {
     // A line seen later than now (clocks apart) counts as now.
     expect(feedGrowth([sale('a', 9_000)], 5_000).get('a')).toEqual({ lines: 1, at: 5_000 });
   });
+
+  it('tells a source pushed over HTTP (ids <source>/http/<id>) from a file or URL feed', () => {
+    const sale = (feed: string, saleId: string) =>
+      ({ kind: 'sale', value: { feed, sale_id: saleId }, offset: 0n, seenAt: 1 }) as unknown as Decoded;
+    const growth = feedGrowth([sale('pos-lyon', 'pos-lyon/http/T1'), sale('ventes', 'ventes/0/2')], 5);
+    expect(growth.get('pos-lyon')?.kind).toBe('http');
+    expect(growth.get('ventes')?.kind).toBe('feed');
+    // A source named like another's prefix is still told apart by its own name.
+    expect(feedGrowth([sale('pos', 'pos-lyon/http/T1')], 5).get('pos')?.kind).toBe('feed');
+  });
 });

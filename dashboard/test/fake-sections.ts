@@ -101,6 +101,26 @@ export function fakeSales(revenue = '5268.78'): SalesSection {
         { name: 'pos-lyon', lastGrowthAt: new Date(now).toISOString(), stale: false },
       ],
     },
+    sources: [
+      {
+        name: HOSTILE.feed,
+        kind: 'feed',
+        lines: 1_204_331,
+        perSecond: 0,
+        rejected: 12,
+        lastGrowthAt: new Date(now - 3_600_000).toISOString(),
+        stale: true,
+      },
+      {
+        name: 'pos-lyon',
+        kind: 'http',
+        lines: 5_230,
+        perSecond: 12.5,
+        rejected: 3,
+        lastGrowthAt: new Date(now).toISOString(),
+        stale: false,
+      },
+    ],
   };
 }
 

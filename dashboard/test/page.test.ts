@@ -63,6 +63,13 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('the dashboard page (fake data)', () =
     expect(await text(page, '[data-testid="held-feed"]')).toContain(`(${HOSTILE.reason})`);
     expect(await cell(page, 'corrections', `${HOSTILE.feed}/1/7/2`, 3)).toBe(`${HOSTILE.feed}/1/7`);
     expect(await cell(page, 'corrections', `${HOSTILE.feed}/1/7/2`, 2)).toBe('annulation');
+    // The sources panel: a file feed and an HTTP source side by side, with pace, lines and rejected rows.
+    expect(await cell(page, 'sources', 'pos-lyon', 2)).toBe('HTTP (poussée)');
+    expect(await cell(page, 'sources', 'pos-lyon', 3)).toBe('12,5');
+    expect(await cell(page, 'sources', 'pos-lyon', 5)).toBe('3');
+    expect(await cell(page, 'sources', HOSTILE.feed, 1)).toBe(`⏸ ${HOSTILE.feed}`);
+    expect(await cell(page, 'sources', HOSTILE.feed, 2)).toBe('fichier ou URL');
+    expect(await cell(page, 'sources', HOSTILE.feed, 4)).toBe('1\u202f204\u202f331');
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('script').count()).toBe(1);
     expect(await page.locator('main img, main svg, main a, main b, main iframe').count()).toBe(0);

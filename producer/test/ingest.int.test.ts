@@ -323,6 +323,21 @@ describe('POST /v1/sales', () => {
     );
   }, 240_000);
 
+  it('is recorded as an HTTP source (feed_activity.kind), which status and the dashboard show', async () => {
+    const rows = await eventually(
+      () =>
+        query<{ feed: string; kind: string | null; lines: string }>(
+          "SELECT feed, kind, lines::text FROM feed_activity WHERE feed IN ('pos-kill', 'pos-b') ORDER BY feed",
+        ),
+      (r) => r.length === 2 && r.every((row) => row.kind !== null),
+    );
+    expect(rows.map((r) => [r.feed, r.kind])).toEqual([
+      ['pos-b', 'http'],
+      ['pos-kill', 'http'],
+    ]);
+    expect(Number(rows[1]?.lines)).toBeGreaterThanOrEqual(1000);
+  });
+
   it('serves HTTPS with INGEST_TLS_CERT_FILE and INGEST_TLS_KEY_FILE: a sale posted over TLS is stored, plain HTTP gets nothing', async () => {
     const dir = tempDir();
     execFileSync(

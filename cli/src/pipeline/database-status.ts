@@ -142,9 +142,18 @@ export async function readFeeds(client: Pick<pg.Pool, 'query'>): Promise<Pipelin
     last_growth_at: Date;
     lines: string;
     stale_since: Date | null;
-  }>('SELECT feed, last_growth_at, lines, stale_since FROM feed_activity ORDER BY feed');
+    kind: 'http' | 'feed' | null;
+    rejected: string;
+  }>(
+    `SELECT a.feed, a.last_growth_at, a.lines, a.stale_since, a.kind, coalesce(r.rejected, 0) AS rejected
+       FROM feed_activity a
+       LEFT JOIN (SELECT feed, count(*) AS rejected FROM rejected_rows GROUP BY feed) r USING (feed)
+      ORDER BY a.feed`,
+  );
   return rows.map((r) => ({
     name: r.feed,
+    kind: r.kind,
+    rejected: Number(r.rejected),
     last_growth_at: r.last_growth_at.toISOString(),
     lines: Number(r.lines),
     stale: r.stale_since !== null,

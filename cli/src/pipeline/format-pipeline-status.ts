@@ -66,6 +66,12 @@ export function formatPipelineStatus(status: PipelineStatus, home: string): stri
           `${d.recomputed.revenue} (units ${d.recomputed.units}), since ${d.detected_at}; fix it with: sales-pipeline reconcile --repair`,
       );
   }
+  if (status.feeds.length > 0) lines.push('sources:');
+  for (const f of status.feeds)
+    lines.push(
+      `  ${f.name}  ${f.kind === 'http' ? 'http' : f.kind === 'feed' ? 'file/url' : '?'}  ${f.lines} lines, ` +
+        `${f.rejected} rejected, last grew ${f.last_growth_at}`,
+    );
   for (const f of status.feeds.filter((feed) => feed.stale))
     lines.push(
       `  ! warning: feed ${f.name} has not grown since ${f.last_growth_at} (stale since ${f.stale_since})`,

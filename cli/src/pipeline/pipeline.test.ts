@@ -165,12 +165,21 @@ describe('formatPipelineStatus', () => {
       feeds: [
         {
           name: 'ventes.csv',
+          kind: 'feed',
           last_growth_at: '2026-11-21T00:00:00.000Z',
           lines: 9,
+          rejected: 2,
           stale: true,
           stale_since: '2026-11-21T00:30:00.000Z',
         },
-        { name: 'pos-lyon', last_growth_at: '2026-11-22T00:00:00.000Z', lines: 3, stale: false },
+        {
+          name: 'pos-lyon',
+          kind: 'http',
+          last_growth_at: '2026-11-22T00:00:00.000Z',
+          lines: 3,
+          rejected: 0,
+          stale: false,
+        },
       ],
       errors: [],
     };
@@ -197,6 +206,10 @@ describe('formatPipelineStatus', () => {
     );
     expect(text).toContain('! warning: feed ventes.csv has not grown since 2026-11-21T00:00:00.000Z');
     expect(text).not.toContain('feed pos-lyon has not grown');
+    expect(text).toContain(
+      'sources:\n  ventes.csv  file/url  9 lines, 2 rejected, last grew 2026-11-21T00:00:00.000Z\n' +
+        '  pos-lyon  http  3 lines, 0 rejected, last grew 2026-11-22T00:00:00.000Z',
+    );
   });
 });
 

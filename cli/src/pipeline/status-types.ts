@@ -64,7 +64,16 @@ export interface PipelineStatus extends StatusLike {
     behind: { sales: number; oldest_sale_id: string | null };
   } | null;
   /** Each feed and HTTP source: when it last grew, and whether it is stale (FEED_STALE_AFTER). */
-  feeds: Array<{ name: string; last_growth_at: string; lines: number; stale: boolean; stale_since?: string }>;
+  /** Every source: `kind` http (pushed to the ingest server) or feed (file or URL), its lines and rejected rows. */
+  feeds: Array<{
+    name: string;
+    kind: 'http' | 'feed' | null;
+    last_growth_at: string;
+    lines: number;
+    rejected: number;
+    stale: boolean;
+    stale_since?: string;
+  }>;
   /** Feeds whose new version the producer holds back (`sales-pipeline feed accept <feed>` applies it). */
   heldFeeds: HeldFeed[];
   lastMilestones: Array<{ rule: string; subject: string; step: string; status: string; detectedAt: string }>;

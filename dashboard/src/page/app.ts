@@ -6,6 +6,7 @@ import { createCorrectionsPanel } from './corrections-panel.ts';
 import { createDeadLetterPanels } from './dead-letter-panels.ts';
 import { createExplainPanel } from './explain-panel.ts';
 import { createTrustPanel } from './trust-panel.ts';
+import { createSourcesPanel } from './sources-panel.ts';
 import { byId, setText } from './dom.ts';
 import { label, type LabelKey } from './i18n.ts';
 import { renderMilestones } from './milestones-panel.ts';
@@ -38,6 +39,7 @@ const dateTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString(sta
 const explain = createExplainPanel(() => state.locale);
 const sales = createSalesPanels((dimension, key) => explain.open(dimension, key));
 const trust = createTrustPanel(dateTime);
+const sourcesPanel = createSourcesPanel(dateTime);
 const corrections = createCorrectionsPanel(dateTime);
 const charts = createCharts();
 const pipeline = createPipelinePanels(time);
@@ -57,6 +59,7 @@ function renderSales(): void {
   if (!s) return;
   sales.render(s, state.locale);
   trust.render(s, state.locale);
+  sourcesPanel.render(s, state.locale);
   corrections.render(s, state.locale);
   setText('updated', `${label('updated', state.locale)} ${time(s.at)}`);
   drawMinuteChart();

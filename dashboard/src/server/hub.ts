@@ -10,6 +10,7 @@ import type {
   SourcesHealth,
 } from '../shared/types.ts';
 import { MinuteSeries } from './minute-series.ts';
+import { SourceRates } from './source-rates.ts';
 import type { PipelineSource } from './pipeline-source.ts';
 import {
   readDeadLetters,
@@ -57,6 +58,7 @@ export class DashboardHub {
 
   private readonly subscribers = new Set<(event: DashboardEvent) => void>();
   private readonly series = new MinuteSeries(60);
+  private readonly sourceRates = new SourceRates();
   private readonly keys = { sales: '', milestones: '', deadLetters: '', minute: 0 };
   private readonly stop = new AbortController();
   /** A page opened: ends the idle pauses at once. */
@@ -130,7 +132,13 @@ export class DashboardHub {
       const minute = Math.floor(now / 60_000);
       if (fp.salesKey !== this.keys.sales || minute !== this.keys.minute) {
         const sales = await readSales(pool);
-        this.sales = { at: new Date().toISOString(), ...sales, perMinute: this.series.points() };
+        const rates = this.sourceRates.observe(sales.sources, now);
+        this.sales = {
+          at: new Date().toISOString(),
+          ...sales,
+          sources: sales.sources.map((source) => ({ ...source, perSecond: rates.get(source.name) ?? null })),
+          perMinute: this.series.points(),
+        };
         this.keys.sales = fp.salesKey;
         this.keys.minute = minute;
         this.broadcast({ type: 'sales', data: this.sales });

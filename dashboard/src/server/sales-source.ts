@@ -6,6 +6,7 @@ import type {
   MilestoneView,
   MinutePoint,
   SalesSection,
+  SourceView,
 } from '../shared/types.ts';
 
 /**
@@ -138,7 +139,9 @@ export async function readSales(
   pool: pg.Pool,
   storeLimit = 10,
   correctionLimit = 10,
-): Promise<Omit<SalesSection, 'perMinute' | 'at'>> {
+): Promise<
+  Omit<SalesSection, 'perMinute' | 'at' | 'sources'> & { sources: Array<Omit<SourceView, 'perSecond'>> }
+> {
   const limit = Math.max(1, Math.floor(storeLimit));
   const corrections = Math.max(1, Math.floor(correctionLimit));
   const results = (await pool.query(
@@ -169,9 +172,12 @@ export async function readSales(
      SELECT aggregate, key, stored->>'revenue' AS stored_revenue, recomputed->>'revenue' AS recomputed_revenue,
             (extract(epoch FROM detected_at) * 1000)::bigint::text AS detected_ms
        FROM analytics.drifts WHERE repaired_at IS NULL ORDER BY drift_id LIMIT 20;
-     SELECT feed, (extract(epoch FROM last_growth_at) * 1000)::bigint::text AS grew_ms,
-            (stale_since IS NOT NULL)::text AS stale
-       FROM feed_activity ORDER BY feed;
+     SELECT a.feed, (extract(epoch FROM a.last_growth_at) * 1000)::bigint::text AS grew_ms,
+            (a.stale_since IS NOT NULL)::text AS stale, a.lines::text AS lines, a.kind,
+            coalesce(r.rejected, 0)::text AS rejected
+       FROM feed_activity a
+       LEFT JOIN (SELECT feed, count(*) AS rejected FROM rejected_rows GROUP BY feed) r USING (feed)
+      ORDER BY a.feed;
      COMMIT;`,
   )) as unknown as Array<pg.QueryResult<Row>>;
   const [, total, products, regions, cities, stores, days, quality, changes, held, verified, drifts, feeds] =
@@ -235,6 +241,14 @@ export async function readSales(
         stale: r.stale === 'true',
       })),
     },
+    sources: (feeds ?? []).map((r) => ({
+      name: r.feed ?? '',
+      kind: r.kind === 'http' || r.kind === 'feed' ? r.kind : null,
+      lines: n(r.lines),
+      rejected: n(r.rejected),
+      lastGrowthAt: iso(r.grew_ms),
+      stale: r.stale === 'true',
+    })),
   };
 }
 

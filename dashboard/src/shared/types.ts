@@ -66,6 +66,23 @@ export interface SalesSection {
   /** Feeds held back, waiting for `sales-pipeline feed accept <feed>`. */
   heldFeeds: HeldFeedView[];
   trust: TrustView;
+  /** Every source the pipeline reads or is pushed: file and URL feeds, and HTTP sources, with their pace. */
+  sources: SourceView[];
+}
+
+/** One source of sales: a feed the producer reads (file or URL) or a source pushing to the ingest server. */
+export interface SourceView {
+  name: string;
+  /** `http`: pushed to the ingest server; `feed`: a file or URL; `null`: not known yet (only dead letters). */
+  kind: 'http' | 'feed' | null;
+  /** Lines (sales, changes and rejected ones) stored so far. */
+  lines: number;
+  /** Lines per second over the last minute the dashboard watched; null before two readings. */
+  perSecond: number | null;
+  /** Rows of this source rejected (dead letters and rows the consumer refused). */
+  rejected: number;
+  lastGrowthAt: string;
+  stale: boolean;
 }
 
 /** The analytics worker's verification of the aggregates, and when each feed last grew. */
