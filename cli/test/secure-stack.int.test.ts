@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@sales-pipeline/stack';
 import { runCli } from '../../test-support/cli-processes.ts';
 import { eventually } from '../../test-support/eventually.ts';
+import { selfSignedCertificate } from '../../test-support/self-signed.ts';
 import { ownPipelineEnv, ownPipelineHome } from '../../test-support/own-pipeline.ts';
 
 /**
@@ -137,26 +138,9 @@ describe('a secured native stack (stack up --secure) and the workers beside it (
     );
     expect(psql('verify-full', stackEnv.KAFKA_SSL_CA_FILE)).toBe('t');
     // A CA that is not the stack's: the server's certificate does not verify.
-    const otherCa = path.join(feeds, 'other-ca.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        path.join(feeds, 'other-ca.key'),
-        '-subj',
-        '/CN=another CA',
-        '-days',
-        '1',
-        '-out',
-        otherCa,
-      ],
-      { stdio: 'ignore' },
-    );
+    const otherDir = path.join(feeds, 'other-ca');
+    fs.mkdirSync(otherDir, { recursive: true });
+    const otherCa = selfSignedCertificate(otherDir, '/CN=another CA').certFile;
     expect(psql('verify-full', otherCa)).toMatch(/refused: .*certificate verify failed/s);
   });
 

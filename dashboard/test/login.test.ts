@@ -12,6 +12,7 @@ import { startHttpServer, type DashboardServer } from '../src/server/http-server
 import { hashPassword } from '../src/server/passwords.ts';
 import { CHROMIUM, launchChromium, text } from './browser.ts';
 import { FakeHub } from './fake-hub.ts';
+import { selfSignedCertificate } from '../../test-support/self-signed.ts';
 
 /**
  * The dashboard with authentication, in headless Chromium against the real server (fake data): the page
@@ -128,33 +129,12 @@ describe('the dashboard behind a login, over HTTP', () => {
 
   it('serves HTTPS with a certificate and key, the session cookie then Secure', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sp-dashboard-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        'key.pem',
-        '-out',
-        'cert.pem',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { cwd: dir, stdio: 'ignore' },
-    );
-    const cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+    const { cert, key } = selfSignedCertificate(dir);
     const tlsServer = await startHttpServer(new FakeHub(), {
       host: '127.0.0.1',
       port: 0,
       access: new DashboardAccess({ users, secureCookies: true }),
-      tls: { cert, key: fs.readFileSync(path.join(dir, 'key.pem'), 'utf8') },
+      tls: { cert, key },
     });
     try {
       expect(tlsServer.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);

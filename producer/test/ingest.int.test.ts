@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -10,6 +9,7 @@ import { freePort, loadStackConfig, nativeComponentPid } from '@sales-pipeline/s
 import { produceOnce, startWorker, stopWorker, type Worker } from '../../test-support/cli-processes.ts';
 import { CLIENT_DATA, tempDir } from '../../test-support/client-feeds.ts';
 import { eventually } from '../../test-support/eventually.ts';
+import { selfSignedCertificate } from '../../test-support/self-signed.ts';
 import { query } from '../../test-support/test-stack.ts';
 import { consumerEnv, isolatedTopics, producerEnv } from '../../test-support/worker-env.ts';
 
@@ -329,7 +329,8 @@ describe('POST /v1/sales', () => {
         query<{ feed: string; kind: string | null; lines: string }>(
           "SELECT feed, kind, lines::text FROM feed_activity WHERE feed IN ('pos-kill', 'pos-b') ORDER BY feed",
         ),
-      (r) => r.length === 2 && r.every((row) => row.kind !== null),
+      // The consumer writes each source's growth every 2 s, after the rows: wait for all of it.
+      (r) => r.length === 2 && r.every((row) => row.kind !== null) && Number(r[1]?.lines) >= 1000,
     );
     expect(rows.map((r) => [r.feed, r.kind])).toEqual([
       ['pos-b', 'http'],
@@ -339,35 +340,13 @@ describe('POST /v1/sales', () => {
   });
 
   it('serves HTTPS with INGEST_TLS_CERT_FILE and INGEST_TLS_KEY_FILE: a sale posted over TLS is stored, plain HTTP gets nothing', async () => {
-    const dir = tempDir();
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        'key.pem',
-        '-out',
-        'cert.pem',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { cwd: dir, stdio: 'ignore' },
-    );
-    const cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+    const { cert, certFile, keyFile } = selfSignedCertificate(tempDir());
     const tlsPort = await freePort();
     const worker = startWorker(['ingest'], {
       ...ingestEnv(),
       INGEST_PORT: String(tlsPort),
-      INGEST_TLS_CERT_FILE: path.join(dir, 'cert.pem'),
-      INGEST_TLS_KEY_FILE: path.join(dir, 'key.pem'),
+      INGEST_TLS_CERT_FILE: certFile,
+      INGEST_TLS_KEY_FILE: keyFile,
     });
     const request = (method: string, route: string, body?: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
