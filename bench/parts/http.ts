@@ -1,11 +1,11 @@
 /**
  * http — sales pushed over HTTP through the whole running pipeline (the four workers and the ingest
- * server), measured with autocannon:
- *   1. throughput: batches of 100 sales (JSON), as many connections as BENCH_HTTP_CONNECTIONS (16), for
+ * server):
+ *   1. throughput, with autocannon: batches of 100 sales (JSON), as many connections as BENCH_HTTP_CONNECTIONS (16), for
  *      BENCH_HTTP_SECONDS (60): sales/s answered 200 (each committed in Kafka before its answer), then how
  *      long the aggregates took to catch up once the burst was over;
- *   2. latency: BENCH_HTTP_RATE (300) single-sale requests a second for BENCH_HTTP_LATENCY_SECONDS (30):
- *      p50/p99 request → 200;
+ *   2. latency: BENCH_HTTP_RATE (300) single-sale requests a second for BENCH_HTTP_LATENCY_SECONDS (30),
+ *      paced (one every 1/rate s, open loop: lib/paced-load.ts): p50/p90/p99 request → 200;
  *   3. the ingest process's peak resident memory (VmHWM).
  */
 import autocannon from 'autocannon';
@@ -14,11 +14,13 @@ import { freePort } from '@sales-pipeline/stack';
 import { fmt, sizeFromEnv, until } from '../bench-stack.ts';
 import { startLivePipeline } from '../lib/live-pipeline.ts';
 import type { PartResult } from '../lib/part.ts';
+import { pacedLoad } from '../lib/paced-load.ts';
 import { startWorker, workerEnv } from '../lib/workers.ts';
 import { cpuBetween, cpuSnapshot, ownCpuMs } from '../lib/proc-cpu.ts';
 import { stackRoots } from './cost.ts';
 
 const TOKEN = 'bench-ingest-token-0123456789';
+const ms = (value: number) => value.toFixed(1);
 
 /** Bodies of `size` sales with ids unique to this run (`<prefix><n>`), cycled over products and stores. */
 function body(prefix: string, from: number, size: number): string {
@@ -77,7 +79,7 @@ export async function http(stack: RunningStack): Promise<PartResult> {
     // autocannon, runs in this process and shares the two cores: it is counted as `bench`).
     const roots: Record<string, number> = { ...stackRoots('http'), ingest: ingest.child.pid as number };
     for (const w of pipeline.workers) roots[w.name] = w.child.pid as number;
-    const cpuStart = { cpu: cpuSnapshot(roots), bench: ownCpuMs() };
+    const burstCpu = cpuMeter(roots);
     let next = 0;
     process.stdout.write(`http: ${seconds} s of batches of 100 sales on ${connections} connections…\n`);
     const burst = await run({
@@ -88,16 +90,8 @@ export async function http(stack: RunningStack): Promise<PartResult> {
       duration: seconds,
       requests: [{ setupRequest: (req) => ({ ...req, body: body('b', (next += 100) - 100, 100) }) }],
     });
-    const cpuEnd = { cpu: cpuSnapshot(roots), bench: ownCpuMs() };
     const ok = burst['2xx'];
-    const burstCpu = cpuBetween(cpuStart.cpu, cpuEnd.cpu);
-    const cpuMs: Record<string, number> = { ...burstCpu.ms, bench: cpuEnd.bench - cpuStart.bench };
-    const cpuPerSale = Object.fromEntries(
-      Object.entries(cpuMs)
-        .sort(([, a], [, b]) => b - a)
-        .map(([name, ms]) => [name, ms / Math.max(1, ok * 100)]),
-    );
-    const coresBusy = Object.values(cpuMs).reduce((sum, ms) => sum + ms, 0) / burstCpu.windowMs;
+    const { perSale: cpuPerSale, coresBusy } = burstCpu.stop(ok * 100);
     const salesPerSecond = (ok * 100) / seconds;
     const burstEnded = Date.now();
     const expected = 100 + ok * 100;
@@ -115,17 +109,18 @@ export async function http(stack: RunningStack): Promise<PartResult> {
     const catchUpSeconds = (Date.now() - burstEnded) / 1000;
 
     // 2. Latency of single sales at a steady rate.
-    let single = 0;
-    process.stdout.write(`http: ${latencySeconds} s at ${rate} single-sale requests/s…\n`);
-    const steady = await run({
+    // Paced, not autocannon: its rate limit sends each connection's share of a second back to back at the
+    // start of the second (bursts, see bench/lib/paced-load.ts).
+    process.stdout.write(`http: ${latencySeconds} s at ${rate} single-sale requests/s (paced)…\n`);
+    const steadyCpu = cpuMeter(roots);
+    const steady = await pacedLoad({
       url,
-      method: 'POST',
       headers,
-      connections: Math.max(4, Math.ceil(rate / 50)),
-      overallRate: rate,
-      duration: latencySeconds,
-      requests: [{ setupRequest: (req) => ({ ...req, body: body('s', single++, 1) }) }],
+      rate,
+      seconds: latencySeconds,
+      body: (n) => body('s', n, 1),
     });
+    const steadyUse = steadyCpu.stop(steady.ok);
     const peaks = await pipeline.stopWorkers();
     await ingest.stop();
     const figures = {
@@ -139,18 +134,25 @@ export async function http(stack: RunningStack): Promise<PartResult> {
       burstP99Ms: burst.latency.p99,
       catchUpSeconds,
       singleRate: rate,
-      singleRequestsOk: steady['2xx'],
-      singleNon2xx: steady.non2xx,
-      singleP50Ms: steady.latency.p50,
-      singleP99Ms: steady.latency.p99,
+      singleRequestsSent: steady.sent,
+      singleRequestsOk: steady.ok,
+      singleNotOk: steady.notOk + steady.errors,
+      singleSentLate: steady.late,
+      singleP50Ms: steady.p50Ms,
+      singleP90Ms: steady.p90Ms,
+      singleP99Ms: steady.p99Ms,
+      singleMaxMs: steady.maxMs,
       ingestPeakMb: ingest.peakMb(),
       burstCpuMsPerSale: cpuPerSale,
       burstCoresBusy: coresBusy,
+      singleCpuMsPerSale: steadyUse.perSale,
+      singleCoresBusy: steadyUse.coresBusy,
       ...peaks,
     };
-    const perSale = Object.entries(cpuPerSale)
-      .map(([name, ms]) => `${name} ${(ms * 1000).toFixed(0)} µs`)
-      .join(', ');
+    const perSale = (use: Record<string, number>) =>
+      Object.entries(use)
+        .map(([name, ms]) => `${name} ${(ms * 1000).toFixed(0)} µs`)
+        .join(', ');
     return {
       figures,
       markdown: [
@@ -160,8 +162,9 @@ export async function http(stack: RunningStack): Promise<PartResult> {
         `| --- | ---: | --- |`,
         `| sales/s answered 200, batches of 100, ${connections} connections, ${seconds} s | ${fmt(salesPerSecond)} (${fmt(ok)} requests, ${burst.non2xx} not 2xx, ${burst.errors} errors; p99 ${burst.latency.p99} ms) | ≥ 5,000 |`,
         `| aggregates caught up after the burst | ${catchUpSeconds.toFixed(1)} s | |`,
-        `| CPU during the burst: cores busy, and per sale by process tree | ${coresBusy.toFixed(2)} of 2; ${perSale} | |`,
-        `| ${rate} single-sale requests/s for ${latencySeconds} s: p50 / p99 request → 200 | ${steady.latency.p50} / ${steady.latency.p99} ms (${steady['2xx']} ok, ${steady.non2xx} not 2xx) | p99 ≤ 60 ms |`,
+        `| CPU during the burst: cores busy, and per sale by process tree | ${coresBusy.toFixed(2)} of 2; ${perSale(cpuPerSale)} | |`,
+        `| ${rate} single-sale requests/s for ${latencySeconds} s, paced: p50 / p90 / p99 / max request → 200 | ${ms(steady.p50Ms)} / ${ms(steady.p90Ms)} / ${ms(steady.p99Ms)} / ${ms(steady.maxMs)} ms (${fmt(steady.ok)} of ${fmt(steady.sent)} answered 200; ${steady.late} sent over 5 ms late) | p99 ≤ 60 ms |`,
+        `| CPU during the single-sale requests: cores busy, and per sale by process tree | ${steadyUse.coresBusy.toFixed(2)} of 2; ${perSale(steadyUse.perSale)} | |`,
         `| ingest process peak memory | ${ingest.peakMb().toFixed(0)} MiB | ≤ 150 MiB |`,
         '',
       ],
@@ -170,4 +173,27 @@ export async function http(stack: RunningStack): Promise<PartResult> {
     await ingest.stop();
     await pipeline.close();
   }
+}
+
+/**
+ * The CPU of each process tree (and of this process: the load tools run in it, as `bench`) from now until
+ * `stop`: cores busy over the window, and ms per sale by process, highest first.
+ */
+function cpuMeter(roots: Record<string, number>): {
+  stop: (sales: number) => { perSale: Record<string, number>; coresBusy: number };
+} {
+  const start = { cpu: cpuSnapshot(roots), bench: ownCpuMs() };
+  return {
+    stop(sales) {
+      const window = cpuBetween(start.cpu, cpuSnapshot(roots));
+      const ms: Record<string, number> = { ...window.ms, bench: ownCpuMs() - start.bench };
+      const perSale = Object.fromEntries(
+        Object.entries(ms)
+          .sort(([, a], [, b]) => b - a)
+          .map(([name, used]) => [name, used / Math.max(1, sales)]),
+      );
+      const coresBusy = Object.values(ms).reduce((sum, used) => sum + used, 0) / window.windowMs;
+      return { perSale, coresBusy };
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Producer } from 'kafkajs';
 import { z } from 'zod';
 import {
   ConfigError,
@@ -93,37 +94,44 @@ export async function ingest(config: IngestConfig, logger: Logger, stop: AbortSi
       const metrics = new IngestMetrics(registry);
       const admin = kafka.admin();
       await admin.connect();
-      const newProducer = () =>
+      // Two transactional ids used in turn: the coordinator finishes a commit (its markers) a few ms after
+      // answering it, and a transaction on the same id started meanwhile is refused (CONCURRENT_TRANSACTIONS,
+      // retried after a wait); the other id's transaction runs in that time. Still one transaction at a
+      // time, so the ledger is planned in order.
+      const newProducer = (slot: number) =>
         kafka.producer({
-          transactionalId: 'sales-pipeline.ingest',
+          transactionalId: slot === 0 ? 'sales-pipeline.ingest' : `sales-pipeline.ingest.${slot}`,
           idempotent: true,
           maxInFlightRequests: 1,
           transactionTimeout: 60_000,
           createPartitioner: KeyPartitioner,
-          retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
+          // From 10 ms: kafkajs retries CONCURRENT_TRANSACTIONS after this wait.
+          retry: { retries: 8, initialRetryTime: 10, maxRetryTime: 2_000 },
         });
-      let producer = newProducer();
+      let producers = [newProducer(0), newProducer(1)];
+      let turn = 0;
+      const disconnectAll = () => Promise.all(producers.map((p) => p.disconnect().catch(() => undefined)));
       let server: IngestServer | undefined;
       try {
         await ensureTopics(admin, [
           ...pipelineTopicSpecs(topics, config.SALES_TOPIC_PARTITIONS),
           { topic: config.INGEST_STATE_TOPIC, partitions: 1, compacted: true },
         ]);
-        // Connecting initializes the transactional id: a killed server's open transaction is aborted, so
+        // Connecting initializes each transactional id: a killed server's open transactions are aborted, so
         // the ledger below is read to its end at once (read_committed waits on open transactions).
-        await producer.connect();
+        for (const p of producers) await p.connect();
         const ledger = await IngestLedger.load(kafka, config.INGEST_STATE_TOPIC, log);
         const batcher = new IngestBatcher(
-          () => producer,
+          () => producers[turn++ % producers.length] as Producer,
           ledger,
           { sales: topics.sales, deadLetter: topics.deadLetter, state: config.INGEST_STATE_TOPIC },
           log,
           { timeoutMs: config.INGEST_TIMEOUT_MS, maxSalesPerTransaction: 5_000 },
           undefined,
           async () => {
-            await producer.disconnect().catch(() => undefined);
-            producer = newProducer();
-            await producer.connect();
+            await disconnectAll();
+            producers = [newProducer(0), newProducer(1)];
+            for (const p of producers) await p.connect();
           },
         );
         let reachable = { at: 0, ok: false };
@@ -177,7 +185,7 @@ export async function ingest(config: IngestConfig, logger: Logger, stop: AbortSi
         });
       } finally {
         await server?.close();
-        await producer.disconnect().catch(() => undefined);
+        await disconnectAll();
         await admin.disconnect().catch(() => undefined);
       }
     },

@@ -1,4 +1,4 @@
-import type { Producer, Transaction } from 'kafkajs';
+import type { Message, Producer, TopicMessages, Transaction } from 'kafkajs';
 import type { Logger } from '@sales-pipeline/platform';
 import { splitIntoSends } from '../../kafka-publisher.ts';
 import type { IngestLedger, IngestResult, LedgerTopics } from './ingest-ledger.ts';
@@ -98,10 +98,8 @@ export class IngestBatcher {
       let transaction: Transaction | undefined;
       try {
         transaction = await this.producer().transaction();
-        for (const [topic, all] of plan.messages) {
-          for (const batch of splitIntoSends(all))
-            await transaction.send({ topic, messages: batch, acks: -1 });
-        }
+        for (const topicMessages of sendRounds(plan.messages))
+          await transaction.sendBatch({ topicMessages, acks: -1 });
         await transaction.commit();
       } catch (error) {
         await transaction?.abort().catch(() => undefined);
@@ -118,4 +116,16 @@ export class IngestBatcher {
     this.onCommitted(plan.results, plan.updates.size);
     group.forEach((p, i) => p.resolve(plan.results[i] as IngestResult));
   }
+}
+
+/**
+ * The sends of a transaction: the first send of every topic together, then the second, and so on. One
+ * `sendBatch` registers all its partitions with the coordinator in one request and writes them in one
+ * produce request, where a send per topic costs two round trips each. Pure.
+ */
+export function sendRounds(messages: Map<string, Message[]>): TopicMessages[][] {
+  const rounds: TopicMessages[][] = [];
+  for (const [topic, all] of messages)
+    splitIntoSends(all).forEach((batch, i) => (rounds[i] ??= []).push({ topic, messages: batch }));
+  return rounds;
 }
