@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IngestLedger } from './ingest-ledger.ts';
+import { contentDigest, IngestLedger } from './ingest-ledger.ts';
 import { BadIngestRequest, parseCsvBatch, parseJsonBatch } from './ingest-request.ts';
 
 const sale = (id: string, quantity: unknown = 2) => ({
@@ -98,5 +98,32 @@ describe('IngestLedger.plan', () => {
       quantity: 5,
       rev: 2,
     });
+    // Applied, rev 2 is kept: the same change again is a duplicate, a third value rev 3, the first value back rev 4.
+    ledger.apply(second.updates);
+    expect(ledger.plan([changed], topics, 0).results[0]).toMatchObject({ accepted: 0, duplicates: 2 });
+    const third = ledger.plan(
+      [parseJsonBatch(JSON.stringify({ source: 's', sales: [sale('A', 6)] }))],
+      topics,
+      0,
+    );
+    expect(JSON.parse(String(third.messages.get('sales')?.[0]?.value))).toMatchObject({
+      quantity: 6,
+      rev: 3,
+    });
+    ledger.apply(third.updates);
+    const back = ledger.plan([one], topics, 0);
+    expect(back.results[0]).toMatchObject({ accepted: 1, amended: 1, duplicates: 1 });
+    expect(JSON.parse(String(back.messages.get('sales')?.[0]?.value))).toMatchObject({ quantity: 2, rev: 4 });
+  });
+});
+
+describe('contentDigest', () => {
+  it('is the same for the same hash and differs when any of its first eight characters does', () => {
+    const hash = 'rAbCdEfGh-_12345';
+    expect(contentDigest(hash)).toBe(contentDigest(`${hash}`));
+    const digests = new Set([contentDigest(hash)]);
+    for (let i = 1; i <= 8; i++) digests.add(contentDigest(`${hash.slice(0, i)}Z${hash.slice(i + 1)}`));
+    expect(digests.size).toBe(9);
+    expect(Number.isSafeInteger(contentDigest('r________________'))).toBe(true);
   });
 });
