@@ -1,14 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
-import type { RunningStack } from '@sales-pipeline/stack';
+import {
+  REPO_ROOT,
+  loadStackConfig,
+  lowerPriority,
+  nativeComponentPid,
+  type RunningStack,
+} from '@sales-pipeline/stack';
 import { FakeSlack } from '../../test-support/fake-slack.ts';
 import { adminClient, until } from '../bench-stack.ts';
 import { milestonesRecorded, trackMilestoneInserts } from './commit-stamps.ts';
 import { FeedAppender } from './feed-appender.ts';
 import { tempDir, writeReferenceFiles } from './feed.ts';
 import { waitForGroup } from './part.ts';
-import { startWorker, whileAlive, workerEnv, type Worker } from './workers.ts';
+import { downstreamNice, startWorker, whileAlive, workerEnv, type Worker } from './workers.ts';
 
 const GROUPS = ['sales-pipeline.consumer', 'sales-pipeline.analytics', 'sales-pipeline.notifier'];
 
@@ -66,6 +72,18 @@ export async function startLivePipeline(
   const db = await adminClient(stack);
   await trackMilestoneInserts(db);
 
+  // DOWNSTREAM_NICE, as `up` applies it to a native stack: Connect and PostgreSQL at that niceness.
+  const nice = downstreamNice();
+  if (nice > 0) {
+    const config = loadStackConfig({
+      ...process.env,
+      SALES_PIPELINE_HOME: path.join(REPO_ROOT, '.stack', `bench-${part}`),
+    });
+    for (const component of ['connect', 'postgres'] as const) {
+      const pid = nativeComponentPid(config, component);
+      if (pid !== undefined) lowerPriority(pid, nice);
+    }
+  }
   const env = workerEnv(stack);
   const workers = [
     startWorker(

@@ -1,6 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { REPO_ROOT, keepOutput, spawnWorker, stopChild, type RunningStack } from '@sales-pipeline/stack';
+import {
+  REPO_ROOT,
+  keepOutput,
+  spawnWorker,
+  stopChild,
+  workerNice,
+  type RunningStack,
+} from '@sales-pipeline/stack';
+import { workerNodeFlags } from '@sales-pipeline/platform/worker-runtime';
 import { secs, within } from '../bench-stack.ts';
 
 /** Peak resident memory (VmHWM) of a live process, in KiB; undefined once it is gone. */
@@ -36,8 +44,13 @@ export function startWorker(name: string, args: string[], env: Record<string, st
   const startedAt = Date.now();
   const child = spawnWorker(args, {
     // The default flags (WORKER_NODE_FLAGS), unless BENCH_WORKER_NODE_OPTIONS replaces them (below).
-    nodeFlags: process.env.BENCH_WORKER_NODE_OPTIONS === undefined ? undefined : [],
+    nodeFlags: process.env.BENCH_WORKER_NODE_OPTIONS === undefined ? workerNodeFlags(name) : [],
     cwd: REPO_ROOT,
+    // DOWNSTREAM_NICE, as `up` applies it: the consumer, analytics and the notifier at that niceness.
+    nice: workerNice(name, downstreamNice()),
+    // In a session of its own, as under `up`: the kernel schedules each session as a group (autogroups), and
+    // a niceness counts only within its group.
+    detached: workerNice(name, downstreamNice()) > 0,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -143,4 +156,12 @@ export async function waitForExit(
     throw error;
   });
   if (code !== 0) throw new Error(`${worker.name} exited ${code}:\n${worker.output().slice(-3000)}`);
+}
+
+/** DOWNSTREAM_NICE for this run (0–19; 0 when unset): the stages after Kafka run at that niceness, as under `up`. */
+export function downstreamNice(): number {
+  const value = Number(process.env.DOWNSTREAM_NICE ?? 0);
+  if (!Number.isInteger(value) || value < 0 || value > 19)
+    throw new Error(`DOWNSTREAM_NICE must be an integer from 0 to 19, not ${process.env.DOWNSTREAM_NICE}`);
+  return value;
 }

@@ -15,7 +15,7 @@ import { fmt, sizeFromEnv, until } from '../bench-stack.ts';
 import { startLivePipeline } from '../lib/live-pipeline.ts';
 import type { PartResult } from '../lib/part.ts';
 import { pacedLoad } from '../lib/paced-load.ts';
-import { startWorker, workerEnv } from '../lib/workers.ts';
+import { downstreamNice, startWorker, whileAlive, workerEnv } from '../lib/workers.ts';
 import { cpuBetween, cpuSnapshot, ownCpuMs } from '../lib/proc-cpu.ts';
 import { stackRoots } from './cost.ts';
 
@@ -82,14 +82,18 @@ export async function http(stack: RunningStack): Promise<PartResult> {
     const burstCpu = cpuMeter(roots);
     let next = 0;
     process.stdout.write(`http: ${seconds} s of batches of 100 sales on ${connections} connections…\n`);
-    const burst = await run({
-      url,
-      method: 'POST',
-      headers,
-      connections,
-      duration: seconds,
-      requests: [{ setupRequest: (req) => ({ ...req, body: body('b', (next += 100) - 100, 100) }) }],
-    });
+    // The ingest server dying fails the part with its output (which says why), not as refused requests.
+    const burst = await whileAlive(
+      [ingest],
+      run({
+        url,
+        method: 'POST',
+        headers,
+        connections,
+        duration: seconds,
+        requests: [{ setupRequest: (req) => ({ ...req, body: body('b', (next += 100) - 100, 100) }) }],
+      }),
+    );
     const ok = burst['2xx'];
     const { perSale: cpuPerSale, coresBusy } = burstCpu.stop(ok * 100);
     const salesPerSecond = (ok * 100) / seconds;
@@ -113,13 +117,16 @@ export async function http(stack: RunningStack): Promise<PartResult> {
     // start of the second (bursts, see bench/lib/paced-load.ts).
     process.stdout.write(`http: ${latencySeconds} s at ${rate} single-sale requests/s (paced)…\n`);
     const steadyCpu = cpuMeter(roots);
-    const steady = await pacedLoad({
-      url,
-      headers,
-      rate,
-      seconds: latencySeconds,
-      body: (n) => body('s', n, 1),
-    });
+    const steady = await whileAlive(
+      [ingest],
+      pacedLoad({
+        url,
+        headers,
+        rate,
+        seconds: latencySeconds,
+        body: (n) => body('s', n, 1),
+      }),
+    );
     const steadyUse = steadyCpu.stop(steady.ok);
     const peaks = await pipeline.stopWorkers();
     await ingest.stop();
@@ -143,6 +150,7 @@ export async function http(stack: RunningStack): Promise<PartResult> {
       singleP99Ms: steady.p99Ms,
       singleMaxMs: steady.maxMs,
       ingestPeakMb: ingest.peakMb(),
+      downstreamNice: downstreamNice(),
       burstCpuMsPerSale: cpuPerSale,
       burstCoresBusy: coresBusy,
       singleCpuMsPerSale: steadyUse.perSale,
@@ -166,6 +174,8 @@ export async function http(stack: RunningStack): Promise<PartResult> {
         `| ${rate} single-sale requests/s for ${latencySeconds} s, paced: p50 / p90 / p99 / max request → 200 | ${ms(steady.p50Ms)} / ${ms(steady.p90Ms)} / ${ms(steady.p99Ms)} / ${ms(steady.maxMs)} ms (${fmt(steady.ok)} of ${fmt(steady.sent)} answered 200; ${steady.late} sent over 5 ms late) | p99 ≤ 60 ms |`,
         `| CPU during the single-sale requests: cores busy, and per sale by process tree | ${steadyUse.coresBusy.toFixed(2)} of 2; ${perSale(steadyUse.perSale)} | |`,
         `| ingest process peak memory | ${ingest.peakMb().toFixed(0)} MiB | ≤ 150 MiB |`,
+        '',
+        `DOWNSTREAM_NICE=${downstreamNice()}: the consumer, analytics, the notifier, Connect and PostgreSQL ${downstreamNice() > 0 ? `at niceness ${downstreamNice()}` : 'at the same priority as the ingest server and the broker'}.`,
         '',
       ],
     };

@@ -16,6 +16,7 @@ import {
   nativeSecrets,
   nativeClientEnv,
   nativeStatus,
+  DOWNSTREAM_NICE_MAX,
 } from '@sales-pipeline/stack';
 
 const schema = z.object({
@@ -30,6 +31,11 @@ const schema = z.object({
   SALES_APP_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   SALES_READER_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   SALES_CDC_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  /**
+   * DOWNSTREAM_NICE: under `up`, the niceness of the stages after Kafka (consumer, analytics, notifier, and a
+   * native stack's Connect and PostgreSQL), 0–19. Default 0: every process equal.
+   */
+  DOWNSTREAM_NICE: z.coerce.number().int().min(0).max(DOWNSTREAM_NICE_MAX).default(0),
 });
 
 export type CliConfig = z.infer<typeof schema>;

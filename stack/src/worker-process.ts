@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { WORKER_NODE_FLAGS } from '@sales-pipeline/platform/worker-runtime';
 import { REPO_ROOT } from './config.ts';
+import { lowerSessionPriority } from './priority.ts';
 
 /** The `sales-pipeline` command that every worker process runs (`sales-pipeline consume`, …). */
 export const CLI_BIN = path.join(REPO_ROOT, 'cli', 'bin', 'sales-pipeline.js');
@@ -19,6 +20,8 @@ export interface WorkerSpawnOptions {
   detached?: boolean;
   /** Working directory. Default: the caller's. */
   cwd?: string;
+  /** Its niceness (1–19), from its first instruction, through `nice`: every thread it starts inherits it. */
+  nice?: number;
 }
 
 /**
@@ -27,9 +30,16 @@ export interface WorkerSpawnOptions {
  */
 export function spawnWorker(args: readonly string[], options: WorkerSpawnOptions): ChildProcess {
   const { outputFd } = options;
-  return spawn(
+  const command = [
     process.execPath,
-    [...(options.nodeFlags ?? WORKER_NODE_FLAGS), options.bin ?? CLI_BIN, ...args],
+    ...(options.nodeFlags ?? WORKER_NODE_FLAGS),
+    options.bin ?? CLI_BIN,
+    ...args,
+  ];
+  const niced = options.nice !== undefined && options.nice > 0;
+  const child = spawn(
+    niced ? 'nice' : process.execPath,
+    niced ? ['-n', String(options.nice), ...command] : command.slice(1),
     {
       env: options.env,
       cwd: options.cwd,
@@ -37,6 +47,10 @@ export function spawnWorker(args: readonly string[], options: WorkerSpawnOptions
       detached: options.detached ?? false,
     },
   );
+  // A detached worker leads its own session, scheduled as a group of its own: the group's niceness too.
+  if (niced && options.detached && child.pid !== undefined)
+    lowerSessionPriority(child.pid, options.nice as number);
+  return child;
 }
 
 /** Whether the process is still running (it has neither exited nor been killed by a signal). */

@@ -6,6 +6,8 @@ import { ConfigError, createLogger, PipelineError, type Env, type Logger } from 
 import {
   isAlive,
   loadStackConfig,
+  lowerPriority,
+  nativeComponentPid,
   nativeClientEnv,
   nativeDown,
   externalStack,
@@ -119,9 +121,19 @@ async function runSupervised(
       specs,
       env: workerEnv,
       logger,
+      downstreamNice: loadCliConfig(env).DOWNSTREAM_NICE,
     },
     stop,
   );
+}
+
+/** DOWNSTREAM_NICE for a native stack's Connect and PostgreSQL (every thread, every backend). */
+function lowerStackPriority(config: StackConfig, nice: number, logger: Logger): void {
+  for (const component of ['connect', 'postgres'] as const) {
+    const pid = nativeComponentPid(config, component);
+    if (pid !== undefined)
+      logger.info({ component, nice, threads: lowerPriority(pid, nice) }, 'lower priority');
+  }
 }
 
 /** `up`: the stack, then the supervised workers (in the foreground, or detached with --detach). */
@@ -151,6 +163,8 @@ export async function runUp(options: UpOptions): Promise<void> {
     DATABASE_READER_URL: running.secrets.readerDatabaseUrl,
   };
   logger.info({ seconds: (Date.now() - started) / 1000 }, `stack up (${running.mode})`);
+  const { DOWNSTREAM_NICE: downstreamNice } = loadCliConfig();
+  if (running.mode === 'native' && downstreamNice > 0) lowerStackPriority(config, downstreamNice, logger);
 
   if (options.detach) {
     fs.mkdirSync(path.join(config.home, 'logs'), { recursive: true });

@@ -8,8 +8,10 @@ import {
   spawnWorker,
   stopChild,
   waitUntilGone,
+  workerNice,
   type StackEndpoints,
 } from '@sales-pipeline/stack';
+import { workerNodeFlags } from '@sales-pipeline/platform/worker-runtime';
 import {
   readPipelineState,
   removePipelineState,
@@ -45,6 +47,8 @@ export interface SuperviseOptions {
   bin?: string;
   /** The restart policy; defaults from worker-plan.ts (tests shorten it). */
   policy?: Partial<RestartPolicy>;
+  /** DOWNSTREAM_NICE: the niceness of the consumer, analytics and the notifier. Default 0. */
+  downstreamNice?: number;
 }
 
 /** When a worker that exited is restarted, and when the supervisor gives up on it. */
@@ -100,6 +104,8 @@ export async function supervise(options: SuperviseOptions, stop: AbortSignal): P
       },
       outputFd: out,
       detached: true,
+      nice: workerNice(spec.name, options.downstreamNice ?? 0),
+      nodeFlags: workerNodeFlags(spec.name),
     });
     fs.closeSync(out);
     children.set(spec.name, child);
