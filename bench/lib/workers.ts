@@ -8,7 +8,6 @@ import {
   workerNice,
   type RunningStack,
 } from '@sales-pipeline/stack';
-import { workerNodeFlags } from '@sales-pipeline/platform/worker-runtime';
 import { secs, within } from '../bench-stack.ts';
 
 /** Peak resident memory (VmHWM) of a live process, in KiB; undefined once it is gone. */
@@ -44,7 +43,7 @@ export function startWorker(name: string, args: string[], env: Record<string, st
   const startedAt = Date.now();
   const child = spawnWorker(args, {
     // The default flags (WORKER_NODE_FLAGS), unless BENCH_WORKER_NODE_OPTIONS replaces them (below).
-    nodeFlags: process.env.BENCH_WORKER_NODE_OPTIONS === undefined ? workerNodeFlags(name) : [],
+    nodeFlags: process.env.BENCH_WORKER_NODE_OPTIONS === undefined ? undefined : [],
     cwd: REPO_ROOT,
     // DOWNSTREAM_NICE, as `up` applies it: the consumer, analytics and the notifier at that niceness.
     nice: workerNice(name, downstreamNice()),

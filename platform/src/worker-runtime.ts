@@ -8,15 +8,3 @@
  * for a little more time in the garbage collector. Measured with `npm run bench -- memory`.
  */
 export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--max-old-space-size=64'];
-
-/**
- * The ingest server's: its ledger holds every sale id accepted over HTTP (about 95 bytes each), which
- * outgrew 64 MB after about 280,000 sales (the server died out of memory, and would again on each restart,
- * reading the ledger back). 256 MB holds about two million; the ledger is not bounded yet (docs/ingest.md).
- */
-export const INGEST_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--max-old-space-size=256'];
-
-/** The Node flags of a worker by its name (`ingest`, `consumer`, …). */
-export function workerNodeFlags(name: string): readonly string[] {
-  return name === 'ingest' ? INGEST_NODE_FLAGS : WORKER_NODE_FLAGS;
-}

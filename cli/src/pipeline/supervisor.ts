@@ -11,7 +11,6 @@ import {
   workerNice,
   type StackEndpoints,
 } from '@sales-pipeline/stack';
-import { workerNodeFlags } from '@sales-pipeline/platform/worker-runtime';
 import {
   readPipelineState,
   removePipelineState,
@@ -105,7 +104,6 @@ export async function supervise(options: SuperviseOptions, stop: AbortSignal): P
       outputFd: out,
       detached: true,
       nice: workerNice(spec.name, options.downstreamNice ?? 0),
-      nodeFlags: workerNodeFlags(spec.name),
     });
     fs.closeSync(out);
     children.set(spec.name, child);

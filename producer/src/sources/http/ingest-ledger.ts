@@ -1,6 +1,7 @@
 import type { Kafka, Message } from 'kafkajs';
 import { LINE_SEEN_AT_HEADER, type DeadLetter, type Logger } from '@sales-pipeline/platform';
 import type { IngestBatch } from './ingest-request.ts';
+import { LedgerTable } from './ledger-table.ts';
 
 /** What a sale posted over HTTP is, as stored: its content hash and its `rev` (1, then one more a change). */
 export interface LedgerEntry {
@@ -37,28 +38,24 @@ export interface LedgerTopics {
  * values an amendment (the next `rev`), never a second sale.
  */
 export class IngestLedger {
-  /**
-   * By sale id, about 48 bits of its content hash ({@link contentDigest}): a number, not an object and a string,
-   * so that an entry costs about 95 bytes of heap instead of 231 (the ledger holds every sale ever accepted
-   * over HTTP, within the workers' 64 MiB heap). Two versions of one sale told apart by their first 48 bits.
-   */
-  private readonly digests = new Map<string, number>();
-  /** The `rev` of the sales amended at least once (every other one is at rev 1). */
-  private readonly revs = new Map<string, number>();
+  /** By sale id: about 48 bits of its content hash ({@link contentDigest}) and its rev, outside the heap. */
+  private readonly table = new LedgerTable();
 
   get size(): number {
-    return this.digests.size;
+    return this.table.size;
+  }
+
+  /** Bytes the ledger holds outside the V8 heap. */
+  get bytes(): number {
+    return this.table.bytes;
   }
 
   private stored(saleId: string): { digest: number; rev: number } | undefined {
-    const digest = this.digests.get(saleId);
-    return digest === undefined ? undefined : { digest, rev: this.revs.get(saleId) ?? 1 };
+    return this.table.get(saleId);
   }
 
   private set(saleId: string, entry: LedgerEntry): void {
-    this.digests.set(saleId, contentDigest(entry.hash));
-    if (entry.rev > 1) this.revs.set(saleId, entry.rev);
-    else this.revs.delete(saleId);
+    this.table.set(saleId, { digest: contentDigest(entry.hash), rev: entry.rev });
   }
 
   /**
@@ -165,8 +162,7 @@ export class IngestLedger {
             const key = message.key?.toString();
             if (!key || BigInt(message.offset) >= (ends.get(batch.partition) ?? 0n)) continue;
             if (!message.value) {
-              ledger.digests.delete(key);
-              ledger.revs.delete(key);
+              ledger.table.delete(key);
               continue;
             }
             const { h, r } = JSON.parse(message.value.toString()) as { h: string; r: number };
@@ -184,7 +180,7 @@ export class IngestLedger {
     } finally {
       await consumer.disconnect();
     }
-    logger.info({ sales: ledger.size }, 'ingest ledger loaded');
+    logger.info({ sales: ledger.size, bytes: ledger.bytes }, 'ingest ledger loaded');
     return ledger;
   }
 }
