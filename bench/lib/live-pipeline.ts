@@ -4,8 +4,7 @@ import type pg from 'pg';
 import {
   REPO_ROOT,
   loadStackConfig,
-  lowerPriority,
-  nativeComponentPid,
+  lowerNativeStackPriority,
   type RunningStack,
 } from '@sales-pipeline/stack';
 import { FakeSlack } from '../../test-support/fake-slack.ts';
@@ -74,16 +73,14 @@ export async function startLivePipeline(
 
   // DOWNSTREAM_NICE, as `up` applies it to a native stack: Connect and PostgreSQL at that niceness.
   const nice = downstreamNice();
-  if (nice > 0) {
-    const config = loadStackConfig({
-      ...process.env,
-      SALES_PIPELINE_HOME: path.join(REPO_ROOT, '.stack', `bench-${part}`),
-    });
-    for (const component of ['connect', 'postgres'] as const) {
-      const pid = nativeComponentPid(config, component);
-      if (pid !== undefined) lowerPriority(pid, nice);
-    }
-  }
+  if (nice > 0)
+    lowerNativeStackPriority(
+      loadStackConfig({
+        ...process.env,
+        SALES_PIPELINE_HOME: path.join(REPO_ROOT, '.stack', `bench-${part}`),
+      }),
+      nice,
+    );
   const env = workerEnv(stack);
   const workers = [
     startWorker(

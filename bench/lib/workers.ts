@@ -5,6 +5,7 @@ import {
   keepOutput,
   spawnWorker,
   stopChild,
+  downstreamNiceSchema,
   workerNice,
   type RunningStack,
 } from '@sales-pipeline/stack';
@@ -41,15 +42,16 @@ export interface Worker {
 
 export function startWorker(name: string, args: string[], env: Record<string, string | undefined>): Worker {
   const startedAt = Date.now();
+  const nice = workerNice(name, downstreamNice());
   const child = spawnWorker(args, {
     // The default flags (WORKER_NODE_FLAGS), unless BENCH_WORKER_NODE_OPTIONS replaces them (below).
     nodeFlags: process.env.BENCH_WORKER_NODE_OPTIONS === undefined ? undefined : [],
     cwd: REPO_ROOT,
     // DOWNSTREAM_NICE, as `up` applies it: the consumer, analytics and the notifier at that niceness.
-    nice: workerNice(name, downstreamNice()),
+    nice,
     // In a session of its own, as under `up`: the kernel schedules each session as a group (autogroups), and
     // a niceness counts only within its group.
-    detached: workerNice(name, downstreamNice()) > 0,
+    detached: nice > 0,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -157,10 +159,7 @@ export async function waitForExit(
   if (code !== 0) throw new Error(`${worker.name} exited ${code}:\n${worker.output().slice(-3000)}`);
 }
 
-/** DOWNSTREAM_NICE for this run (0–19; 0 when unset): the stages after Kafka run at that niceness, as under `up`. */
+/** DOWNSTREAM_NICE for this run (0 when unset): the stages after Kafka run at that niceness, as under `up`. */
 export function downstreamNice(): number {
-  const value = Number(process.env.DOWNSTREAM_NICE ?? 0);
-  if (!Number.isInteger(value) || value < 0 || value > 19)
-    throw new Error(`DOWNSTREAM_NICE must be an integer from 0 to 19, not ${process.env.DOWNSTREAM_NICE}`);
-  return value;
+  return downstreamNiceSchema.parse(process.env.DOWNSTREAM_NICE);
 }

@@ -16,7 +16,7 @@ import {
   nativeSecrets,
   nativeClientEnv,
   nativeStatus,
-  DOWNSTREAM_NICE_MAX,
+  downstreamNiceSchema,
 } from '@sales-pipeline/stack';
 
 const schema = z.object({
@@ -35,7 +35,7 @@ const schema = z.object({
    * DOWNSTREAM_NICE: under `up`, the niceness of the stages after Kafka (consumer, analytics, notifier, and a
    * native stack's Connect and PostgreSQL), 0–19. Default 0: every process equal.
    */
-  DOWNSTREAM_NICE: z.coerce.number().int().min(0).max(DOWNSTREAM_NICE_MAX).default(0),
+  DOWNSTREAM_NICE: downstreamNiceSchema,
 });
 
 export type CliConfig = z.infer<typeof schema>;

@@ -47,4 +47,4 @@ export {
 } from './connector.ts';
 export { IMAGES } from './images.ts';
 export type { StackEndpoints, StackStatus, ComponentHealth, RunningStack } from './types.ts';
-export { DOWNSTREAM_NICE_MAX, lowerPriority, workerNice } from './priority.ts';
+export { downstreamNiceSchema, lowerNativeStackPriority, lowerPriority, workerNice } from './priority.ts';

@@ -1,5 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import { z } from 'zod';
+import { nativeComponentPid } from './native-nodes.ts';
+import type { StackConfig } from './config.ts';
 
 /**
  * DOWNSTREAM_NICE: the niceness (0–19) of the stages after Kafka when they share the machine's cores with
@@ -7,7 +10,13 @@ import os from 'node:os';
  * PostgreSQL. With 10, a saturated machine answers tills and feeds first and the change stream catches up
  * after the burst; 0 (the default) leaves every process equal.
  */
-export const DOWNSTREAM_NICE_MAX = 19;
+const NICE_RANGE = 'must be a whole number from 0 to 19';
+export const downstreamNiceSchema = z.coerce
+  .number({ error: NICE_RANGE })
+  .int(NICE_RANGE)
+  .min(0, NICE_RANGE)
+  .max(19, NICE_RANGE)
+  .default(0);
 
 /** The niceness a worker of this name runs at under DOWNSTREAM_NICE (the stages after Kafka only). */
 export function workerNice(name: string, downstreamNice: number): number {
@@ -100,5 +109,15 @@ export function lowerPriority(pid: number, nice: number): number {
     for (const child of children.get(p) ?? []) visit(child);
   };
   visit(pid);
+  return changed;
+}
+
+/** DOWNSTREAM_NICE for a running native stack's Connect and PostgreSQL: threads changed, by component. */
+export function lowerNativeStackPriority(config: StackConfig, nice: number): Record<string, number> {
+  const changed: Record<string, number> = {};
+  for (const component of ['connect', 'postgres'] as const) {
+    const pid = nativeComponentPid(config, component);
+    if (pid !== undefined) changed[component] = lowerPriority(pid, nice);
+  }
   return changed;
 }

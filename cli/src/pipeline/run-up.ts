@@ -6,8 +6,7 @@ import { ConfigError, createLogger, PipelineError, type Env, type Logger } from 
 import {
   isAlive,
   loadStackConfig,
-  lowerPriority,
-  nativeComponentPid,
+  lowerNativeStackPriority,
   nativeClientEnv,
   nativeDown,
   externalStack,
@@ -92,6 +91,8 @@ async function runSupervised(
     rate: number;
     mode: 'native' | 'docker' | 'external';
     endpoints?: StackEndpoints | undefined;
+    /** DOWNSTREAM_NICE: the niceness of the consumer, analytics and the notifier. */
+    downstreamNice: number;
   },
   env: Env,
   logger: Logger,
@@ -121,24 +122,16 @@ async function runSupervised(
       specs,
       env: workerEnv,
       logger,
-      downstreamNice: loadCliConfig(env).DOWNSTREAM_NICE,
+      downstreamNice: options.downstreamNice,
     },
     stop,
   );
 }
 
-/** DOWNSTREAM_NICE for a native stack's Connect and PostgreSQL (every thread, every backend). */
-function lowerStackPriority(config: StackConfig, nice: number, logger: Logger): void {
-  for (const component of ['connect', 'postgres'] as const) {
-    const pid = nativeComponentPid(config, component);
-    if (pid !== undefined)
-      logger.info({ component, nice, threads: lowerPriority(pid, nice) }, 'lower priority');
-  }
-}
-
 /** `up`: the stack, then the supervised workers (in the foreground, or detached with --detach). */
 export async function runUp(options: UpOptions): Promise<void> {
-  const logger = createLogger('up', loadCliConfig().LOG_LEVEL);
+  const cli = loadCliConfig();
+  const logger = createLogger('up', cli.LOG_LEVEL);
   const config = stackConfigFor(options);
   if (options.docker && options.detach)
     throw new ConfigError([
@@ -163,8 +156,11 @@ export async function runUp(options: UpOptions): Promise<void> {
     DATABASE_READER_URL: running.secrets.readerDatabaseUrl,
   };
   logger.info({ seconds: (Date.now() - started) / 1000 }, `stack up (${running.mode})`);
-  const { DOWNSTREAM_NICE: downstreamNice } = loadCliConfig();
-  if (running.mode === 'native' && downstreamNice > 0) lowerStackPriority(config, downstreamNice, logger);
+  if (running.mode === 'native' && cli.DOWNSTREAM_NICE > 0)
+    logger.info(
+      { nice: cli.DOWNSTREAM_NICE, threads: lowerNativeStackPriority(config, cli.DOWNSTREAM_NICE) },
+      'Connect and PostgreSQL at a lower priority (DOWNSTREAM_NICE)',
+    );
 
   if (options.detach) {
     fs.mkdirSync(path.join(config.home, 'logs'), { recursive: true });
@@ -215,7 +211,12 @@ export async function runUp(options: UpOptions): Promise<void> {
   try {
     await runSupervised(
       config,
-      { ...options, mode: running.mode, endpoints: running.endpoints },
+      {
+        ...options,
+        mode: running.mode,
+        endpoints: running.endpoints,
+        downstreamNice: cli.DOWNSTREAM_NICE,
+      },
       env,
       logger,
       stop.signal,
@@ -235,7 +236,8 @@ export async function runSupervise(options: {
   external?: boolean;
   rate: number;
 }): Promise<void> {
-  const logger = createLogger('supervisor', loadCliConfig().LOG_LEVEL);
+  const cli = loadCliConfig();
+  const logger = createLogger('supervisor', cli.LOG_LEVEL);
   const config = loadStackConfig();
   refuseIfRunning(config);
   const stop = stopOnSignals();
@@ -247,8 +249,9 @@ export async function runSupervise(options: {
             ...options,
             mode: 'external',
             endpoints: (await externalStack(processEnv(), logger, 0, false)).endpoints,
+            downstreamNice: cli.DOWNSTREAM_NICE,
           }
-        : { ...options, mode: 'native' },
+        : { ...options, mode: 'native', downstreamNice: cli.DOWNSTREAM_NICE },
       await envWithStackDefaults(),
       logger,
       stop.signal,

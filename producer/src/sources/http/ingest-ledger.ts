@@ -50,10 +50,6 @@ export class IngestLedger {
     return this.table.bytes;
   }
 
-  private stored(saleId: string): { digest: number; rev: number } | undefined {
-    return this.table.get(saleId);
-  }
-
   private set(saleId: string, entry: LedgerEntry): void {
     this.table.set(saleId, { digest: contentDigest(entry.hash), rev: entry.rev });
   }
@@ -97,7 +93,7 @@ export class IngestLedger {
         const planned = updates.get(sale.saleId);
         const known = planned
           ? { digest: contentDigest(planned.hash), rev: planned.rev }
-          : this.stored(sale.saleId);
+          : this.table.get(sale.saleId);
         if (known?.digest === contentDigest(sale.hash)) {
           result.duplicates++;
           continue;
