@@ -6,6 +6,7 @@ import { dlqCommand } from './commands/dlq.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { notifyCommand } from './commands/notify.ts';
 import { produceCommand } from './commands/produce.ts';
+import { backfillCommand } from './commands/backfill.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { stackCommand } from './commands/stack.ts';
 import { upCommands } from './commands/up.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .addCommand(migrateCommand())
     .addCommand(connectorCommand())
     .addCommand(produceCommand())
+    .addCommand(backfillCommand())
     .addCommand(ingestCommand())
     .addCommand(consumeCommand())
     .addCommand(analyticsCommand())

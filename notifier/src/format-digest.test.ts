@@ -51,6 +51,19 @@ describe('formatDigest', () => {
     );
   });
 
+  it('names the backfill whose milestones it summarises, its name escaped in the fallback text', () => {
+    const message = formatDigest([revenue('1000'), revenue('2000'), units('A', '25')], 'en', '<!here>-2025');
+    expect(message.blocks[0]?.text.text.split('\n')).toEqual([
+      '📚 History loaded (<!here>-2025): 3 milestones crossed',
+      '🎉 Total revenue: over €2,000 (2 steps)',
+      '📦 Products: Produit A 25 units',
+    ]);
+    expect(message.text).not.toMatch(/[<>]/);
+    expect(formatDigest([revenue('1000')], 'fr', 'h').blocks[0]?.text.text.split('\n')[0]).toBe(
+      '📚 Historique chargé (h) : 1 jalon franchi',
+    );
+  });
+
   it('stays under Slack’s 3,000 characters of a plain_text section', () => {
     const long = Array.from({ length: 6 }, (_, i) => ({
       ...units(`P${i}`, '25'),

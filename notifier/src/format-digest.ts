@@ -95,13 +95,19 @@ function digestLines(milestones: Milestone[], language: Language): string[] {
 /**
  * One message for many milestones, when more wait than the channel can take: how many, then a line per
  * rule (the highest revenue step, the products' highest steps, the big sales' count, total and largest,
- * the stores' records). Plain text, rendered literally, like {@link formatMilestone}.
+ * the stores' records). With `backfill`, the summary of the milestones a backfill crossed, named for it.
+ * Plain text, rendered literally, like {@link formatMilestone}.
  */
-export function formatDigest(milestones: Milestone[], language: Language): SlackMessage {
+export function formatDigest(milestones: Milestone[], language: Language, backfill?: string): SlackMessage {
+  const n = milestones.length;
   const header =
-    language === 'fr'
-      ? `📣 ${milestones.length} jalons d’un coup`
-      : `📣 ${milestones.length} milestones at once`;
+    backfill === undefined
+      ? language === 'fr'
+        ? `📣 ${n} jalons d’un coup`
+        : `📣 ${n} milestones at once`
+      : language === 'fr'
+        ? `📚 Historique chargé (${backfill}) : ${n} jalon${n > 1 ? 's' : ''} franchi${n > 1 ? 's' : ''}`
+        : `📚 History loaded (${backfill}): ${n} milestone${n > 1 ? 's' : ''} crossed`;
   let sentence = [header, ...digestLines(milestones, language)].join('\n');
   if (sentence.length > MAX_TEXT) sentence = `${sentence.slice(0, MAX_TEXT - 1)}…`;
   return {

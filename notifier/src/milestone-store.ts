@@ -6,7 +6,13 @@ import { toCents } from './money.ts';
 export interface StoredMilestone extends Milestone {
   id: string;
   attemptedAt: Date | null;
+  /** The backfill it was recorded during (held back until that backfill finished), or null: live. */
+  backfill: string | null;
 }
+
+/** The milestones that may be posted now: live ones, and those of backfills that have finished. */
+const POSTABLE = `status = 'pending' AND (backfill IS NULL OR NOT EXISTS (
+   SELECT 1 FROM backfills b WHERE b.feed = milestones.backfill AND b.finished_at IS NULL))`;
 
 /** A store's new daily record, confirmed against its other days (none on its first day). */
 export async function confirmBestDay(
@@ -36,16 +42,18 @@ export async function confirmBestDay(
 
 /**
  * Records milestones in the outbox — before anything is sent — with the names they mention as they
- * are now. Unique per (rule, subject, step): a replay or a re-snapshot records nothing twice.
+ * are now. Unique per (rule, subject, step): a replay or a re-snapshot records nothing twice. While a
+ * backfill is open, what is recorded is marked with it: held back, then posted as its summary.
  */
 export async function recordMilestones(client: PoolClient, milestones: Milestone[]): Promise<Milestone[]> {
   if (milestones.length === 0) return [];
   const result = await client.query<{ rule: string; subject: string; step: string }>(
     // In detection order (WITH ORDINALITY … ORDER BY): the outbox posts by milestone id, and a join may
     // otherwise hand the rows to the insert in another order (1,000 €, 5,000 €, then 2,000 € was seen).
-    `INSERT INTO milestones (rule, subject, step, payload)
+    `INSERT INTO milestones (rule, subject, step, payload, backfill)
      SELECT m.rule, m.subject, m.step, m.payload
-            || jsonb_build_object('product_name', p.name, 'city', st.city)
+            || jsonb_build_object('product_name', p.name, 'city', st.city),
+            (SELECT min(b.feed) FROM backfills b WHERE b.finished_at IS NULL)
        FROM unnest($1::text[], $2::text[], $3::numeric[], $4::jsonb[])
             WITH ORDINALITY AS m(rule, subject, step, payload, ord)
        LEFT JOIN products p ON p.product_id = m.payload ->> 'product_id'
@@ -77,10 +85,13 @@ export async function tryHoldSenderLock(client: PoolClient): Promise<boolean> {
   return rows[0]?.held === true;
 }
 
-/** The outbox's backlog: milestones waiting to be posted, and since when the oldest waits. */
+/**
+ * The outbox's backlog: milestones waiting to be posted, and since when the oldest waits. Those held for
+ * a backfill still open are not counted: they wait for its end, not for the channel.
+ */
 export async function outboxBacklog(client: PoolClient): Promise<{ pending: number; oldest: Date | null }> {
   const { rows } = await client.query<{ pending: string; oldest: Date | null }>(
-    `SELECT count(*) AS pending, min(detected_at) AS oldest FROM milestones WHERE status = 'pending'`,
+    `SELECT count(*) AS pending, min(detected_at) AS oldest FROM milestones WHERE ${POSTABLE}`,
   );
   return { pending: Number(rows[0]?.pending ?? 0), oldest: rows[0]?.oldest ?? null };
 }
@@ -100,7 +111,8 @@ export interface ClaimedPost {
 /**
  * Claims the next post, marking its milestones as attempted, all with the same time (the transaction's):
  * that time ties a post's milestones together across a crash. First an attempt left unfinished (the same
- * milestones again, whatever has arrived since); else the oldest `limit` pending milestones.
+ * milestones again, whatever has arrived since); else every milestone of a finished backfill (its
+ * summary: one post, whatever their number); else the oldest `limit` live milestones.
  * Call only while holding the sender lock.
  */
 export async function claimNextPost(client: PoolClient, limit: number): Promise<ClaimedPost | undefined> {
@@ -112,23 +124,32 @@ export async function claimNextPost(client: PoolClient, limit: number): Promise<
     payload: Milestone['payload'];
     attempted_at: Date;
     previous_attempt: Date | null;
+    backfill: string | null;
   }>(
     `WITH unfinished AS (
        SELECT attempted_at FROM milestones
         WHERE status = 'pending' AND attempted_at IS NOT NULL ORDER BY milestone_id LIMIT 1
+     ), history AS (
+       SELECT min(backfill) AS feed FROM milestones
+        WHERE ${POSTABLE} AND backfill IS NOT NULL AND attempted_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM unfinished)
      ), next AS (
        SELECT milestone_id, attempted_at FROM milestones
         WHERE status = 'pending' AND attempted_at = (SELECT attempted_at FROM unfinished)
        UNION ALL
+       SELECT milestone_id, attempted_at FROM milestones
+        WHERE status = 'pending' AND attempted_at IS NULL AND backfill = (SELECT feed FROM history)
+       UNION ALL
        (SELECT milestone_id, attempted_at FROM milestones
-         WHERE status = 'pending' AND attempted_at IS NULL AND NOT EXISTS (SELECT 1 FROM unfinished)
+         WHERE status = 'pending' AND attempted_at IS NULL AND backfill IS NULL
+           AND NOT EXISTS (SELECT 1 FROM unfinished) AND (SELECT feed FROM history) IS NULL
          ORDER BY milestone_id LIMIT $1)
      )
      UPDATE milestones m SET attempted_at = now()
        FROM next
       WHERE m.milestone_id = next.milestone_id
      RETURNING m.milestone_id::text, m.rule, m.subject, m.step::text, m.payload, m.attempted_at,
-               next.attempted_at AS previous_attempt`,
+               next.attempted_at AS previous_attempt, m.backfill`,
     [limit],
   );
   const first = rows[0];
@@ -142,6 +163,7 @@ export async function claimNextPost(client: PoolClient, limit: number): Promise<
         step: row.step.replace(/\.00$/, ''),
         payload: row.payload,
         attemptedAt: row.previous_attempt,
+        backfill: row.backfill,
       }))
       .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)),
     attemptedAt: first.attempted_at,

@@ -13,9 +13,10 @@ export function messageOfOne(m: Milestone, config: NotifierConfig): SlackMessage
   return formatMilestone(m, context, config.NOTIFIER_LANGUAGE);
 }
 
-/** The message for a claimed post: the milestone's own, or a digest of them. */
+/** The message for a claimed post: the milestone's own, a digest of them, or a backfill's summary. */
 export function messageOf(claim: ClaimedPost, config: NotifierConfig): SlackMessage {
   const [only, ...others] = claim.milestones;
-  if (only && others.length === 0) return messageOfOne(only, config);
-  return formatDigest(claim.milestones, config.NOTIFIER_LANGUAGE);
+  const backfill = only?.backfill ?? undefined;
+  if (only && others.length === 0 && backfill === undefined) return messageOfOne(only, config);
+  return formatDigest(claim.milestones, config.NOTIFIER_LANGUAGE, backfill);
 }

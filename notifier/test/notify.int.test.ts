@@ -5,8 +5,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createLogger } from '@sales-pipeline/platform';
 import { REPO_ROOT, freePort, loadStackConfig, startStack, type RunningStack } from '@sales-pipeline/stack';
-import { clientFileArgs } from '../../test-support/client-feeds.ts';
-import { produceOnce, startWorker, stopWorker, type Worker } from '../../test-support/cli-processes.ts';
+import { clientFileArgs, writeSalesCsv } from '../../test-support/client-feeds.ts';
+import {
+  produceOnce,
+  runCli,
+  startWorker,
+  stopWorker,
+  type Worker,
+} from '../../test-support/cli-processes.ts';
 import { eventually } from '../../test-support/eventually.ts';
 import type { MilestoneRow } from '../../test-support/milestone-row.ts';
 import { stepsCrossed } from '../src/milestone-steps.ts';
@@ -306,6 +312,102 @@ describe('a digest across a kill -9', () => {
     expect(posts.map((p) => [carried(p), p.text.split('\n')[0]])).toEqual([[12, '📣 12 jalons d’un coup']]);
     expectEachPostedOnce(rows, posts);
   });
+});
+
+describe('a backfill through the running pipeline', () => {
+  it('loads history exactly once across a kill -9 of the backfill, and posts its milestones as one summary', async () => {
+    onTestFailed(() => {
+      for (const w of workers) console.error(w.spawnargs.slice(-1)[0], w.output().slice(-3000));
+    });
+    ensurePipeline();
+    const notifier = startWorker(['notify'], slackEnv());
+    workers.push(notifier);
+    // Nothing of the tests before left to post: the posts after this point are the backfill's.
+    await eventually(
+      () => sql<{ n: number }>(`SELECT count(*)::int AS n FROM milestones WHERE status = 'pending'`),
+      (r) => r[0]!.n === 0,
+      60_000,
+    );
+    const postsBefore = slack.posted.length;
+    const revenueBefore = (
+      await sql<{ revenue: string }>('SELECT revenue::text FROM analytics.revenue_total')
+    )[0]!.revenue;
+
+    const rows = 60_000;
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sp-backfill-')), 'history.csv');
+    writeSalesCsv(file, rows);
+    const history = () =>
+      sql<{ n: number; ids: number }>(
+        `SELECT count(*)::int AS n, count(DISTINCT sale_id)::int AS ids FROM sales WHERE feed = 'history'`,
+      ).then((r) => r[0]!);
+
+    // Killed without warning part-way: the backfill stays open, its milestones held back.
+    const victim = startWorker(
+      ['backfill', file, '--feed-id', 'history'],
+      env({ PRODUCER_READ_BYTES: '65536' }),
+    );
+    await eventually(history, (h) => h.n > 0, 120_000);
+    victim.kill('SIGKILL');
+    expect(await victim.exited).toBeNull(); // killed, not finished
+    const open = await sql<{ finished_at: Date | null }>(
+      `SELECT finished_at FROM backfills WHERE feed = 'history'`,
+    );
+    expect(open).toEqual([{ finished_at: null }]);
+    await eventually(
+      () => sql<{ n: number }>(`SELECT count(*)::int AS n FROM milestones WHERE backfill = 'history'`),
+      (r) => r[0]!.n > 0,
+      60_000,
+    );
+    expect(slack.posted.length).toBe(postsBefore);
+
+    // The same command resumes it, and returns once the pipeline has taken it all in.
+    const resumed = await runCli(['backfill', file, '--feed-id', 'history'], env(), 240_000);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/^history: resumed; [\d,]+ rows published, 0 rejected this run/);
+    expect(resumed.stdout).toContain(`${rows.toLocaleString('en')} sales in the database and the aggregates`);
+    expect(await history()).toEqual({ n: rows, ids: rows });
+
+    // Every line counted once in the aggregates, to the cent: the generated lines' amounts from the prices.
+    const expected = await sql<{ revenue: string }>(
+      `SELECT ($1::numeric + sum(s.amount))::text AS revenue FROM sales s WHERE s.feed = 'history'`,
+      [revenueBefore],
+    );
+    const totals = await sql<{ revenue: string }>('SELECT revenue::text FROM analytics.revenue_total');
+    expect(totals[0]!.revenue).toBe(expected[0]!.revenue);
+    const generated = await sql<{ amount: string }>(
+      `SELECT sum(p.unit_price * g.q)::text AS amount
+         FROM generate_series(0, $1 - 1) i
+         CROSS JOIN LATERAL (SELECT 'REF00' || (i % 5 + 1) AS product_id, (i % 9 + 1) AS q) g
+         JOIN products p USING (product_id)`,
+      [rows],
+    );
+    expect(expected[0]!.revenue).toBe(
+      (
+        await sql<{ v: string }>('SELECT ($1::numeric + $2::numeric)::text AS v', [
+          revenueBefore,
+          generated[0]!.amount,
+        ])
+      )[0]!.v,
+    );
+
+    // One Slack message for the backfill, carrying every milestone it crossed.
+    const held = await eventually(
+      () =>
+        sql<Row>(
+          `SELECT milestone_id::text, rule, subject, step::text, status, slack_ts FROM milestones
+            WHERE backfill = 'history' ORDER BY milestone_id`,
+        ),
+      (r) => r.length > 1 && r.every((m) => m.status === 'sent'),
+      60_000,
+    );
+    const posts = slack.posted.slice(postsBefore);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.text.split('\n')[0]).toBe(
+      `📚 Historique chargé (history) : ${held.length} jalons franchis`,
+    );
+    expectEachPostedOnce(held, posts);
+    await stopWorker(notifier);
+  }, 420_000);
 });
 
 describe('notify with a wrong configuration, then without Slack', () => {

@@ -1,0 +1,103 @@
+import type { Pool } from '@sales-pipeline/platform';
+
+/** A backfill as recorded: open from its start until the pipeline has taken it in. */
+export interface OpenedBackfill {
+  startedAt: Date;
+  /** It was open already: a run that stopped (a kill, Ctrl-C) is resumed. */
+  resumed: boolean;
+}
+
+/**
+ * Opens the backfill of `feed` (or keeps it open: a resumed run keeps its start). While it is open, the
+ * notifier holds the milestones it records for its summary.
+ */
+export async function openBackfill(pool: Pool, feed: string, location: string): Promise<OpenedBackfill> {
+  const { rows } = await pool.query<{ started_at: Date; resumed: boolean }>(
+    `WITH before AS (SELECT finished_at FROM backfills WHERE feed = $1)
+     INSERT INTO backfills AS b (feed, location) VALUES ($1, $2)
+     ON CONFLICT (feed) DO UPDATE
+        SET location = EXCLUDED.location,
+            started_at = CASE WHEN b.finished_at IS NULL THEN b.started_at ELSE now() END,
+            finished_at = NULL
+     RETURNING b.started_at,
+               EXISTS (SELECT 1 FROM before WHERE finished_at IS NULL) AS resumed`,
+    [feed, location],
+  );
+  const row = rows[0] as { started_at: Date; resumed: boolean };
+  return { startedAt: row.started_at, resumed: row.resumed };
+}
+
+/**
+ * The sales of the backfill (changed since it started) that the aggregates do not count as they are yet:
+ * a complete sale must have its fact with the same product, store, day, units and amount; any other
+ * (pending, cancelled) must count nothing. The verifier's rule (analytics' verify-aggregates).
+ */
+export async function salesNotAggregated(pool: Pool, feed: string, since: Date): Promise<number> {
+  const { rows } = await pool.query<{ behind: number }>(
+    `SELECT count(*)::int AS behind
+       FROM sales s LEFT JOIN analytics.sale_facts f ON f.sale_id = s.sale_id
+      WHERE s.changed_at >= $2 AND s.feed = $1
+        AND NOT CASE WHEN s.status = 'complete'
+                     THEN COALESCE(f.counted AND f.product_id = s.product_id AND f.store_id = s.store_id
+                                   AND f.day = s.sold_on AND f.units = s.quantity AND f.revenue = s.amount, false)
+                     ELSE f.sale_id IS NULL OR NOT f.counted END`,
+    [feed, since],
+  );
+  return rows[0]?.behind ?? 0;
+}
+
+/** The next offsets a group stored with its rows, by topic and partition. */
+export async function groupOffsets(
+  pool: Pool,
+  group: string,
+  topics: readonly string[],
+): Promise<Map<string, Map<number, bigint>>> {
+  const { rows } = await pool.query<{ topic: string; kafka_partition: number; next_offset: string }>(
+    `SELECT topic, kafka_partition, next_offset FROM consumer_offsets
+      WHERE consumer_group = $1 AND topic = ANY($2::text[])`,
+    [group, topics],
+  );
+  const stored = new Map<string, Map<number, bigint>>();
+  for (const r of rows) {
+    const partitions = stored.get(r.topic) ?? new Map<number, bigint>();
+    partitions.set(r.kafka_partition, BigInt(r.next_offset));
+    stored.set(r.topic, partitions);
+  }
+  return stored;
+}
+
+/** The WAL position now. */
+export async function walPosition(pool: Pool): Promise<string> {
+  const { rows } = await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+  return (rows[0] as { lsn: string }).lsn;
+}
+
+/**
+ * Whether Debezium's slot has confirmed every change up to `lsn` (it has published them to Kafka), or
+ * undefined when the slot is not in this database.
+ */
+export async function slotPassed(pool: Pool, slot: string, lsn: string): Promise<boolean | undefined> {
+  const { rows } = await pool.query<{ passed: boolean | null }>(
+    `SELECT confirmed_flush_lsn >= $2::pg_lsn AS passed FROM pg_replication_slots WHERE slot_name = $1`,
+    [slot, lsn],
+  );
+  return rows[0] ? rows[0].passed === true : undefined;
+}
+
+/**
+ * Closes the backfill: the notifier posts its milestones as one summary. Returns the feed's sales and the
+ * milestones held for it.
+ */
+export async function closeBackfill(
+  pool: Pool,
+  feed: string,
+): Promise<{ sales: number; milestones: number }> {
+  const { rows } = await pool.query<{ sales: number; milestones: number }>(
+    `WITH counted AS (SELECT count(*) AS sales FROM sales WHERE feed = $1),
+          closed AS (UPDATE backfills SET finished_at = now(), sales = (SELECT sales FROM counted) WHERE feed = $1)
+     SELECT (SELECT sales FROM counted)::int AS sales,
+            (SELECT count(*) FROM milestones WHERE backfill = $1)::int AS milestones`,
+    [feed],
+  );
+  return rows[0] ?? { sales: 0, milestones: 0 };
+}

@@ -1,0 +1,195 @@
+import {
+  pipelineTopics,
+  withWorkerClients,
+  type Logger,
+  type Pool,
+  type WorkerClients,
+} from '@sales-pipeline/platform';
+import {
+  clock,
+  defaultFeedId,
+  parseLocation,
+  produce,
+  type FeedResult,
+  type ProducerConfig,
+} from '@sales-pipeline/producer';
+import {
+  closeBackfill,
+  groupOffsets,
+  openBackfill,
+  salesNotAggregated,
+  slotPassed,
+  walPosition,
+} from './backfill-store.ts';
+import { messagesBehind, waitForStages, type Offsets, type Stage } from './catch-up.ts';
+import type { BackfillConfig } from './config.ts';
+
+export interface BackfillOptions {
+  /** The history: a file path or an http(s) URL. */
+  location: string;
+  /** The feed's identity (part of every sale id); default: the file name. */
+  feedId?: string | undefined;
+  /** Where to draw progress (a TTY), if anywhere. */
+  tty?: NodeJS.WriteStream | undefined;
+}
+
+export interface BackfillResult {
+  feed: string;
+  /** This run's publication (a resumed run counts what it published itself). */
+  published: FeedResult;
+  resumed: boolean;
+  /** The feed's rows in `sales` once the pipeline had taken it in. */
+  sales: number;
+  /** Milestones crossed during the backfill, posted as one summary. */
+  milestones: number;
+  publishMs: number;
+  catchUpMs: number;
+}
+
+/**
+ * A backfill: opens it (the notifier holds the milestones it crosses), publishes the history through the
+ * producer exactly once (a run that was stopped resumes from its checkpoint), waits until the pipeline
+ * has taken it in — its rows in `sales` (the consumer past the topic's ends), the aggregates counting every
+ * one of them, the notifier past their changes — then closes it: its milestones go out as one summary.
+ * Returns undefined when `stop` aborted first (the backfill stays open; the same command resumes it).
+ */
+export async function runBackfill(
+  options: BackfillOptions,
+  config: { producer: ProducerConfig; wait: BackfillConfig },
+  logger: Logger,
+  stop: AbortSignal,
+): Promise<BackfillResult | undefined> {
+  const feed = options.feedId ?? defaultFeedId(parseLocation(options.location));
+  const clients = {
+    service: 'backfill',
+    config: { ...config.wait, METRICS_PORT: undefined },
+    logger: logger.child({ feed }),
+    database: { url: config.wait.DATABASE_URL, max: 2 },
+  };
+  return withWorkerClients(clients, async ({ log, kafka, pool }) => {
+    const opened = await openBackfill(pool, feed, options.location);
+    log.info(
+      { startedAt: opened.startedAt },
+      opened.resumed ? 'backfill resumed (it was stopped before it finished)' : 'backfill opened',
+    );
+    const started = Date.now();
+    const [published] = await produce(
+      { sales: options.location, salesFeedId: feed, follow: false, tty: options.tty },
+      config.producer,
+      logger,
+      stop,
+    );
+    if (!published || stop.aborted) return undefined;
+    const publishMs = Date.now() - started;
+    const waited = Date.now();
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      if (
+        !(await waitForPipeline(
+          { pool, admin, feed, since: opened.startedAt, config: config.wait, log, tty: options.tty },
+          stop,
+        ))
+      )
+        return undefined;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    const closed = await closeBackfill(pool, feed);
+    log.info({ ...closed }, 'backfill finished: its milestones are posted as one summary');
+    return { feed, published, resumed: opened.resumed, ...closed, publishMs, catchUpMs: Date.now() - waited };
+  });
+}
+
+type Admin = ReturnType<WorkerClients['kafka']['admin']>;
+
+interface WaitContext {
+  pool: Pool;
+  admin: Admin;
+  feed: string;
+  /** When the backfill opened: its rows were changed since. */
+  since: Date;
+  config: BackfillConfig;
+  log: Logger;
+  tty: NodeJS.WriteStream | undefined;
+}
+
+/** The topics' ends now; a topic that cannot be read has none. */
+async function topicEnds(admin: Admin, topics: string[]): Promise<Offsets> {
+  const all: Offsets = new Map();
+  for (const topic of topics) {
+    const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
+    all.set(topic, new Map(offsets.map((o) => [o.partition, BigInt(o.high)])));
+  }
+  return all;
+}
+
+/**
+ * Waits, in turn, for the consumer (past the sales topic's ends as the producer finished), the
+ * aggregates (every sale of the backfill counted as it is), Debezium (its slot past the WAL as the
+ * aggregates caught up: their changes are in Kafka) and the notifier (past those changes' ends). No
+ * notifier ever ran: not waited for. Returns false if `stop` aborted first.
+ */
+async function waitForPipeline(ctx: WaitContext, stop: AbortSignal): Promise<boolean> {
+  const { pool, admin, feed, since, config, log, tty } = ctx;
+  const salesTopic = pipelineTopics(config).sales;
+  const notifierTopics = NOTIFIER_TABLES.map((t) => `${config.CDC_TOPIC_PREFIX}.${t}`);
+  const salesEnds = await topicEnds(admin, [salesTopic]);
+  let lsn: string | undefined;
+  let notifierEnds: Offsets | undefined;
+  const stages: Stage[] = [
+    {
+      name: 'the consumer (rows into sales)',
+      unit: 'messages',
+      left: async () =>
+        messagesBehind(await groupOffsets(pool, config.CONSUMER_GROUP, [salesTopic]), salesEnds),
+    },
+    {
+      name: 'the aggregates (Debezium, analytics)',
+      unit: 'sales',
+      left: () => salesNotAggregated(pool, feed, since),
+    },
+    {
+      name: "Debezium (the aggregates' changes)",
+      unit: 'slot position',
+      left: async () => {
+        lsn ??= await walPosition(pool);
+        const passed = await slotPassed(pool, config.CDC_SLOT_NAME, lsn);
+        return passed === undefined ? undefined : passed ? 0 : 1;
+      },
+    },
+    {
+      name: 'the notifier (milestones)',
+      unit: 'changes',
+      left: async () => {
+        const stored = await groupOffsets(pool, config.NOTIFIER_GROUP, notifierTopics);
+        if (stored.size === 0) return undefined;
+        notifierEnds ??= await topicEnds(admin, notifierTopics);
+        return messagesBehind(stored, notifierEnds);
+      },
+    },
+  ];
+  let lastLog = 0;
+  const started = Date.now();
+  const report = (stage: Stage, left: bigint | number) => {
+    const text = `waiting for ${stage.name}: ${left.toLocaleString('en')} ${stage.unit} left (${clock((Date.now() - started) / 1000)})`;
+    if (tty) tty.write(`\r${text}\u001b[K`);
+    else if (Date.now() - lastLog >= 10_000) {
+      lastLog = Date.now();
+      log.info({ stage: stage.name, left: String(left) }, 'waiting for the pipeline to take the backfill in');
+    }
+  };
+  try {
+    return await waitForStages(stages, report, stop, config.BACKFILL_POLL_MS);
+  } finally {
+    if (tty) tty.write('\r\u001b[K');
+  }
+}
+
+/** The tables whose changes the notifier reads (see the notifier's topics). */
+const NOTIFIER_TABLES = [
+  'analytics.revenue_total',
+  'analytics.by_product',
+  'analytics.by_store_day',
+  'public.sales',
+];
