@@ -408,6 +408,15 @@ describe('a backfill through the running pipeline', () => {
     expectEachPostedOnce(held, posts);
     await stopWorker(notifier);
   }, 420_000);
+
+  it('refuses a history file it cannot read, naming it, and opens no backfill', async () => {
+    const missing = path.join(os.tmpdir(), 'sp-no-such-history.csv');
+    const result = await runCli(['backfill', missing, '--feed-id', 'nothing'], env());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`backfill: cannot read ${missing}`);
+    expect(result.stderr).toContain('Give the path of the history file');
+    expect(await sql(`SELECT 1 FROM backfills WHERE feed = 'nothing'`)).toEqual([]);
+  });
 });
 
 describe('notify with a wrong configuration, then without Slack', () => {

@@ -1,5 +1,6 @@
 export { produce, type ProduceOptions, type FeedResult } from './produce.ts';
 export { defaultFeedId, parseLocation } from './feed-identity.ts';
+export type { PublishedStep } from './paced-publisher.ts';
 export { clock } from './progress.ts';
 export { PRODUCER_LINGER_DEFAULT_MS, loadProducerConfig, type ProducerConfig } from './config.ts';
 export { readReferenceFile } from './reference-file.ts';

@@ -10,6 +10,7 @@ import { defaultFeedId, parseLocation } from './feed-identity.ts';
 import { FeedRunner } from './feed-runner.ts';
 import type { FeedKind } from './header.ts';
 import { FeedPublisher } from './kafka-publisher.ts';
+import { pacedPublisher, type PublishedStep } from './paced-publisher.ts';
 import { ProducerMetrics } from './producer-metrics.ts';
 import { Progress, type FeedCounts } from './progress.ts';
 
@@ -26,6 +27,11 @@ export interface ProduceOptions {
   snapshot?: boolean | undefined;
   /** Where to draw progress (a TTY), if anywhere. */
   tty?: NodeJS.WriteStream | undefined;
+  /**
+   * Awaited before each step of the sales feed is published: a backfill waits there while the pipeline
+   * has too much in flight (see the CLI's backfill).
+   */
+  pace?: ((step: PublishedStep) => Promise<void>) | undefined;
 }
 
 export interface FeedResult extends FeedCounts {
@@ -96,7 +102,9 @@ export async function produce(
             stateTopic: config.FEED_STATE_TOPIC,
             maxCancel: config.SNAPSHOT_MAX_CANCEL,
           },
-          publisher,
+          kind === 'sales' && options.pace
+            ? pacedPublisher(publisher, topics.sales, options.pace)
+            : publisher,
           log.child({ feed }),
           metrics,
           new Progress(feed, log, kind === 'sales' ? options.tty : undefined),

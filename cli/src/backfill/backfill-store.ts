@@ -46,6 +46,20 @@ export async function salesNotAggregated(pool: Pool, feed: string, since: Date):
   return rows[0]?.behind ?? 0;
 }
 
+/**
+ * Whether a sale has gone through the pipeline: its row is in `sales` and, if it counts, its fact in the
+ * aggregates (a pending or cancelled sale has nothing to count).
+ */
+export async function saleThrough(pool: Pool, saleId: string): Promise<boolean> {
+  const { rows } = await pool.query<{ through: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM sales s WHERE s.sale_id = $1
+                       AND (s.status <> 'complete'
+                            OR EXISTS (SELECT 1 FROM analytics.sale_facts f WHERE f.sale_id = s.sale_id))) AS through`,
+    [saleId],
+  );
+  return rows[0]?.through === true;
+}
+
 /** The next offsets a group stored with its rows, by topic and partition. */
 export async function groupOffsets(
   pool: Pool,
@@ -70,6 +84,14 @@ export async function groupOffsets(
 export async function walPosition(pool: Pool): Promise<string> {
   const { rows } = await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
   return (rows[0] as { lsn: string }).lsn;
+}
+
+/**
+ * Writes Debezium's heartbeat row: a change after everything before it, that Debezium reads and confirms
+ * even when nothing else changes (its own heartbeat comes every heartbeat.interval.ms).
+ */
+export async function beat(pool: Pool): Promise<void> {
+  await pool.query('UPDATE cdc_heartbeat SET beat_at = now() WHERE id = 1');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messagesBehind, waitForStages, type Offsets } from './catch-up.ts';
+import { InFlight, messagesBehind, waitForStages, type Offsets } from './catch-up.ts';
 
 const offsets = (entries: Record<string, number[]>): Offsets =>
   new Map(Object.entries(entries).map(([t, ps]) => [t, new Map(ps.map((o, p) => [p, BigInt(o)]))]));
@@ -51,5 +51,57 @@ describe('waitForStages', () => {
     );
     expect(done).toBe(false);
     expect(reports).toEqual(['never']);
+  });
+});
+
+describe('InFlight', () => {
+  it('holds a step back while more than the limit would be in flight, until the oldest steps are through', async () => {
+    const done = new Set<string>();
+    const asked: string[] = [];
+    const inFlight = new InFlight(
+      async (id) => {
+        asked.push(id);
+        return done.has(id);
+      },
+      2_500,
+      1,
+      new AbortController().signal,
+    );
+    await inFlight.before({ sales: 1_200, lastSaleId: 'h/0/1201' });
+    await inFlight.before({ sales: 1_200, lastSaleId: 'h/0/2401' });
+    expect(inFlight.count).toBe(2_400);
+    expect(asked).toEqual([]); // under the limit: not held
+    // A third step would make 3,600: held until the first is through.
+    const third = inFlight.before({ sales: 1_200, lastSaleId: 'h/0/3601' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(asked.length).toBeGreaterThan(1);
+    expect(new Set(asked)).toEqual(new Set(['h/0/1201']));
+    done.add('h/0/1201');
+    await third;
+    expect(inFlight.count).toBe(2_400);
+  });
+
+  it('never holds with a limit of 0, and says when the pipeline does not move', async () => {
+    const free = new InFlight(async () => false, 0, 1, new AbortController().signal);
+    await free.before({ sales: 10_000, lastSaleId: 'a' });
+    await free.before({ sales: 10_000, lastSaleId: 'b' });
+    expect(free.count).toBe(20_000);
+
+    const stop = new AbortController();
+    const stuck: number[] = [];
+    const held = new InFlight(
+      async () => false,
+      100,
+      1,
+      stop.signal,
+      (_, n) => {
+        stuck.push(n);
+        stop.abort();
+      },
+      5,
+    );
+    await held.before({ sales: 100, lastSaleId: 'a' });
+    await held.before({ sales: 100, lastSaleId: 'b' });
+    expect(stuck).toEqual([100]);
   });
 });

@@ -51,3 +51,58 @@ export async function waitForStages(
   }
   return !stop.aborted;
 }
+
+/** A published step of history: how many sales it has, and its last one. */
+export interface Step {
+  sales: number;
+  lastSaleId: string | undefined;
+}
+
+/**
+ * History in flight: the steps published whose last sale has not gone through the pipeline yet (its row
+ * in `sales` and its fact in the aggregates). {@link InFlight.before} holds the next step back while more
+ * than `max` sales are in flight (0: never). Steps go through in order, so only the oldest is looked at.
+ */
+export class InFlight {
+  private readonly steps: Array<{ sales: number; lastSaleId: string }> = [];
+  private sales = 0;
+
+  constructor(
+    private readonly through: (saleId: string) => Promise<boolean>,
+    private readonly max: number,
+    private readonly pollMs: number,
+    private readonly stop: AbortSignal,
+    /** Called when the oldest step has not moved for `stuckMs` (then again each `stuckMs`). */
+    private readonly stuck: (waitedMs: number, inFlight: number) => void = () => undefined,
+    private readonly stuckMs = 30_000,
+  ) {}
+
+  /** Sales in flight now. */
+  get count(): number {
+    return this.sales;
+  }
+
+  /** Waits until `step` may be published, and counts it in flight. */
+  async before(step: Step): Promise<void> {
+    let since = Date.now();
+    let told = since;
+    while (this.max > 0 && this.sales > 0 && this.sales + step.sales > this.max && !this.stop.aborted) {
+      const oldest = this.steps[0] as { sales: number; lastSaleId: string };
+      if (await this.through(oldest.lastSaleId)) {
+        this.steps.shift();
+        this.sales -= oldest.sales;
+        since = told = Date.now();
+        continue;
+      }
+      if (Date.now() - told >= this.stuckMs) {
+        told = Date.now();
+        this.stuck(told - since, this.sales);
+      }
+      await sleep(this.pollMs, undefined, { signal: this.stop }).catch(() => undefined);
+    }
+    if (step.lastSaleId !== undefined && step.sales > 0) {
+      this.steps.push({ sales: step.sales, lastSaleId: step.lastSaleId });
+      this.sales += step.sales;
+    }
+  }
+}

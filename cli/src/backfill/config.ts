@@ -12,8 +12,17 @@ const schema = cdcWorkerSchema({
   NOTIFIER_GROUP: z.string().min(1).default('sales-pipeline.notifier'),
   /** CDC_SLOT_NAME: Debezium's replication slot (the connector's `slot.name`). */
   CDC_SLOT_NAME: z.string().min(1).default(CDC_SLOT_NAME),
-  /** BACKFILL_POLL_MS: how often the wait looks at the pipeline's progress, ms. Default 500. */
-  BACKFILL_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+  /** BACKFILL_POLL_MS: how often the backfill looks at the pipeline's progress, ms. Default 100. */
+  BACKFILL_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(100),
+  /**
+   * BACKFILL_MAX_IN_FLIGHT: history lines published whose step has not reached the aggregates yet, at
+   * most; the backfill waits before its next step beyond that, so that live sales queue behind this much
+   * history only, not behind the whole file. 0: no limit (the fastest backfill; live sales wait behind
+   * it). Default 2500.
+   */
+  BACKFILL_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(2_500),
+  /** BACKFILL_READ_BYTES: bytes of history per step (one Kafka transaction). Default 32768 (~1,200 lines). */
+  BACKFILL_READ_BYTES: z.coerce.number().int().min(4_096).default(32_768),
 });
 
 export type BackfillConfig = z.infer<typeof schema>;

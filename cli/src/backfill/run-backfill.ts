@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import {
+  PipelineError,
   pipelineTopics,
   withWorkerClients,
   type Logger,
@@ -12,16 +14,19 @@ import {
   produce,
   type FeedResult,
   type ProducerConfig,
+  type PublishedStep,
 } from '@sales-pipeline/producer';
 import {
+  beat,
   closeBackfill,
   groupOffsets,
   openBackfill,
+  saleThrough,
   salesNotAggregated,
   slotPassed,
   walPosition,
 } from './backfill-store.ts';
-import { messagesBehind, waitForStages, type Offsets, type Stage } from './catch-up.ts';
+import { InFlight, messagesBehind, waitForStages, type Offsets, type Stage } from './catch-up.ts';
 import type { BackfillConfig } from './config.ts';
 
 export interface BackfillOptions {
@@ -59,7 +64,10 @@ export async function runBackfill(
   logger: Logger,
   stop: AbortSignal,
 ): Promise<BackfillResult | undefined> {
-  const feed = options.feedId ?? defaultFeedId(parseLocation(options.location));
+  const location = parseLocation(options.location);
+  // Checked before the backfill is opened: an open backfill holds the milestones until it finishes.
+  if (location.type === 'file') await readableHistory(location.path);
+  const feed = options.feedId ?? defaultFeedId(location);
   const clients = {
     service: 'backfill',
     config: { ...config.wait, METRICS_PORT: undefined },
@@ -72,33 +80,86 @@ export async function runBackfill(
       { startedAt: opened.startedAt },
       opened.resumed ? 'backfill resumed (it was stopped before it finished)' : 'backfill opened',
     );
-    const started = Date.now();
-    const [published] = await produce(
-      { sales: options.location, salesFeedId: feed, follow: false, tty: options.tty },
-      config.producer,
-      logger,
-      stop,
-    );
-    if (!published || stop.aborted) return undefined;
-    const publishMs = Date.now() - started;
-    const waited = Date.now();
     const admin = kafka.admin();
     await admin.connect();
     try {
-      if (
-        !(await waitForPipeline(
-          { pool, admin, feed, since: opened.startedAt, config: config.wait, log, tty: options.tty },
-          stop,
-        ))
-      )
-        return undefined;
+      const ctx: WaitContext = {
+        pool,
+        admin,
+        feed,
+        since: opened.startedAt,
+        config: config.wait,
+        log,
+        tty: options.tty,
+      };
+      const started = Date.now();
+      const [published] = await produce(
+        {
+          sales: options.location,
+          salesFeedId: feed,
+          follow: false,
+          tty: options.tty,
+          pace: inFlightGate(ctx, stop),
+        },
+        { ...config.producer, PRODUCER_READ_BYTES: config.wait.BACKFILL_READ_BYTES },
+        logger,
+        stop,
+      );
+      if (!published || stop.aborted) return undefined;
+      const publishMs = Date.now() - started;
+      const waited = Date.now();
+      if (!(await waitForPipeline(ctx, stop))) return undefined;
+      const closed = await closeBackfill(pool, feed);
+      log.info({ ...closed }, 'backfill finished: its milestones are posted as one summary');
+      return {
+        feed,
+        published,
+        resumed: opened.resumed,
+        ...closed,
+        publishMs,
+        catchUpMs: Date.now() - waited,
+      };
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
-    const closed = await closeBackfill(pool, feed);
-    log.info({ ...closed }, 'backfill finished: its milestones are posted as one summary');
-    return { feed, published, resumed: opened.resumed, ...closed, publishMs, catchUpMs: Date.now() - waited };
   });
+}
+
+/** The history file can be read, or a {@link PipelineError} says why and what to do. */
+async function readableHistory(file: string): Promise<void> {
+  try {
+    const stat = await fs.promises.stat(file);
+    if (!stat.isFile()) throw new Error('not a file');
+    await fs.promises.access(file, fs.constants.R_OK);
+  } catch (error) {
+    throw new PipelineError(`backfill: cannot read ${file}: ${(error as Error).message}`, {
+      code: 'BACKFILL_UNREADABLE',
+      hint: 'Give the path of the history file (CSV in the sales feed format) or an http(s) URL.',
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The backfill's pace: before each step, wait while more than BACKFILL_MAX_IN_FLIGHT history sales are
+ * published but not through the pipeline (see {@link InFlight}). Live sales then queue behind that much
+ * history at most, not behind the whole file.
+ */
+function inFlightGate(ctx: WaitContext, stop: AbortSignal): (step: PublishedStep) => Promise<void> {
+  const { pool, config, log } = ctx;
+  const inFlight = new InFlight(
+    (saleId) => saleThrough(pool, saleId),
+    config.BACKFILL_MAX_IN_FLIGHT,
+    config.BACKFILL_POLL_MS,
+    stop,
+    (waitedMs, sales) =>
+      log.warn(
+        { waitedMs, inFlight: sales },
+        'no history has gone through the pipeline for a while: are the consumer, Debezium and analytics running (sales-pipeline status)? ' +
+          'The backfill waits for them (BACKFILL_MAX_IN_FLIGHT=0 publishes without waiting)',
+      ),
+  );
+  return (step) => inFlight.before(step);
 }
 
 type Admin = ReturnType<WorkerClients['kafka']['admin']>;
@@ -153,7 +214,10 @@ async function waitForPipeline(ctx: WaitContext, stop: AbortSignal): Promise<boo
       name: "Debezium (the aggregates' changes)",
       unit: 'slot position',
       left: async () => {
-        lsn ??= await walPosition(pool);
+        if (lsn === undefined) {
+          lsn = await walPosition(pool);
+          await beat(pool);
+        }
         const passed = await slotPassed(pool, config.CDC_SLOT_NAME, lsn);
         return passed === undefined ? undefined : passed ? 0 : 1;
       },

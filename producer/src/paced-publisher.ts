@@ -1,0 +1,36 @@
+import type { Publisher } from './feed-committer.ts';
+
+/** A step about to be published: its sales (and cancellations), and the id of its last one. */
+export interface PublishedStep {
+  /** Messages on the sales topic in the step. */
+  sales: number;
+  /** The key (sale id) of its last message on the sales topic, if it has any. */
+  lastSaleId: string | undefined;
+}
+
+/**
+ * `publisher`, waiting for `pace` before each step it publishes: a backfill yields there while the
+ * pipeline has too much of it in flight (live sales are not queued behind the whole history). Everything
+ * else is the publisher's own; a step waited for is published as it was, in one transaction.
+ */
+export function pacedPublisher(
+  publisher: Publisher,
+  salesTopic: string,
+  pace: (step: PublishedStep) => Promise<void>,
+): Publisher {
+  return {
+    loadCheckpoint: () => publisher.loadCheckpoint(),
+    loadState: (ref) => publisher.loadState(ref),
+    acceptedHold: () => publisher.acceptedHold(),
+    reconnect: () => publisher.reconnect(),
+    async publish(messages, checkpoint, state) {
+      const sales = messages.get(salesTopic) ?? [];
+      const last = sales.at(-1)?.key;
+      await pace({
+        sales: sales.length,
+        lastSaleId: last === undefined || last === null ? undefined : String(last),
+      });
+      return publisher.publish(messages, checkpoint, state);
+    },
+  };
+}
