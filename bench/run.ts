@@ -12,6 +12,8 @@
  *              BENCH_WARMUP_SECONDS (60), BENCH_SECONDS (60), BENCH_IDLE_SECONDS (30)
  *   http       sales pushed over HTTP (autocannon): sales/s in batches of 100, p99 of     BENCH_HTTP_SECONDS (60),
  *              single sales at a set rate, the ingest server's peak memory                 BENCH_HTTP_RATE (300)
+ *   backfill   `sales-pipeline backfill` beside the running pipeline and a live feed: rows BENCH_BACKFILL_ROWS (BENCH_ROWS),
+ *              into sales vs COPY, aggregates' catch-up, live p99 alone vs during, CPU  BENCH_BACKFILL_LIVE_RATE (50)
  *
  * No argument runs them all. Results go to bench/results/latest.json (merged: a part run alone replaces
  * that part's figures only) and bench/results/latest.md. BENCH_SECURE=1 runs them on a secured stack
@@ -26,6 +28,7 @@ import { REPO_ROOT, type RunningStack } from '@sales-pipeline/stack';
 import { benchStack, fmt } from './bench-stack.ts';
 import type { PartResult } from './lib/part.ts';
 import { aggregate } from './parts/aggregate.ts';
+import { backfill } from './parts/backfill.ts';
 import { cost } from './parts/cost.ts';
 import { http } from './parts/http.ts';
 import { ingest } from './parts/ingest.ts';
@@ -41,8 +44,9 @@ const PARTS: Record<string, (stack: RunningStack) => Promise<PartResult>> = {
   aggregate,
   cost,
   http,
+  backfill,
 };
-const ORDER = ['ingest', 'sink', 'naive', 'latency', 'aggregate', 'cost', 'http'];
+const ORDER = ['ingest', 'sink', 'naive', 'latency', 'aggregate', 'cost', 'http', 'backfill'];
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 for (const arg of args) {

@@ -96,3 +96,28 @@ export function cpuBetween(
     processes: end.processes,
   };
 }
+
+/**
+ * The CPU of each process tree (and of this process: the load tools run in it, as `bench`) from now until
+ * `stop`: cores busy over the window, and ms per sale by process, highest first.
+ */
+export function cpuMeter(roots: Record<string, number>): {
+  stop: (sales: number) => { perSale: Record<string, number>; coresBusy: number };
+} {
+  const start = { cpu: cpuSnapshot(roots), bench: ownCpuMs() };
+  return {
+    stop(sales) {
+      const window = cpuBetween(start.cpu, cpuSnapshot(roots));
+      const ms: Record<string, number> = { ...window.ms, bench: ownCpuMs() - start.bench };
+      // A process that exited in the window is not in the last snapshot: its share is unknown, not negative.
+      for (const [name, used] of Object.entries(ms)) if (used < 0) delete ms[name];
+      const perSale = Object.fromEntries(
+        Object.entries(ms)
+          .sort(([, a], [, b]) => b - a)
+          .map(([name, used]) => [name, used / Math.max(1, sales)]),
+      );
+      const coresBusy = Object.values(ms).reduce((sum, used) => sum + used, 0) / window.windowMs;
+      return { perSale, coresBusy };
+    },
+  };
+}

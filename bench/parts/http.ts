@@ -16,7 +16,7 @@ import { startLivePipeline } from '../lib/live-pipeline.ts';
 import type { PartResult } from '../lib/part.ts';
 import { pacedLoad } from '../lib/paced-load.ts';
 import { downstreamNice, startWorker, whileAlive, workerEnv } from '../lib/workers.ts';
-import { cpuBetween, cpuSnapshot, ownCpuMs } from '../lib/proc-cpu.ts';
+import { cpuMeter } from '../lib/proc-cpu.ts';
 import { stackRoots } from './cost.ts';
 
 const TOKEN = 'bench-ingest-token-0123456789';
@@ -183,27 +183,4 @@ export async function http(stack: RunningStack): Promise<PartResult> {
     await ingest.stop();
     await pipeline.close();
   }
-}
-
-/**
- * The CPU of each process tree (and of this process: the load tools run in it, as `bench`) from now until
- * `stop`: cores busy over the window, and ms per sale by process, highest first.
- */
-function cpuMeter(roots: Record<string, number>): {
-  stop: (sales: number) => { perSale: Record<string, number>; coresBusy: number };
-} {
-  const start = { cpu: cpuSnapshot(roots), bench: ownCpuMs() };
-  return {
-    stop(sales) {
-      const window = cpuBetween(start.cpu, cpuSnapshot(roots));
-      const ms: Record<string, number> = { ...window.ms, bench: ownCpuMs() - start.bench };
-      const perSale = Object.fromEntries(
-        Object.entries(ms)
-          .sort(([, a], [, b]) => b - a)
-          .map(([name, used]) => [name, used / Math.max(1, sales)]),
-      );
-      const coresBusy = Object.values(ms).reduce((sum, used) => sum + used, 0) / window.windowMs;
-      return { perSale, coresBusy };
-    },
-  };
 }

@@ -1,0 +1,230 @@
+/**
+ * backfill — history through the whole running pipeline, as a user loads it: the four workers (a live
+ * feed at BENCH_BACKFILL_LIVE_RATE sales/s, 50 by default), Debezium and a fake Slack running, then
+ * `sales-pipeline backfill` of BENCH_BACKFILL_ROWS lines (BENCH_ROWS, 1,000,000):
+ *   1. rows into `sales`: from the command's start to the last history row committed, against COPY of the
+ *      same final rows into a table shaped like `sales` in the same database, same run (target ≥ 0.35×);
+ *   2. the aggregates: how long after the last row the command returned (it returns once the aggregates
+ *      count every history sale and the notifier is past their changes; target ≤ 2× the ingest time);
+ *   3. the live feed: p50/p99 line → aggregates of its lines alone, then during the backfill (target: p99
+ *      during ≤ 2× alone);
+ *   4. the CPU of each process in both windows, the peak memory of each worker and of the backfill, and
+ *      the Slack posts the backfill made (one summary).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { RunningStack } from '@sales-pipeline/stack';
+import { fmt, secs, sizeFromEnv, summarize, until } from '../bench-stack.ts';
+import { lineOfSaleId } from '../lib/commit-stamps.ts';
+import { SALES_COLUMNS, tempDir, writeFeed, writeSalesCopyFile } from '../lib/feed.ts';
+import { startLivePipeline } from '../lib/live-pipeline.ts';
+import type { PartResult } from '../lib/part.ts';
+import { cpuMeter } from '../lib/proc-cpu.ts';
+import { startWorker, whileAlive, workerEnv } from '../lib/workers.ts';
+import { stackRoots } from './cost.ts';
+
+export const BACKFILL_TARGETS = { copyRatio: 0.35, catchUpRatio: 2, liveP99Ratio: 2 };
+const WARMUP = 200;
+const ALONE_SECONDS = 30;
+/** The longest a backfill may take here: the live feed's capacity. */
+const MAX_SECONDS = 3_600;
+
+export async function backfill(stack: RunningStack): Promise<PartResult> {
+  const rows = sizeFromEnv('BENCH_BACKFILL_ROWS', sizeFromEnv('BENCH_ROWS', 1_000_000));
+  const liveRate = sizeFromEnv('BENCH_BACKFILL_LIVE_RATE', 50);
+  const live = await startLivePipeline(stack, 'backfill', {
+    rows: WARMUP + liveRate * (ALONE_SECONDS + MAX_SECONDS),
+    revenueStepEuros: 100_000,
+    productUnitsStep: 10_000,
+  });
+  const { db, feed, slack } = live;
+  const dir = tempDir('backfill-history');
+  const historyFile = path.join(dir, 'history.csv');
+  const copyFile = path.join(dir, 'history.copy');
+  try {
+    process.stdout.write(`backfill: writing a ${fmt(rows)}-line history…\n`);
+    writeFeed(historyFile, rows);
+    writeSalesCopyFile(copyFile, 'history', rows);
+
+    // The live feed's lines → their aggregates committed (the live feed is `bench`).
+    const liveStamps = async (from: number, to: number) => {
+      const { rows: facts } = await db.query<{ sale_id: string; at: number }>(
+        `SELECT sale_id, extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000 AS at
+           FROM analytics.sale_facts WHERE sale_id LIKE 'bench/%'`,
+      );
+      return facts
+        .map((f) => ({ row: lineOfSaleId(f.sale_id) - 2, at: Number(f.at) }))
+        .filter((f) => f.row >= from && f.row < to)
+        .map((f) => f.at - (feed.appendedAt[f.row] ?? Number.NaN));
+    };
+    const liveAggregated = async (to: number) =>
+      Number(
+        (
+          await db.query<{ n: string }>(
+            `SELECT count(*) AS n FROM analytics.sale_facts WHERE sale_id LIKE 'bench/%'`,
+          )
+        ).rows[0]?.n,
+      ) >= to;
+
+    process.stdout.write('backfill: warming up the four workers…\n');
+    feed.append(WARMUP);
+    await live.whileAlive(live.waitUntilFlowing(WARMUP, `${WARMUP} warm-up rows in the aggregates`));
+
+    // 1. The live feed alone.
+    process.stdout.write(`backfill: the live feed alone, ${liveRate} sales/s for ${ALONE_SECONDS} s…\n`);
+    const aloneFrom = feed.written;
+    await live.whileAlive(feed.appendAtRate(liveRate, aloneFrom + liveRate * ALONE_SECONDS));
+    const aloneTo = feed.written;
+    await live.whileAlive(
+      until('the live lines in the aggregates', async () =>
+        (await liveAggregated(aloneTo)) ? true : undefined,
+      ),
+    );
+    const alone = summarize(await liveStamps(aloneFrom, aloneTo));
+
+    // 2. COPY of the same final rows into a table shaped like `sales`, in the same database.
+    process.stdout.write('backfill: COPY of the same rows into a table shaped like sales…\n');
+    await db.query('CREATE TABLE bench_copy_sales (LIKE sales INCLUDING ALL)');
+    await db.query('CHECKPOINT');
+    const app = new pg.Client({ connectionString: stack.secrets.databaseUrl });
+    await db.query('GRANT INSERT ON bench_copy_sales TO sales_app');
+    await app.connect();
+    const copyStarted = Date.now();
+    await pipeline(
+      fs.createReadStream(copyFile, { highWaterMark: 1 << 20 }),
+      app.query(copyFrom(`COPY bench_copy_sales (${SALES_COLUMNS}) FROM STDIN`)),
+    );
+    const copyMs = Date.now() - copyStarted;
+    await app.end();
+    await db.query('DROP TABLE bench_copy_sales');
+    await db.query('CHECKPOINT');
+
+    // 3. The backfill, the live feed going on beside it until its rows are all in `sales`.
+    process.stdout.write(
+      `backfill: sales-pipeline backfill of ${fmt(rows)} lines, the live feed beside it…\n`,
+    );
+    const postsBefore = slack.posted.length;
+    const roots: Record<string, number> = { ...stackRoots('backfill') };
+    for (const w of live.workers) roots[w.name] = w.child.pid as number;
+    const started = Date.now();
+    const command = startWorker(
+      'backfill',
+      ['backfill', historyFile, '--feed-id', 'history'],
+      workerEnv(stack),
+    );
+    roots.backfill = command.child.pid as number;
+    const ingestCpu = cpuMeter(roots);
+    const duringFrom = feed.written;
+    let rowsIn = false;
+    const liveFeed = (async () => {
+      while (!rowsIn) await feed.appendAtRate(liveRate, feed.written + liveRate);
+    })();
+    const historyRows = async () =>
+      Number(
+        (await db.query<{ n: string }>(`SELECT count(*) AS n FROM sales WHERE feed = 'history'`)).rows[0]?.n,
+      );
+    await whileAlive(
+      [...live.workers, command],
+      until(
+        'the history in sales',
+        async (saw) => {
+          const n = await historyRows();
+          saw(`${fmt(n)} of ${fmt(rows)} rows`);
+          return n >= rows ? true : undefined;
+        },
+        { intervalMs: 1000, timeoutMs: MAX_SECONDS * 1000 },
+      ),
+    );
+    rowsIn = true;
+    await liveFeed;
+    const duringTo = feed.written;
+    const lastRow = (
+      await db.query<{ last: number }>(
+        `SELECT extract(epoch FROM max(pg_xact_commit_timestamp(xmin))) * 1000 AS last FROM sales WHERE feed = 'history'`,
+      )
+    ).rows[0]?.last;
+    const ingestMs = Number(lastRow) - started;
+    const ingestUse = ingestCpu.stop(rows);
+    const catchUpCpu = cpuMeter(roots);
+    const code = await whileAlive(live.workers, command.exited);
+    if (code !== 0) throw new Error(`backfill exited with ${code}: ${command.output().slice(-3000)}`);
+    const doneMs = Date.now() - started;
+    const catchUpUse = catchUpCpu.stop(rows);
+    await live.whileAlive(
+      until('the live lines in the aggregates', async () =>
+        (await liveAggregated(duringTo)) ? true : undefined,
+      ),
+    );
+    const during = summarize(await liveStamps(duringFrom, duringTo));
+    // The summary goes out once the backfill is closed (after a digest, the channel rests up to
+    // NOTIFIER_DIGEST_INTERVAL_MS first).
+    const summaries = () => slack.posted.slice(postsBefore).filter((p) => p.text.startsWith('📚'));
+    await live
+      .whileAlive(
+        until('the summary post', async () => (summaries().length > 0 ? true : undefined), {
+          timeoutMs: 120_000,
+        }),
+      )
+      .catch((error: unknown) => process.stdout.write(`backfill: ${(error as Error).message}\n`));
+    const posts = summaries();
+    const peaks = await live.stopWorkers();
+
+    const rowsPerSecond = (rows * 1000) / ingestMs;
+    const copyPerSecond = (rows * 1000) / copyMs;
+    const ratio = rowsPerSecond / copyPerSecond;
+    const catchUpMs = doneMs - ingestMs;
+    const t = BACKFILL_TARGETS;
+    const verdict = (ok: boolean) => (ok ? 'met' : 'missed');
+    const perSale = (use: Record<string, number>) =>
+      Object.entries(use)
+        .map(([name, ms]) => `${name} ${(ms * 1000).toFixed(0)} µs`)
+        .join(', ');
+    return {
+      figures: {
+        rows,
+        liveRate,
+        ingestMs,
+        rowsPerSecond,
+        copyMs,
+        copyRowsPerSecond: copyPerSecond,
+        ratio,
+        catchUpMs,
+        doneMs,
+        liveAlone: alone,
+        liveDuring: during,
+        ingestCpuMsPerSale: ingestUse.perSale,
+        ingestCoresBusy: ingestUse.coresBusy,
+        catchUpCpuMsPerSale: catchUpUse.perSale,
+        catchUpCoresBusy: catchUpUse.coresBusy,
+        summaryPosts: posts.length,
+        summaryMilestones: Number(posts[0]?.metadata?.event_payload.milestone_count ?? (posts[0] ? 1 : 0)),
+        backfillPeakMb: command.peakMb(),
+        ...peaks,
+        targets: t,
+      },
+      markdown: [
+        `## backfill (history through the whole running pipeline, a live feed beside it)`,
+        '',
+        '| figure | value | target |',
+        '| --- | ---: | --- |',
+        `| ${fmt(rows)} lines: \`backfill\` start → last row committed in \`sales\` | ${secs(ingestMs)} (${fmt(rowsPerSecond)} rows/s) | |`,
+        `| COPY of the same rows into a table shaped like \`sales\` | ${secs(copyMs)} (${fmt(copyPerSecond)} rows/s) | |`,
+        `| ratio backfill / COPY | **${ratio.toFixed(3)}** | ≥ ${t.copyRatio}: ${verdict(ratio >= t.copyRatio)} |`,
+        `| aggregates (and the notifier) caught up, after the last row | ${secs(catchUpMs)} (${(catchUpMs / ingestMs).toFixed(2)}× the ingest time) | ≤ ${t.catchUpRatio}×: ${verdict(catchUpMs <= t.catchUpRatio * ingestMs)} |`,
+        `| live feed at ${liveRate}/s, line → aggregates, alone: p50 / p99 | ${alone.p50Ms} / ${alone.p99Ms} ms (${fmt(alone.samples)} lines) | |`,
+        `| the same during the backfill: p50 / p99 | ${during.p50Ms} / ${during.p99Ms} ms (${fmt(during.samples)} lines) | p99 ≤ ${t.liveP99Ratio}× alone: ${verdict(during.p99Ms <= t.liveP99Ratio * alone.p99Ms)} |`,
+        `| CPU while the rows went in: cores busy, per history line by process tree | ${ingestUse.coresBusy.toFixed(2)} of 2; ${perSale(ingestUse.perSale)} | |`,
+        `| CPU while the aggregates caught up | ${catchUpUse.coresBusy.toFixed(2)} of 2; ${perSale(catchUpUse.perSale)} | |`,
+        `| peak memory: backfill, producer, consumer, analytics, notifier | ${[command.peakMb(), peaks.producerPeakMb, peaks.consumerPeakMb, peaks.analyticsPeakMb, peaks.notifierPeakMb].map((m) => (m ?? Number.NaN).toFixed(0)).join(' / ')} MiB | ≤ 150 MiB each |`,
+        `| Slack posts of the backfill | ${posts.length} (carrying ${Number(posts[0]?.metadata?.event_payload.milestone_count ?? (posts[0] ? 1 : 0))} milestones) | 1 summary |`,
+        '',
+      ],
+    };
+  } finally {
+    await live.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
