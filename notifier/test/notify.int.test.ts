@@ -342,10 +342,7 @@ describe('a backfill through the running pipeline', () => {
       ).then((r) => r[0]!);
 
     // Killed without warning part-way: the backfill stays open, its milestones held back.
-    const victim = startWorker(
-      ['backfill', file, '--feed-id', 'history'],
-      env({ PRODUCER_READ_BYTES: '65536' }),
-    );
+    const victim = startWorker(['backfill', file, '--feed-id', 'history'], env());
     await eventually(history, (h) => h.n > 0, 120_000);
     victim.kill('SIGKILL');
     expect(await victim.exited).toBeNull(); // killed, not finished
@@ -360,11 +357,20 @@ describe('a backfill through the running pipeline', () => {
     );
     expect(slack.posted.length).toBe(postsBefore);
 
+    // One backfill at a time: another feed's is refused while this one is open, naming it.
+    const other = await runCli(['backfill', file, '--feed-id', 'other'], env());
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('the backfill of history');
+    expect(other.stderr).toContain('sales-pipeline backfill --abandon history');
+    expect(await sql(`SELECT 1 FROM backfills WHERE feed = 'other'`)).toEqual([]);
+
     // The same command resumes it, and returns once the pipeline has taken it all in.
     const resumed = await runCli(['backfill', file, '--feed-id', 'history'], env(), 240_000);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/^history: resumed; [\d,]+ rows published, 0 rejected this run/);
-    expect(resumed.stdout).toContain(`${rows.toLocaleString('en')} sales in the database and the aggregates`);
+    expect(resumed.stdout).toContain(
+      `${rows.toLocaleString('en')} rows of the feed in the database, in the aggregates`,
+    );
     expect(await history()).toEqual({ n: rows, ids: rows });
 
     // Every line counted once in the aggregates, to the cent: the generated lines' amounts from the prices.
@@ -408,6 +414,19 @@ describe('a backfill through the running pipeline', () => {
     expectEachPostedOnce(held, posts);
     await stopWorker(notifier);
   }, 420_000);
+
+  it('closes a backfill that fails (a wrong header), so that it holds no milestone; --abandon says when none is open', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sp-backfill-')), 'bad.csv');
+    fs.writeFileSync(file, 'when,what,how many,where\r\n2024-01-01,REF001,1,1\r\n');
+    const failed = await runCli(['backfill', file, '--feed-id', 'badheader'], env());
+    expect(failed.code).toBe(2);
+    expect(
+      await sql(`SELECT finished_at IS NOT NULL AS closed FROM backfills WHERE feed = 'badheader'`),
+    ).toEqual([{ closed: true }]);
+    const none = await runCli(['backfill', '--abandon', 'badheader'], env());
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toBe('"badheader": no backfill of this feed is open\n');
+  });
 
   it('refuses a history file it cannot read, naming it, and opens no backfill', async () => {
     const missing = path.join(os.tmpdir(), 'sp-no-such-history.csv');

@@ -4,7 +4,7 @@ import type { Publisher } from './feed-committer.ts';
 export interface PublishedStep {
   /** Messages on the sales topic in the step. */
   sales: number;
-  /** The key (sale id) of its last message on the sales topic, if it has any. */
+  /** The key (sale id) of its last sale on the sales topic (cancellations aside), if it has any. */
   lastSaleId: string | undefined;
 }
 
@@ -25,7 +25,8 @@ export function pacedPublisher(
     reconnect: () => publisher.reconnect(),
     async publish(messages, checkpoint, state) {
       const sales = messages.get(salesTopic) ?? [];
-      const last = sales.at(-1)?.key;
+      // The last sale, not a cancellation: a cancellation of a sale never stored leaves no row to wait for.
+      const last = sales.findLast((m) => !String(m.value).includes('"op":"cancel"'))?.key;
       await pace({
         sales: sales.length,
         lastSaleId: last === undefined || last === null ? undefined : String(last),

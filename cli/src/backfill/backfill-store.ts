@@ -7,24 +7,42 @@ export interface OpenedBackfill {
   resumed: boolean;
 }
 
+/** The backfill of `feed` if it is open (a run stopped before it finished): it is resumed. */
+export async function openedBackfill(pool: Pool, feed: string): Promise<OpenedBackfill | undefined> {
+  const { rows } = await pool.query<{ started_at: Date }>(
+    'SELECT started_at FROM backfills WHERE feed = $1 AND finished_at IS NULL',
+    [feed],
+  );
+  return rows[0] ? { startedAt: rows[0].started_at, resumed: true } : undefined;
+}
+
+/** Another feed's backfill that is open, if any. */
+export async function otherOpenBackfill(
+  pool: Pool,
+  feed: string,
+): Promise<{ feed: string; startedAt: Date } | undefined> {
+  const { rows } = await pool.query<{ feed: string; started_at: Date }>(
+    'SELECT feed, started_at FROM backfills WHERE finished_at IS NULL AND feed <> $1 ORDER BY started_at LIMIT 1',
+    [feed],
+  );
+  return rows[0] ? { feed: rows[0].feed, startedAt: rows[0].started_at } : undefined;
+}
+
 /**
- * Opens the backfill of `feed` (or keeps it open: a resumed run keeps its start). While it is open, the
- * notifier holds the milestones it records for its summary.
+ * Opens the backfill of `feed` (again, if it finished before: a new start). While it is open, the
+ * notifier holds the milestones it records for its summary. `location` is kept without a password.
  */
 export async function openBackfill(pool: Pool, feed: string, location: string): Promise<OpenedBackfill> {
-  const { rows } = await pool.query<{ started_at: Date; resumed: boolean }>(
-    `WITH before AS (SELECT finished_at FROM backfills WHERE feed = $1)
-     INSERT INTO backfills AS b (feed, location) VALUES ($1, $2)
+  const { rows } = await pool.query<{ started_at: Date }>(
+    `INSERT INTO backfills AS b (feed, location) VALUES ($1, $2)
      ON CONFLICT (feed) DO UPDATE
         SET location = EXCLUDED.location,
             started_at = CASE WHEN b.finished_at IS NULL THEN b.started_at ELSE now() END,
             finished_at = NULL
-     RETURNING b.started_at,
-               EXISTS (SELECT 1 FROM before WHERE finished_at IS NULL) AS resumed`,
+     RETURNING b.started_at`,
     [feed, location],
   );
-  const row = rows[0] as { started_at: Date; resumed: boolean };
-  return { startedAt: row.started_at, resumed: row.resumed };
+  return { startedAt: (rows[0] as { started_at: Date }).started_at, resumed: false };
 }
 
 /**
@@ -48,13 +66,16 @@ export async function salesNotAggregated(pool: Pool, feed: string, since: Date):
 
 /**
  * Whether a sale has gone through the pipeline: its row is in `sales` and, if it counts, its fact in the
- * aggregates (a pending or cancelled sale has nothing to count).
+ * aggregates (a pending or cancelled sale has nothing to count); or the consumer refused its message
+ * (a rejected row with its key).
  */
 export async function saleThrough(pool: Pool, saleId: string): Promise<boolean> {
   const { rows } = await pool.query<{ through: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM sales s WHERE s.sale_id = $1
                        AND (s.status <> 'complete'
-                            OR EXISTS (SELECT 1 FROM analytics.sale_facts f WHERE f.sale_id = s.sale_id))) AS through`,
+                            OR EXISTS (SELECT 1 FROM analytics.sale_facts f WHERE f.sale_id = s.sale_id)))
+         OR EXISTS (SELECT 1 FROM rejected_rows r WHERE r.stage = 'consumer' AND r.kafka_key = convert_to($1, 'UTF8'))
+         AS through`,
     [saleId],
   );
   return rows[0]?.through === true;
@@ -106,9 +127,18 @@ export async function slotPassed(pool: Pool, slot: string, lsn: string): Promise
   return rows[0] ? rows[0].passed === true : undefined;
 }
 
+/** The feed's rows in `sales`. */
+export async function feedSales(pool: Pool, feed: string): Promise<number> {
+  const { rows } = await pool.query<{ sales: number }>(
+    'SELECT count(*)::int AS sales FROM sales WHERE feed = $1',
+    [feed],
+  );
+  return rows[0]?.sales ?? 0;
+}
+
 /**
- * Closes the backfill: the notifier posts its milestones as one summary. Returns the feed's sales and the
- * milestones held for it.
+ * Closes the backfill: the notifier posts the milestones it held as one summary. Returns the feed's rows
+ * in `sales` and the milestones its summary carries.
  */
 export async function closeBackfill(
   pool: Pool,
@@ -116,9 +146,10 @@ export async function closeBackfill(
 ): Promise<{ sales: number; milestones: number }> {
   const { rows } = await pool.query<{ sales: number; milestones: number }>(
     `WITH counted AS (SELECT count(*) AS sales FROM sales WHERE feed = $1),
-          closed AS (UPDATE backfills SET finished_at = now(), sales = (SELECT sales FROM counted) WHERE feed = $1)
+          closed AS (UPDATE backfills SET finished_at = now(), sales = (SELECT sales FROM counted)
+                      WHERE feed = $1 AND finished_at IS NULL)
      SELECT (SELECT sales FROM counted)::int AS sales,
-            (SELECT count(*) FROM milestones WHERE backfill = $1)::int AS milestones`,
+            (SELECT count(*) FROM milestones WHERE backfill = $1 AND status = 'pending')::int AS milestones`,
     [feed],
   );
   return rows[0] ?? { sales: 0, milestones: 0 };

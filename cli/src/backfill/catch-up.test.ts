@@ -7,15 +7,19 @@ const offsets = (entries: Record<string, number[]>): Offsets =>
 describe('messagesBehind', () => {
   it('counts what a group has left before the ends, a final commit marker not counted', () => {
     // Partition 0: ends at 101 (a marker at 100), stored 100: taken. Partition 1: ends at 51, stored 40.
-    expect(messagesBehind(offsets({ sales: [100, 40] }), offsets({ sales: [101, 51] }))).toBe(10n);
+    expect(messagesBehind(offsets({ sales: [100, 40] }), offsets({ sales: [101, 51] }), true)).toBe(10n);
+  });
+
+  it("counts up to the end on a topic without commit markers (Debezium's)", () => {
+    expect(messagesBehind(offsets({ cdc: [100, 40] }), offsets({ cdc: [101, 51] }), false)).toBe(12n);
   });
 
   it('takes a partition never stored as all to take, and an empty one as taken', () => {
-    expect(messagesBehind(offsets({}), offsets({ sales: [0, 11] }))).toBe(10n);
+    expect(messagesBehind(offsets({}), offsets({ sales: [0, 11] }), true)).toBe(10n);
   });
 
   it('is 0 for a group past the ends (more was written since)', () => {
-    expect(messagesBehind(offsets({ sales: [500] }), offsets({ sales: [101] }))).toBe(0n);
+    expect(messagesBehind(offsets({ sales: [500] }), offsets({ sales: [101] }), true)).toBe(0n);
   });
 });
 
@@ -26,12 +30,40 @@ describe('waitForStages', () => {
     const stage = (name: 'a' | 'b') => ({ name, unit: 'x', left: async () => left[name].shift() });
     const done = await waitForStages(
       [stage('a'), stage('b')],
-      (s, n) => reports.push(`${s.name}:${n}`),
+      (s, seen) => reports.push(`${s.name}:${'left' in seen ? seen.left : seen.error.message}`),
       new AbortController().signal,
       1,
     );
     expect(done).toBe(true);
     expect(reports).toEqual(['a:3', 'a:1', 'b:2']);
+  });
+
+  it('reads a stage again after an error, and says when it has not gone down for a while', async () => {
+    const reads: Array<number | Error> = [new Error('broker away'), 5, 5, 5, 0];
+    const reports: string[] = [];
+    const stalls: string[] = [];
+    const done = await waitForStages(
+      [
+        {
+          name: 'a',
+          unit: 'x',
+          left: async () => {
+            const next = reads.shift();
+            if (next instanceof Error) throw next;
+            if (next === 5) await new Promise((resolve) => setTimeout(resolve, 5));
+            return next;
+          },
+        },
+      ],
+      (_, seen) => reports.push('left' in seen ? String(seen.left) : seen.error.message),
+      new AbortController().signal,
+      1,
+      (stage) => stalls.push(stage.name),
+      4,
+    );
+    expect(done).toBe(true);
+    expect(reports).toEqual(['broker away', '5', '5', '5']);
+    expect(stalls.length).toBeGreaterThan(0);
   });
 
   it('skips a stage that cannot be told, and stops when asked', async () => {

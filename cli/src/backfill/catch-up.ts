@@ -5,17 +5,17 @@ export type Offsets = Map<string, Map<number, bigint>>;
 
 /**
  * Messages a group has still to take before `ends` (the topics' ends when the wait began), summed. A
- * transactional topic ends with a commit marker, which no consumer stores past: a partition is taken
- * once the group's next offset reaches its end less one. A partition the group never stored is all to
- * take. Pure.
+ * partition the group never stored is all to take. With `markers` (a transactional topic: it ends with a
+ * commit marker, which no consumer stores past), a partition is taken once the group's next offset
+ * reaches its end less one; without (Debezium's topics), its end. Pure.
  */
-export function messagesBehind(stored: Offsets, ends: Offsets): bigint {
+export function messagesBehind(stored: Offsets, ends: Offsets, markers: boolean): bigint {
   let behind = 0n;
   for (const [topic, partitions] of ends) {
     for (const [partition, end] of partitions) {
       if (end === 0n) continue;
       const next = stored.get(topic)?.get(partition) ?? 0n;
-      const left = end - 1n - next;
+      const left = end - (markers ? 1n : 0n) - next;
       if (left > 0n) behind += left;
     }
   }
@@ -28,24 +28,50 @@ export interface Stage {
   /** What is left, in the stage's own unit; 0 once done; undefined to skip the stage. */
   left(): Promise<bigint | number | undefined>;
   unit: string;
+  /** What to look at when it does not move. */
+  hint?: string;
 }
 
+/** What a wait reports at each poll: what is left, or why it cannot be told now. */
+export type StageReport = { left: bigint | number } | { error: Error };
+
 /**
- * Waits for each stage in turn, polling every `pollMs`, and reports what is left to `report` at each
- * poll. Returns false if `stop` aborted first.
+ * Waits for each stage in turn, polling every `pollMs`, and reports what is left (or the error that kept
+ * it from being read: the stage is read again) to `report` at each poll. `stalled` is called when a stage
+ * has not gone down for `stallMs` (then again each `stallMs`). Returns false if `stop` aborted first.
  */
 export async function waitForStages(
   stages: Stage[],
-  report: (stage: Stage, left: bigint | number) => void,
+  report: (stage: Stage, seen: StageReport) => void,
   stop: AbortSignal,
   pollMs = 500,
+  stalled: (stage: Stage, stalledMs: number) => void = () => undefined,
+  stallMs = 60_000,
 ): Promise<boolean> {
   for (const stage of stages) {
+    let lowest: bigint | undefined;
+    let movedAt = Date.now();
+    let toldAt = movedAt;
     for (;;) {
       if (stop.aborted) return false;
-      const left = await stage.left();
+      let left: bigint | number | undefined;
+      try {
+        left = await stage.left();
+      } catch (error) {
+        report(stage, { error: error as Error });
+        await sleep(pollMs, undefined, { signal: stop }).catch(() => undefined);
+        continue;
+      }
       if (left === undefined || left === 0 || left === 0n) break;
-      report(stage, left);
+      const now = Date.now();
+      if (lowest === undefined || BigInt(left) < lowest) {
+        lowest = BigInt(left);
+        movedAt = toldAt = now;
+      } else if (now - toldAt >= stallMs) {
+        toldAt = now;
+        stalled(stage, now - movedAt);
+      }
+      report(stage, { left });
       await sleep(pollMs, undefined, { signal: stop }).catch(() => undefined);
     }
   }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import {
   PipelineError,
   pipelineTopics,
+  redactUrl,
   withWorkerClients,
   type Logger,
   type Pool,
@@ -19,6 +20,9 @@ import {
 import {
   beat,
   closeBackfill,
+  feedSales,
+  openedBackfill,
+  otherOpenBackfill,
   groupOffsets,
   openBackfill,
   saleThrough,
@@ -26,7 +30,14 @@ import {
   slotPassed,
   walPosition,
 } from './backfill-store.ts';
-import { InFlight, messagesBehind, waitForStages, type Offsets, type Stage } from './catch-up.ts';
+import {
+  InFlight,
+  messagesBehind,
+  waitForStages,
+  type Offsets,
+  type Stage,
+  type StageReport,
+} from './catch-up.ts';
 import type { BackfillConfig } from './config.ts';
 
 export interface BackfillOptions {
@@ -65,9 +76,10 @@ export async function runBackfill(
   stop: AbortSignal,
 ): Promise<BackfillResult | undefined> {
   const location = parseLocation(options.location);
-  // Checked before the backfill is opened: an open backfill holds the milestones until it finishes.
+  // Checked before anything is opened: an open backfill holds the milestones until it finishes.
   if (location.type === 'file') await readableHistory(location.path);
   const feed = options.feedId ?? defaultFeedId(location);
+  checkFeedId(feed);
   const clients = {
     service: 'backfill',
     config: { ...config.wait, METRICS_PORT: undefined },
@@ -75,11 +87,17 @@ export async function runBackfill(
     database: { url: config.wait.DATABASE_URL, max: 2 },
   };
   return withWorkerClients(clients, async ({ log, kafka, pool }) => {
-    const opened = await openBackfill(pool, feed, options.location);
-    log.info(
-      { startedAt: opened.startedAt },
-      opened.resumed ? 'backfill resumed (it was stopped before it finished)' : 'backfill opened',
-    );
+    await refuseAnotherOpen(pool, feed);
+    // Opened when its first step is about to be published (the source read, its header checked), or
+    // already open: a run that was stopped is resumed. A history already published opens nothing.
+    let opened = await openedBackfill(pool, feed);
+    if (opened)
+      log.info({ startedAt: opened.startedAt }, 'backfill resumed (it was stopped before it finished)');
+    const open = async (): Promise<void> => {
+      if (opened) return;
+      opened = await openBackfill(pool, feed, redactUrl(options.location));
+      log.info({ startedAt: opened.startedAt }, 'backfill opened');
+    };
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -87,34 +105,54 @@ export async function runBackfill(
         pool,
         admin,
         feed,
-        since: opened.startedAt,
+        since: () => opened?.startedAt,
         config: config.wait,
         log,
         tty: options.tty,
       };
+      const gate = inFlightGate(ctx, stop);
       const started = Date.now();
-      const [published] = await produce(
-        {
-          sales: options.location,
-          salesFeedId: feed,
-          follow: false,
-          tty: options.tty,
-          pace: inFlightGate(ctx, stop),
-        },
-        { ...config.producer, PRODUCER_READ_BYTES: config.wait.BACKFILL_READ_BYTES },
-        logger,
-        stop,
-      );
+      let published: FeedResult | undefined;
+      try {
+        [published] = await produce(
+          {
+            sales: options.location,
+            salesFeedId: feed,
+            follow: false,
+            tty: options.tty,
+            pace: async (step) => {
+              await open();
+              await gate(step);
+            },
+          },
+          { ...config.producer, PRODUCER_READ_BYTES: config.wait.BACKFILL_READ_BYTES },
+          logger,
+          stop,
+        );
+      } catch (error) {
+        // A backfill that cannot go on (a wrong header, a source gone) does not hold the live milestones:
+        // closed, its summary says what went in; fixed, the same command goes on from its checkpoint.
+        if (opened && !stop.aborted) {
+          const closed = await closeBackfill(pool, feed).catch(() => undefined);
+          log.warn(
+            { ...closed },
+            'the backfill failed: closed, the milestones it held are posted as its summary',
+          );
+        }
+        throw error;
+      }
       if (!published || stop.aborted) return undefined;
       const publishMs = Date.now() - started;
       const waited = Date.now();
       if (!(await waitForPipeline(ctx, stop))) return undefined;
-      const closed = await closeBackfill(pool, feed);
+      const closed = opened
+        ? await closeBackfill(pool, feed)
+        : { sales: await feedSales(pool, feed), milestones: 0 };
       log.info({ ...closed }, 'backfill finished: its milestones are posted as one summary');
       return {
         feed,
         published,
-        resumed: opened.resumed,
+        resumed: opened?.resumed ?? false,
         ...closed,
         publishMs,
         catchUpMs: Date.now() - waited,
@@ -123,6 +161,48 @@ export async function runBackfill(
       await admin.disconnect().catch(() => undefined);
     }
   });
+}
+
+/**
+ * Closes an open backfill without publishing anything more (`backfill --abandon <feed>`): the milestones
+ * it held are posted as its summary. Returns undefined when no backfill of that feed is open.
+ */
+export async function abandonBackfill(
+  feed: string,
+  config: BackfillConfig,
+  logger: Logger,
+): Promise<{ sales: number; milestones: number } | undefined> {
+  const clients = {
+    service: 'backfill',
+    config: { ...config, METRICS_PORT: undefined },
+    logger: logger.child({ feed }),
+    database: { url: config.DATABASE_URL, max: 1 },
+  };
+  return withWorkerClients(clients, async ({ pool }) =>
+    (await openedBackfill(pool, feed)) ? closeBackfill(pool, feed) : undefined,
+  );
+}
+
+/** A feed id as the producer makes them: letters, digits, `.`, `_`, `-`. */
+function checkFeedId(feed: string): void {
+  if (/^[A-Za-z0-9._-]{1,100}$/.test(feed)) return;
+  throw new PipelineError(`backfill: the feed id ${JSON.stringify(feed)} is not valid`, {
+    code: 'BACKFILL_FEED_ID',
+    hint: 'Give --feed-id 1 to 100 letters, digits, dots, underscores or hyphens (it is part of every sale id).',
+  });
+}
+
+/** One backfill at a time: the milestones would not know which summary they belong to. */
+async function refuseAnotherOpen(pool: Pool, feed: string): Promise<void> {
+  const other = await otherOpenBackfill(pool, feed);
+  if (!other) return;
+  throw new PipelineError(
+    `backfill: the backfill of ${other.feed} (started ${other.startedAt.toISOString()}) has not finished`,
+    {
+      code: 'BACKFILL_OPEN',
+      hint: `Finish it first (run its backfill command again), or close it with: sales-pipeline backfill --abandon ${other.feed}`,
+    },
+  );
 }
 
 /** The history file can be read, or a {@link PipelineError} says why and what to do. */
@@ -168,8 +248,8 @@ interface WaitContext {
   pool: Pool;
   admin: Admin;
   feed: string;
-  /** When the backfill opened: its rows were changed since. */
-  since: Date;
+  /** When the backfill opened (its rows were changed since), once it is. */
+  since: () => Date | undefined;
   config: BackfillConfig;
   log: Logger;
   tty: NodeJS.WriteStream | undefined;
@@ -179,7 +259,8 @@ interface WaitContext {
 async function topicEnds(admin: Admin, topics: string[]): Promise<Offsets> {
   const all: Offsets = new Map();
   for (const topic of topics) {
-    const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
+    // An error is thrown, not taken for an empty topic: the wait reads the stage again.
+    const offsets = await admin.fetchTopicOffsets(topic);
     all.set(topic, new Map(offsets.map((o) => [o.partition, BigInt(o.high)])));
   }
   return all;
@@ -202,13 +283,17 @@ async function waitForPipeline(ctx: WaitContext, stop: AbortSignal): Promise<boo
     {
       name: 'the consumer (rows into sales)',
       unit: 'messages',
+      hint: 'a partition whose last records belong to an aborted transaction (a producer killed mid-step) waits for the next sale to reach it',
       left: async () =>
-        messagesBehind(await groupOffsets(pool, config.CONSUMER_GROUP, [salesTopic]), salesEnds),
+        messagesBehind(await groupOffsets(pool, config.CONSUMER_GROUP, [salesTopic]), salesEnds, true),
     },
     {
       name: 'the aggregates (Debezium, analytics)',
       unit: 'sales',
-      left: () => salesNotAggregated(pool, feed, since),
+      left: async () => {
+        const opened = since();
+        return opened === undefined ? undefined : salesNotAggregated(pool, feed, opened);
+      },
     },
     {
       name: "Debezium (the aggregates' changes)",
@@ -227,24 +312,45 @@ async function waitForPipeline(ctx: WaitContext, stop: AbortSignal): Promise<boo
       unit: 'changes',
       left: async () => {
         const stored = await groupOffsets(pool, config.NOTIFIER_GROUP, notifierTopics);
-        if (stored.size === 0) return undefined;
+        if (stored.size === 0) {
+          log.warn(
+            { group: config.NOTIFIER_GROUP },
+            "no notifier has run on this pipeline (no offsets stored for NOTIFIER_GROUP): not waited for; the history's milestones are posted one by one (or in digests) when one starts, not as one summary",
+          );
+          return undefined;
+        }
         notifierEnds ??= await topicEnds(admin, notifierTopics);
-        return messagesBehind(stored, notifierEnds);
+        return messagesBehind(stored, notifierEnds, false);
       },
     },
   ];
   let lastLog = 0;
   const started = Date.now();
-  const report = (stage: Stage, left: bigint | number) => {
-    const text = `waiting for ${stage.name}: ${left.toLocaleString('en')} ${stage.unit} left (${clock((Date.now() - started) / 1000)})`;
+  const report = (stage: Stage, seen: StageReport) => {
+    const what =
+      'left' in seen
+        ? `${seen.left.toLocaleString('en')} ${stage.unit} left`
+        : `cannot tell now (${seen.error.message})`;
+    const text = `waiting for ${stage.name}: ${what} (${clock((Date.now() - started) / 1000)})`;
     if (tty) tty.write(`\r${text}\u001b[K`);
     else if (Date.now() - lastLog >= 10_000) {
       lastLog = Date.now();
-      log.info({ stage: stage.name, left: String(left) }, 'waiting for the pipeline to take the backfill in');
+      log.info(
+        {
+          stage: stage.name,
+          ...('left' in seen ? { left: String(seen.left) } : { error: seen.error.message }),
+        },
+        'waiting for the pipeline to take the backfill in',
+      );
     }
   };
+  const stalled = (stage: Stage, stalledMs: number) =>
+    log.warn(
+      { stage: stage.name, stalledMs, ...(stage.hint ? { hint: stage.hint } : {}) },
+      `no progress of ${stage.name} for a while: is it running (sales-pipeline status)? The backfill waits for it (Ctrl-C stops the wait; the same command resumes it)`,
+    );
   try {
-    return await waitForStages(stages, report, stop, config.BACKFILL_POLL_MS);
+    return await waitForStages(stages, report, stop, config.BACKFILL_POLL_MS, stalled);
   } finally {
     if (tty) tty.write('\r\u001b[K');
   }
