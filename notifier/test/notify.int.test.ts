@@ -357,6 +357,14 @@ describe('a backfill through the running pipeline', () => {
     );
     expect(slack.posted.length).toBe(postsBefore);
 
+    // `status` shows it open, with what it holds.
+    const status = await runCli(['status', '--json'], { ...env(), SALES_PIPELINE_HOME: home });
+    const shown = (
+      JSON.parse(status.stdout) as { backfills: Array<{ feed: string; held_milestones: number }> }
+    ).backfills;
+    expect(shown.map((b) => b.feed)).toEqual(['history']);
+    expect(shown[0]!.held_milestones).toBeGreaterThan(0);
+
     // One backfill at a time: another feed's is refused while this one is open, naming it.
     const other = await runCli(['backfill', file, '--feed-id', 'other'], env());
     expect(other.code).toBe(1);

@@ -17,6 +17,7 @@ export interface DatabaseStatus {
   totals: PipelineStatus['totals'];
   lastMilestones: PipelineStatus['lastMilestones'];
   heldFeeds: HeldFeed[];
+  backfills: PipelineStatus['backfills'];
   stored: StoredOffset[];
   verification: PipelineStatus['verification'];
   feeds: PipelineStatus['feeds'];
@@ -29,6 +30,7 @@ export function emptyDatabaseStatus(): DatabaseStatus {
     totals: null,
     lastMilestones: [],
     heldFeeds: [],
+    backfills: [],
     stored: [],
     verification: null,
     feeds: [],
@@ -161,6 +163,16 @@ export async function readFeeds(client: Pick<pg.Pool, 'query'>): Promise<Pipelin
   }));
 }
 
+/** Backfills not finished, and the milestones each holds for its summary. */
+async function readOpenBackfills(client: pg.Client): Promise<PipelineStatus['backfills']> {
+  const { rows } = await client.query<{ feed: string; started_at: Date; held: number }>(
+    `SELECT b.feed, b.started_at,
+            (SELECT count(*) FROM milestones m WHERE m.backfill = b.feed AND m.status = 'pending')::int AS held
+       FROM backfills b WHERE b.finished_at IS NULL ORDER BY b.started_at`,
+  );
+  return rows.map((r) => ({ feed: r.feed, started_at: r.started_at.toISOString(), held_milestones: r.held }));
+}
+
 type MilestoneRow = { rule: string; subject: string; step: string; status: string; detected_at: Date };
 
 async function readLastMilestones(client: pg.Client): Promise<PipelineStatus['lastMilestones']> {
@@ -194,6 +206,7 @@ export async function readDatabaseStatus(env: Env, errors: string[]): Promise<Da
     if (overdue) errors.push(`warning: ${overdue}`);
     result.lastMilestones = await readLastMilestones(client);
     result.heldFeeds = await readHeldFeeds(client);
+    result.backfills = await readOpenBackfills(client);
     result.verification = await readVerification(client);
     result.feeds = await readFeeds(client);
     result.stored = (

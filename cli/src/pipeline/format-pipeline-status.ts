@@ -51,6 +51,11 @@ export function formatPipelineStatus(status: PipelineStatus, home: string): stri
       `  ! warning: feed ${h.feed} held since ${h.held_at}: its new version would cancel ${h.cancels} of its ` +
         `${h.live_sales} sales (${h.reason}); apply it with: sales-pipeline feed accept ${h.feed}`,
     );
+  for (const b of status.backfills)
+    lines.push(
+      `  backfill ${b.feed} open since ${b.started_at}: ${b.held_milestones} milestone(s) held for its summary ` +
+        `(resume it with the same backfill command, or close it with: sales-pipeline backfill --abandon ${b.feed})`,
+    );
   if (status.verification) {
     const v = status.verification;
     const behind =

@@ -59,7 +59,7 @@ export async function collectStatus(
   const [
     stack,
     connector,
-    { replicationSlot, totals, lastMilestones, heldFeeds, verification, feeds },
+    { replicationSlot, totals, lastMilestones, heldFeeds, backfills, verification, feeds },
     consumerLag,
   ] = await Promise.all([stackRead, connectorRead, databaseRead, lagRead]);
 
@@ -90,6 +90,7 @@ export async function collectStatus(
     totals,
     lastMilestones,
     heldFeeds,
+    backfills,
     verification,
     feeds,
     dashboard: ((d) => (d ? { url: d.url, pid: d.pid } : null))(readDashboardRecord(config.home)),

@@ -148,6 +148,7 @@ describe('formatPipelineStatus', () => {
           held_at: '2026-11-22T00:00:00.000Z',
         },
       ],
+      backfills: [{ feed: 'history-2025', started_at: '2026-11-22T00:00:00.000Z', held_milestones: 12 }],
       verification: {
         verified_through: '2026-11-22T00:00:00.000Z',
         checked_at: '2026-11-22T00:00:05.000Z',
@@ -203,6 +204,9 @@ describe('formatPipelineStatus', () => {
     );
     expect(text).toContain(
       '! drift: by_city Lyon holds revenue 1069.79 (units 12), its sales add up to 1059.79 (units 12), since 2026-11-22T00:00:05.000Z; fix it with: sales-pipeline reconcile --repair',
+    );
+    expect(text).toContain(
+      'backfill history-2025 open since 2026-11-22T00:00:00.000Z: 12 milestone(s) held for its summary (resume it with the same backfill command, or close it with: sales-pipeline backfill --abandon history-2025)',
     );
     expect(text).toContain('! warning: feed ventes.csv has not grown since 2026-11-21T00:00:00.000Z');
     expect(text).not.toContain('feed pos-lyon has not grown');

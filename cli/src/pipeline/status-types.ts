@@ -76,6 +76,8 @@ export interface PipelineStatus extends StatusLike {
   }>;
   /** Feeds whose new version the producer holds back (`sales-pipeline feed accept <feed>` applies it). */
   heldFeeds: HeldFeed[];
+  /** Backfills not finished (`sales-pipeline backfill`): the milestones they hold for their summary. */
+  backfills: Array<{ feed: string; started_at: string; held_milestones: number }>;
   lastMilestones: Array<{ rule: string; subject: string; step: string; status: string; detectedAt: string }>;
   /** The web dashboard serving this pipeline (`up` starts it; `sales-pipeline dashboard` too), if one runs. */
   dashboard?: { url: string; pid: number } | null;
