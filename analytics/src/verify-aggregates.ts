@@ -58,6 +58,16 @@ export function aggregatesOff(sums: Map<string, AggregateFigures>): string[] {
 }
 
 /**
+ * SQL: whether sale `s` is counted by the aggregates as it is, from its fact `f` (`sales s LEFT JOIN
+ * analytics.sale_facts f`): a complete sale must be counted with its product, store, day, quantity and
+ * amount; any other (pending, cancelled) must count nothing. The verifier's rule, and the backfill's.
+ */
+export const SALE_COUNTED_AS_IT_IS = `CASE WHEN s.status = 'complete'
+                THEN COALESCE(f.counted AND f.product_id = s.product_id AND f.store_id = s.store_id
+                              AND f.day = s.sold_on AND f.units = s.quantity AND f.revenue = s.amount, false)
+                ELSE f.sale_id IS NULL OR NOT f.counted END`;
+
+/**
  * The changed sales since `from`, up to the settled horizon, each compared with its fact (what the
  * aggregates count of it): a complete sale must be counted with its product, store, day, quantity and
  * amount; any other (pending, cancelled) must count nothing. Returns how many were checked, the last
@@ -65,11 +75,7 @@ export function aggregatesOff(sums: Map<string, AggregateFigures>): string[] {
  */
 const CHANGED_SALES = `
   WITH w AS (
-    SELECT s.sale_id, s.changed_at,
-           CASE WHEN s.status = 'complete'
-                THEN COALESCE(f.counted AND f.product_id = s.product_id AND f.store_id = s.store_id
-                              AND f.day = s.sold_on AND f.units = s.quantity AND f.revenue = s.amount, false)
-                ELSE f.sale_id IS NULL OR NOT f.counted END AS agrees
+    SELECT s.sale_id, s.changed_at, ${SALE_COUNTED_AS_IT_IS} AS agrees
       FROM sales s LEFT JOIN analytics.sale_facts f ON f.sale_id = s.sale_id
      WHERE s.changed_at > COALESCE($1::timestamptz, '-infinity') AND s.changed_at <= $2::timestamptz
      ORDER BY s.changed_at LIMIT $3)

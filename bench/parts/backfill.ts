@@ -13,13 +13,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import type { RunningStack } from '@sales-pipeline/stack';
 import { fmt, secs, sizeFromEnv, summarize, until } from '../bench-stack.ts';
 import { lineOfSaleId } from '../lib/commit-stamps.ts';
-import { SALES_COLUMNS, tempDir, writeFeed, writeSalesCopyFile } from '../lib/feed.ts';
+import { copySalesRows } from '../lib/copy-rows.ts';
+import { tempDir, writeFeed, writeSalesCopyFile } from '../lib/feed.ts';
 import { startLivePipeline } from '../lib/live-pipeline.ts';
 import type { PartResult } from '../lib/part.ts';
 import { cpuMeter } from '../lib/proc-cpu.ts';
@@ -88,17 +86,9 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
     // 2. COPY of the same final rows into a table shaped like `sales`, in the same database.
     process.stdout.write('backfill: COPY of the same rows into a table shaped like sales…\n');
     await db.query('CREATE TABLE bench_copy_sales (LIKE sales INCLUDING ALL)');
-    await db.query('CHECKPOINT');
-    const app = new pg.Client({ connectionString: stack.secrets.databaseUrl });
     await db.query('GRANT INSERT ON bench_copy_sales TO sales_app');
-    await app.connect();
-    const copyStarted = Date.now();
-    await pipeline(
-      fs.createReadStream(copyFile, { highWaterMark: 1 << 20 }),
-      app.query(copyFrom(`COPY bench_copy_sales (${SALES_COLUMNS}) FROM STDIN`)),
-    );
-    const copyMs = Date.now() - copyStarted;
-    await app.end();
+    await db.query('CHECKPOINT');
+    const copyMs = await copySalesRows(stack, 'bench_copy_sales', copyFile);
     await db.query('DROP TABLE bench_copy_sales');
     await db.query('CHECKPOINT');
 

@@ -7,9 +7,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import type { RunningStack } from '@sales-pipeline/stack';
 import {
   compareRates,
@@ -20,7 +17,8 @@ import {
   sizeFromEnv,
   withCdcPaused,
 } from '../bench-stack.ts';
-import { SALES_COLUMNS, tempDir, writeFeed, writeReferenceFiles, writeSalesCopyFile } from '../lib/feed.ts';
+import { copySalesRows } from '../lib/copy-rows.ts';
+import { tempDir, writeFeed, writeReferenceFiles, writeSalesCopyFile } from '../lib/feed.ts';
 import { commitSpan, storedOffsetsReach, waitForGroup, waitForRows, type PartResult } from '../lib/part.ts';
 import { startWorker, waitForExit, whileAlive, workerEnv } from '../lib/workers.ts';
 
@@ -65,15 +63,7 @@ export async function ingest(stack: RunningStack): Promise<PartResult> {
     process.stdout.write('ingest: COPY of the same rows…\n');
     await db.query('TRUNCATE sales');
     await db.query('CHECKPOINT');
-    const app = new pg.Client({ connectionString: stack.secrets.databaseUrl });
-    await app.connect();
-    const copyStarted = Date.now();
-    await pipeline(
-      fs.createReadStream(copyFile, { highWaterMark: 1 << 20 }),
-      app.query(copyFrom(`COPY sales (${SALES_COLUMNS}) FROM STDIN`)),
-    );
-    const copyMs = Date.now() - copyStarted;
-    await app.end();
+    const copyMs = await copySalesRows(stack, 'sales', copyFile);
     return { pipelineMs, producerMs, span, started, copyMs, memory };
   });
   fs.rmSync(dir, { recursive: true, force: true });

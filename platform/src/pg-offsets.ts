@@ -57,7 +57,7 @@ export async function storeOffset(
 
 /** Every offset stored for a group, to seek to on partition assignment. */
 export async function storedOffsets(
-  client: PoolClient,
+  client: Pick<PoolClient, 'query'>,
   group: string,
 ): Promise<Array<{ topic: string; partition: number; nextOffset: string }>> {
   const { rows } = await client.query<{ topic: string; kafka_partition: number; next_offset: string }>(

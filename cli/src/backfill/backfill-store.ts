@@ -1,4 +1,5 @@
-import type { Pool } from '@sales-pipeline/platform';
+import { SALE_COUNTED_AS_IT_IS } from '@sales-pipeline/analytics';
+import { storedOffsets, type Pool } from '@sales-pipeline/platform';
 
 /** A backfill as recorded: open from its start until the pipeline has taken it in. */
 export interface OpenedBackfill {
@@ -47,18 +48,14 @@ export async function openBackfill(pool: Pool, feed: string, location: string): 
 
 /**
  * The sales of the backfill (changed since it started) that the aggregates do not count as they are yet:
- * a complete sale must have its fact with the same product, store, day, units and amount; any other
- * (pending, cancelled) must count nothing. The verifier's rule (analytics' verify-aggregates).
+ * the verifier's rule, {@link SALE_COUNTED_AS_IT_IS}.
  */
 export async function salesNotAggregated(pool: Pool, feed: string, since: Date): Promise<number> {
   const { rows } = await pool.query<{ behind: number }>(
     `SELECT count(*)::int AS behind
        FROM sales s LEFT JOIN analytics.sale_facts f ON f.sale_id = s.sale_id
       WHERE s.changed_at >= $2 AND s.feed = $1
-        AND NOT CASE WHEN s.status = 'complete'
-                     THEN COALESCE(f.counted AND f.product_id = s.product_id AND f.store_id = s.store_id
-                                   AND f.day = s.sold_on AND f.units = s.quantity AND f.revenue = s.amount, false)
-                     ELSE f.sale_id IS NULL OR NOT f.counted END`,
+        AND NOT ${SALE_COUNTED_AS_IT_IS}`,
     [feed, since],
   );
   return rows[0]?.behind ?? 0;
@@ -82,21 +79,12 @@ export async function saleThrough(pool: Pool, saleId: string): Promise<boolean> 
 }
 
 /** The next offsets a group stored with its rows, by topic and partition. */
-export async function groupOffsets(
-  pool: Pool,
-  group: string,
-  topics: readonly string[],
-): Promise<Map<string, Map<number, bigint>>> {
-  const { rows } = await pool.query<{ topic: string; kafka_partition: number; next_offset: string }>(
-    `SELECT topic, kafka_partition, next_offset FROM consumer_offsets
-      WHERE consumer_group = $1 AND topic = ANY($2::text[])`,
-    [group, topics],
-  );
+export async function groupOffsets(pool: Pool, group: string): Promise<Map<string, Map<number, bigint>>> {
   const stored = new Map<string, Map<number, bigint>>();
-  for (const r of rows) {
-    const partitions = stored.get(r.topic) ?? new Map<number, bigint>();
-    partitions.set(r.kafka_partition, BigInt(r.next_offset));
-    stored.set(r.topic, partitions);
+  for (const o of await storedOffsets(pool, group)) {
+    const partitions = stored.get(o.topic) ?? new Map<number, bigint>();
+    partitions.set(o.partition, BigInt(o.nextOffset));
+    stored.set(o.topic, partitions);
   }
   return stored;
 }

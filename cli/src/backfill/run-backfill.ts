@@ -284,8 +284,7 @@ async function waitForPipeline(ctx: WaitContext, stop: AbortSignal): Promise<boo
       name: 'the consumer (rows into sales)',
       unit: 'messages',
       hint: 'a partition whose last records belong to an aborted transaction (a producer killed mid-step) waits for the next sale to reach it',
-      left: async () =>
-        messagesBehind(await groupOffsets(pool, config.CONSUMER_GROUP, [salesTopic]), salesEnds, true),
+      left: async () => messagesBehind(await groupOffsets(pool, config.CONSUMER_GROUP), salesEnds, true),
     },
     {
       name: 'the aggregates (Debezium, analytics)',
@@ -311,7 +310,7 @@ async function waitForPipeline(ctx: WaitContext, stop: AbortSignal): Promise<boo
       name: 'the notifier (milestones)',
       unit: 'changes',
       left: async () => {
-        const stored = await groupOffsets(pool, config.NOTIFIER_GROUP, notifierTopics);
+        const stored = await groupOffsets(pool, config.NOTIFIER_GROUP);
         if (stored.size === 0) {
           log.warn(
             { group: config.NOTIFIER_GROUP },
