@@ -23,7 +23,7 @@ import { KeyPartitioner } from './key-partitioner.ts';
 import { DEFAULT_SALE_RULES } from './sale-rules.ts';
 import { MAX_QUANTITY } from './validate-values.ts';
 import { IngestBatcher } from './sources/http/ingest-batcher.ts';
-import { IngestLedger } from './sources/http/ingest-ledger.ts';
+import { DEFAULT_LEDGER_SALES, IngestLedger } from './sources/http/ingest-ledger.ts';
 import { IngestServer } from './sources/http/ingest-server.ts';
 import { IngestTokens } from './sources/http/ingest-tokens.ts';
 
@@ -48,6 +48,8 @@ const schema = workerSchema({
   INGEST_MAX_INFLIGHT: positiveIntSchema(256),
   /** INGEST_STATE_TOPIC: compacted topic of the sales accepted over HTTP (their hash and rev). */
   INGEST_STATE_TOPIC: z.string().min(1).default('sales.ingest-state'),
+  /** INGEST_LEDGER_SALES: the ledger remembers at least this many of the latest sales. Default 100,000. */
+  INGEST_LEDGER_SALES: positiveIntSchema(DEFAULT_LEDGER_SALES),
   QUANTITY_MAX: z.coerce.number().int().min(1).max(1_000_000).default(MAX_QUANTITY),
   PRODUCT_ID_PATTERN: idPatternSchema(DEFAULT_PRODUCT_ID_PATTERN),
   STORE_ID_PATTERN: idPatternSchema(DEFAULT_STORE_ID_PATTERN),
@@ -120,7 +122,12 @@ export async function ingest(config: IngestConfig, logger: Logger, stop: AbortSi
         // Connecting initializes each transactional id: a killed server's open transactions are aborted, so
         // the ledger below is read to its end at once (read_committed waits on open transactions).
         for (const p of producers) await p.connect();
-        const ledger = await IngestLedger.load(kafka, config.INGEST_STATE_TOPIC, log);
+        const ledger = await IngestLedger.load(
+          kafka,
+          config.INGEST_STATE_TOPIC,
+          log,
+          config.INGEST_LEDGER_SALES,
+        );
         const batcher = new IngestBatcher(
           () => producers[turn++ % producers.length] as Producer,
           ledger,

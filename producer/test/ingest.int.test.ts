@@ -39,8 +39,8 @@ const ingestEnv = () =>
     INGEST_MAX_BODY_BYTES: String(64 * 1024),
   });
 
-async function startIngest(): Promise<Worker> {
-  const worker = startWorker(['ingest'], ingestEnv());
+async function startIngest(env: Record<string, string> = {}): Promise<Worker> {
+  const worker = startWorker(['ingest'], { ...ingestEnv(), ...env });
   await eventually(
     async () =>
       fetch(`${base}/healthz`).then(
@@ -99,6 +99,13 @@ async function postUntilOk(body: unknown): Promise<Record<string, unknown>> {
 const storedSales = (source: string) =>
   query<{ sale_id: string; quantity: number; status: string; rev: string }>(
     'SELECT sale_id, quantity, status, rev::text FROM sales WHERE feed = $1 ORDER BY sale_id',
+    [source],
+  );
+
+/** The versions of each sale of a source: a sale stored once has one. */
+const versionCounts = (source: string) =>
+  query<{ sale_id: string; n: number }>(
+    'SELECT sale_id, count(*)::int AS n FROM sale_versions WHERE feed = $1 GROUP BY sale_id ORDER BY sale_id',
     [source],
   );
 
@@ -161,9 +168,19 @@ describe('POST /v1/sales', () => {
       () => storedSales('pos-a'),
       (r) => r.length === 2 && r[0]?.quantity === 7,
     );
-    expect(rows).toEqual([
-      { sale_id: 'pos-a/http/T1', quantity: 7, status: 'complete', rev: '2' },
-      { sale_id: 'pos-a/http/T2', quantity: -1, status: 'complete', rev: '1' },
+    expect(rows.map(({ rev: _, ...row }) => row)).toEqual([
+      { sale_id: 'pos-a/http/T1', quantity: 7, status: 'complete' },
+      { sale_id: 'pos-a/http/T2', quantity: -1, status: 'complete' },
+    ]);
+    // T1's amendment is its second version, with a higher rev; the repeat added none.
+    const t1 = await query<{ rev: string; quantity: number }>(
+      "SELECT rev::text, quantity FROM sale_versions WHERE sale_id = 'pos-a/http/T1' ORDER BY rev",
+    );
+    expect(t1.map((v) => v.quantity)).toEqual([2, 7]);
+    expect(rows[0]?.rev).toBe(t1[1]?.rev);
+    expect(await versionCounts('pos-a')).toEqual([
+      { sale_id: 'pos-a/http/T1', n: 2 },
+      { sale_id: 'pos-a/http/T2', n: 1 },
     ]);
     const rejected = await eventually(
       () =>
@@ -245,7 +262,8 @@ describe('POST /v1/sales', () => {
       () => storedSales('pos-k'),
       (r) => r.length === sent.size,
     );
-    expect(rows.every((r) => r.rev === '1')).toBe(true);
+    expect(rows).toHaveLength(sent.size);
+    expect((await versionCounts('pos-k')).every((v) => v.n === 1)).toBe(true);
   });
 
   it('answers 503 with Retry-After while the broker does not answer, never a 200; the retried request is stored once', async () => {
@@ -280,7 +298,8 @@ describe('POST /v1/sales', () => {
       () => storedSales('pos-b'),
       (r) => r.length === 2,
     );
-    expect(rows.map((r) => r.rev)).toEqual(['1', '1']);
+    expect(rows).toHaveLength(2);
+    expect((await versionCounts('pos-b')).map((v) => v.n)).toEqual([1, 1]);
   });
 
   it('kill -9 of the server at any moment: a client retrying until 200 ends with every sale stored exactly once', async () => {
@@ -304,13 +323,13 @@ describe('POST /v1/sales', () => {
       90_000,
     );
     expect(new Set(rows.map((r) => r.sale_id)).size).toBe(1000);
-    expect(rows.every((r) => r.rev === '1')).toBe(true);
+    const firstRev = rows.find((r) => r.sale_id === 'pos-kill/http/R0-0')?.rev;
     const versions = await query<{ n: string }>(
       "SELECT count(*) AS n FROM sale_versions WHERE feed = 'pos-kill'",
     );
     expect(versions).toEqual([{ n: '1000' }]);
     // The restarted server read its ledger back: the same sale again is a duplicate, other values its
-    // next version (rev 2), applied.
+    // next version (a higher rev), applied.
     expect(await postUntilOk(requests[0])).toMatchObject({ accepted: 0, duplicates: 25 });
     const amended = await postUntilOk({ source: 'pos-kill', sales: [sale('pos-kill', 'R0-0', 9)] });
     expect(amended).toMatchObject({ accepted: 1, amended: 1 });
@@ -319,7 +338,7 @@ describe('POST /v1/sales', () => {
         query<{ quantity: number; rev: string }>(
           "SELECT quantity, rev::text FROM sales WHERE sale_id = 'pos-kill/http/R0-0'",
         ),
-      (rows) => rows[0]?.quantity === 9 && rows[0]?.rev === '2',
+      (rows) => rows[0]?.quantity === 9 && BigInt(rows[0]?.rev ?? 0) > BigInt(firstRev ?? 0),
     );
   }, 240_000);
 
@@ -396,4 +415,63 @@ describe('POST /v1/sales', () => {
       await stopWorker(worker);
     }
   });
+  it('remembers at least INGEST_LEDGER_SALES sales: one it forgot, posted again, is still one sale, and its amendment wins, also after a kill -9', async () => {
+    await stopWorker(ingest);
+    ingest = await startIngest({ INGEST_LEDGER_SALES: '4' });
+    const window = (id: string, quantity = 2) => sale('pos-window', id, quantity);
+    const all = Array.from({ length: 12 }, (_, i) => window(`W${i}`));
+    expect(await postUntilOk({ source: 'pos-window', sales: all })).toMatchObject({ accepted: 12 });
+    // The latest are remembered; W0 is not: published again, with a higher rev, so the stored row is
+    // replaced by the same values (one sale), not added.
+    expect(await postUntilOk({ source: 'pos-window', sales: [window('W11')] })).toMatchObject({
+      accepted: 0,
+      duplicates: 1,
+    });
+    expect(await postUntilOk({ source: 'pos-window', sales: [window('W0')] })).toMatchObject({
+      accepted: 1,
+      duplicates: 0,
+    });
+    // An amendment of a forgotten sale replaces it (with rev 1 again, the consumer would keep the old one).
+    expect(await postUntilOk({ source: 'pos-window', sales: [window('W1', 9)] })).toMatchObject({
+      accepted: 1,
+    });
+    ingest.kill('SIGKILL');
+    await ingest.exited;
+    ingest = await startIngest({ INGEST_LEDGER_SALES: '4', LOG_LEVEL: 'info' });
+    // Only the state topic's tail is read back (its last 2 × 4 offsets), though it holds every sale of
+    // this file's tests.
+    const loaded = ingest.output().match(/"sales":(\d+),"read":(\d+)[^\n]*ingest ledger loaded/);
+    expect(Number(loaded?.[1]), ingest.output()).toBeLessThanOrEqual(8);
+    expect(Number(loaded?.[2])).toBeGreaterThan(0);
+    expect(Number(loaded?.[2])).toBeLessThanOrEqual(8);
+    // Read back from the state topic's tail: the latest are still known, an older one is not.
+    expect(await postUntilOk({ source: 'pos-window', sales: [window('W1', 9)] })).toMatchObject({
+      duplicates: 1,
+    });
+    expect(await postUntilOk({ source: 'pos-window', sales: [window('W2', 4)] })).toMatchObject({
+      accepted: 1,
+    });
+    const rows = await eventually(
+      () => storedSales('pos-window'),
+      (r) => r.length === 12 && r.find((row) => row.sale_id === 'pos-window/http/W2')?.quantity === 4,
+    );
+    expect(rows.map((r) => [r.sale_id.replace('pos-window/http/', ''), r.quantity])).toEqual(
+      all
+        .map((s) => [s.id, s.id === 'W1' ? 9 : s.id === 'W2' ? 4 : 2])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+    // Each sale posted again beyond the ledger is a second version of the same sale, never a second sale.
+    const versions = await eventually(
+      () =>
+        query<{ id: string; n: string }>(
+          "SELECT sale_id AS id, count(*)::text AS n FROM sale_versions WHERE feed = 'pos-window' GROUP BY sale_id HAVING count(*) > 1 ORDER BY sale_id",
+        ),
+      (r) => r.length >= 3,
+    );
+    expect(versions).toEqual([
+      { id: 'pos-window/http/W0', n: '2' },
+      { id: 'pos-window/http/W1', n: '2' },
+      { id: 'pos-window/http/W2', n: '2' },
+    ]);
+  }, 180_000);
 });

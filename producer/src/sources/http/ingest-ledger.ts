@@ -1,9 +1,12 @@
 import type { Kafka, Message } from 'kafkajs';
 import { LINE_SEEN_AT_HEADER, type DeadLetter, type Logger } from '@sales-pipeline/platform';
 import type { IngestBatch } from './ingest-request.ts';
-import { LedgerTable } from './ledger-table.ts';
+import { LedgerTable, type LedgerSlot } from './ledger-table.ts';
 
-/** What a sale posted over HTTP is, as stored: its content hash and its `rev` (1, then one more a change). */
+/**
+ * What a sale posted over HTTP is, as stored: its content hash and its `rev`, the time (ms) its version was
+ * accepted, or one more than the version before when the clock has not moved past it.
+ */
 export interface LedgerEntry {
   hash: string;
   rev: number;
@@ -31,27 +34,60 @@ export interface LedgerTopics {
   state: string;
 }
 
+/** How many of the latest sales the ledger remembers by default (INGEST_LEDGER_SALES). */
+export const DEFAULT_LEDGER_SALES = 100_000;
+
 /**
- * Every sale accepted over HTTP, by sale id (`<source>/id/<id>`): its content hash and `rev`. Kept in the
- * compacted topic INGEST_STATE_TOPIC, written in the same Kafka transaction as the sales, so that after
- * a `kill -9` a retried request finds exactly what was committed: the same values are a duplicate, other
- * values an amendment (the next `rev`), never a second sale.
+ * The latest sales accepted over HTTP, by sale id (`<source>/http/<id>`): their content hash and `rev`.
+ * Kept in the compacted topic INGEST_STATE_TOPIC, written in the same Kafka transaction as the sales, so
+ * that after a `kill -9` a retried request finds exactly what was committed: the same values are a
+ * duplicate, other values an amendment (a higher `rev`), never a second sale.
+ *
+ * Bounded: it remembers at least the last `remembers` sales (two generations of that many; when the
+ * newer is full, the older is forgotten). A sale it has forgotten, posted again, is published again with
+ * a higher `rev` (its acceptance time): the consumer replaces the stored sale with it, so it is still one
+ * sale, counted once, and an amendment still wins; only the answer counts it as accepted, not as a
+ * duplicate.
  */
 export class IngestLedger {
   /** By sale id: about 48 bits of its content hash ({@link contentDigest}) and its rev, outside the heap. */
-  private readonly table = new LedgerTable();
+  private current: LedgerTable;
+  private previous: LedgerTable;
 
-  get size(): number {
-    return this.table.size;
+  constructor(readonly remembers = DEFAULT_LEDGER_SALES) {
+    if (!Number.isInteger(remembers) || remembers < 1)
+      throw new RangeError(`the ledger remembers at least one sale, not ${remembers}`);
+    this.current = LedgerTable.sized(remembers);
+    this.previous = LedgerTable.sized(remembers);
   }
 
-  /** Bytes the ledger holds outside the V8 heap. */
+  /** Sales remembered (a sale in both generations counts twice). */
+  get size(): number {
+    return this.current.size + this.previous.size;
+  }
+
+  /** Bytes the ledger holds outside the V8 heap: fixed from the start. */
   get bytes(): number {
-    return this.table.bytes;
+    return this.current.bytes + this.previous.bytes;
+  }
+
+  private get(saleId: string): LedgerSlot | undefined {
+    return this.current.get(saleId) ?? this.previous.get(saleId);
   }
 
   private set(saleId: string, entry: LedgerEntry): void {
-    this.table.set(saleId, { digest: contentDigest(entry.hash), rev: entry.rev });
+    if (this.current.size >= this.remembers) {
+      const forgotten = this.previous;
+      this.previous = this.current;
+      forgotten.clear();
+      this.current = forgotten;
+    }
+    this.current.set(saleId, { digest: contentDigest(entry.hash), rev: entry.rev });
+  }
+
+  private delete(saleId: string): void {
+    this.current.delete(saleId);
+    this.previous.delete(saleId);
   }
 
   /**
@@ -93,12 +129,13 @@ export class IngestLedger {
         const planned = updates.get(sale.saleId);
         const known = planned
           ? { digest: contentDigest(planned.hash), rev: planned.rev }
-          : this.table.get(sale.saleId);
+          : this.get(sale.saleId);
         if (known?.digest === contentDigest(sale.hash)) {
           result.duplicates++;
           continue;
         }
-        const entry = { hash: sale.hash, rev: (known?.rev ?? 0) + 1 };
+        // A time, so that a sale the ledger has forgotten still gets a rev above the one stored.
+        const entry = { hash: sale.hash, rev: Math.max(receivedAt, (known?.rev ?? 0) + 1) };
         updates.set(sale.saleId, entry);
         add(topics.sales, {
           key: sale.saleId,
@@ -120,24 +157,45 @@ export class IngestLedger {
   }
 
   /**
-   * The ledger as committed: the state topic read from its beginning to its end offsets (read_committed,
-   * with a throwaway consumer group), the last value of each sale id winning.
+   * The ledger as committed: the last `2 × remembers` offsets of each partition of the state topic (its
+   * sales and the transactions' markers: at least `remembers` sales), read to their end offsets
+   * (read_committed, with a throwaway consumer group), the last value of each sale id winning.
    */
-  static async load(kafka: Kafka, topic: string, logger: Logger, timeoutMs = 120_000): Promise<IngestLedger> {
-    const ledger = new IngestLedger();
+  static async load(
+    kafka: Kafka,
+    topic: string,
+    logger: Logger,
+    remembers = DEFAULT_LEDGER_SALES,
+    timeoutMs = 120_000,
+  ): Promise<IngestLedger> {
+    const ledger = new IngestLedger(remembers);
+    const groupId = `sales-pipeline.ingest.ledger-reader.${process.pid}.${Date.now()}`;
     const admin = kafka.admin();
     await admin.connect();
     let ends: Map<number, bigint>;
+    const reached = new Map<number, bigint>();
     try {
-      ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
+      const offsets = await admin.fetchTopicOffsets(topic);
+      ends = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+      const starts = offsets.map((o) => {
+        const tail = BigInt(o.high) - 2n * BigInt(remembers);
+        const start = tail > BigInt(o.low) ? tail : BigInt(o.low);
+        reached.set(o.partition, start);
+        return { partition: o.partition, offset: String(start) };
+      });
+      // The throwaway group starts where the tail does; a group with no members takes offsets.
+      await admin.setOffsets({ groupId, topic, partitions: starts });
     } finally {
       await admin.disconnect();
     }
-    const reached = new Map<number, bigint>();
+    let read = 0;
     const done = () => [...ends].every(([p, end]) => (reached.get(p) ?? 0n) >= end);
-    if (done()) return ledger;
+    if (done()) {
+      await forgetGroup(kafka, groupId, logger);
+      return ledger;
+    }
     const consumer = kafka.consumer({
-      groupId: `sales-pipeline.ingest.ledger-reader.${process.pid}.${Date.now()}`,
+      groupId,
       readUncommitted: false,
       maxWaitTimeInMs: 200,
     });
@@ -157,8 +215,9 @@ export class IngestLedger {
           for (const message of batch.messages) {
             const key = message.key?.toString();
             if (!key || BigInt(message.offset) >= (ends.get(batch.partition) ?? 0n)) continue;
+            read++;
             if (!message.value) {
-              ledger.table.delete(key);
+              ledger.delete(key);
               continue;
             }
             const { h, r } = JSON.parse(message.value.toString()) as { h: string; r: number };
@@ -175,9 +234,23 @@ export class IngestLedger {
       }
     } finally {
       await consumer.disconnect();
+      await forgetGroup(kafka, groupId, logger);
     }
-    logger.info({ sales: ledger.size, bytes: ledger.bytes }, 'ingest ledger loaded');
+    logger.info({ sales: ledger.size, read, bytes: ledger.bytes }, 'ingest ledger loaded');
     return ledger;
+  }
+}
+
+/** Deletes the reader's throwaway group (its offsets would stay for the broker's retention otherwise). */
+async function forgetGroup(kafka: Kafka, groupId: string, logger: Logger): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.deleteGroups([groupId]);
+  } catch (error) {
+    logger.debug({ groupId, err: error }, 'the ledger reader group was not deleted; the broker expires it');
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }
 

@@ -117,6 +117,40 @@ describe('IngestLedger.plan', () => {
   });
 });
 
+describe('IngestLedger, bounded', () => {
+  const post = (ledger: IngestLedger, at: number, ...sales: Array<ReturnType<typeof sale>>) => {
+    const plan = ledger.plan([parseJsonBatch(JSON.stringify({ source: 's', sales }))], topics, at);
+    ledger.apply(plan.updates);
+    const revs = (plan.messages.get('sales') ?? []).map(
+      (m) => (JSON.parse(String(m.value)) as { rev: number }).rev,
+    );
+    return { ...plan.results[0], revs };
+  };
+
+  it('remembers at least its last n sales in a fixed size; a forgotten sale posted again gets a higher rev, not rev 1', () => {
+    const ledger = new IngestLedger(3);
+    const bytes = ledger.bytes;
+    const t0 = 1_796_000_000_000;
+    for (let i = 0; i < 10; i++) expect(post(ledger, t0 + i, sale(`S${i}`)).revs).toEqual([t0 + i]);
+    expect(ledger.bytes).toBe(bytes);
+    expect(ledger.size).toBeLessThanOrEqual(6);
+    // The last three are remembered: duplicates.
+    expect(post(ledger, t0 + 20, sale('S7'), sale('S8'), sale('S9'))).toMatchObject({
+      accepted: 0,
+      duplicates: 3,
+    });
+    // S0 is forgotten: published again, with its acceptance time as rev, above the rev stored for it.
+    const again = post(ledger, t0 + 30, sale('S0'));
+    expect(again).toMatchObject({ accepted: 1, duplicates: 0, revs: [t0 + 30] });
+    // An amendment in the same millisecond as the version it replaces still gets a higher rev.
+    expect(post(ledger, t0 + 30, sale('S0', 5)).revs).toEqual([t0 + 31]);
+  });
+
+  it('refuses to remember fewer than one sale', () => {
+    expect(() => new IngestLedger(0)).toThrow(RangeError);
+  });
+});
+
 describe('contentDigest', () => {
   it('is the same for the same hash and differs when any of its first eight characters does', () => {
     const hash = 'rAbCdEfGh-_12345';
