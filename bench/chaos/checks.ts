@@ -22,7 +22,7 @@ function check(name: string, problems: string[], summary: string): CheckResult {
 }
 
 /** The sales table against the feed's valid lines: no loss, no duplicate, the right amounts. */
-export async function checkSales(client: pg.Client, feed: ChaosFeed): Promise<CheckResult> {
+export async function checkSales(client: pg.Client, feed: ChaosFeed, label = 'feed'): Promise<CheckResult> {
   const { rows } = await client.query<{
     sale_id: string;
     feed: string;
@@ -81,7 +81,7 @@ export async function checkSales(client: pg.Client, feed: ChaosFeed): Promise<Ch
   for (const [line, n] of doubled.slice(0, MAX_DETAILS))
     problems.push(`line ${line} is ${n} sales (duplicate)`);
   return check(
-    'sales = valid feed lines',
+    `sales = valid ${label} lines`,
     problems,
     `${rows.length} rows for ${feed.sales.size} valid lines: ${missing.length} missing, ${unexpected} unexpected, ` +
       `${doubled.length} lines duplicated, ${wrong} with wrong values`,
@@ -134,8 +134,8 @@ export async function checkCorrections(client: pg.Client, corrections: Correctio
   );
 }
 
-/** rejected_rows against the feed's bad lines: each exactly once, nothing else. */
-export async function checkRejections(client: pg.Client, feed: ChaosFeed): Promise<CheckResult> {
+/** rejected_rows against the feeds' bad lines: each exactly once, nothing else. */
+export async function checkRejections(client: pg.Client, feeds: ChaosFeed[]): Promise<CheckResult> {
   const { rows } = await client.query<{
     stage: string;
     feed: string | null;
@@ -143,35 +143,39 @@ export async function checkRejections(client: pg.Client, feed: ChaosFeed): Promi
     reason: string;
   }>(`SELECT stage, feed, line_number::text, reason FROM rejected_rows ORDER BY rejected_id`);
   const problems: string[] = [];
-  const counts = new Map<number, number>();
+  const byId = new Map(feeds.map((f) => [f.feedId, f]));
+  const counts = new Map<string, number>();
   for (const row of rows) {
     const line = row.line_number === null ? NaN : Number(row.line_number);
-    if (row.stage !== 'producer' || row.feed !== feed.feedId || !feed.rejections.has(line)) {
+    const feed = row.feed === null ? undefined : byId.get(row.feed);
+    if (row.stage !== 'producer' || !feed || !feed.rejections.has(line)) {
       problems.push(
         `unexpected rejection: stage ${row.stage}, feed ${row.feed}, line ${row.line_number}: ${row.reason}` +
-          (feed.sales.has(`${feed.feedId}/0/${line}`) ? ' (a valid line!)' : ''),
+          (feed?.sales.has(`${feed.feedId}/0/${line}`) ? ' (a valid line!)' : ''),
       );
       continue;
     }
-    counts.set(line, (counts.get(line) ?? 0) + 1);
+    const key = `${feed.feedId}:${line}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  const missing = [...feed.rejections.values()].filter((r) => !counts.has(r.line));
+  const bad = feeds.flatMap((f) => [...f.rejections.values()].map((r) => ({ ...r, feedId: f.feedId })));
+  const missing = bad.filter((r) => !counts.has(`${r.feedId}:${r.line}`));
   for (const r of missing.slice(0, MAX_DETAILS))
-    problems.unshift(`bad line ${r.line} (${r.kind}) not in rejected_rows`);
+    problems.unshift(`bad line ${r.line} of ${r.feedId} (${r.kind}) not in rejected_rows`);
   const doubled = [...counts].filter(([, n]) => n > 1);
-  for (const [line, n] of doubled.slice(0, MAX_DETAILS))
-    problems.push(`bad line ${line} rejected ${n} times`);
+  for (const [key, n] of doubled.slice(0, MAX_DETAILS)) problems.push(`bad line ${key} rejected ${n} times`);
   return check(
-    'rejected_rows = bad feed lines',
+    'rejected_rows = bad lines',
     problems,
-    `${rows.length} rows for ${feed.rejections.size} bad lines: ${missing.length} missing, ${doubled.length} duplicated`,
+    `${rows.length} rows for ${bad.length} bad lines (${feeds.map((f) => `${f.feedId} ${f.rejections.size}`).join(', ')}): ` +
+      `${missing.length} missing, ${doubled.length} duplicated`,
   );
 }
 
 /** The aggregates: `sales-pipeline reconcile` (exit code 0: no drift), and the total equals the feed's. */
 export async function checkAggregates(
   client: pg.Client,
-  feed: ChaosFeed,
+  feeds: ChaosFeed[],
   corrections: CorrectionFeed,
   env: NodeJS.ProcessEnv,
 ): Promise<CheckResult> {
@@ -193,10 +197,16 @@ export async function checkAggregates(
     `SELECT revenue::text, units::text, sales::text, returns::text FROM analytics.revenue_total WHERE id = 1`,
   );
   const total = rows[0];
-  const units = [...feed.sales.values()].reduce((sum, s) => sum + s.quantity, 0) + corrections.units;
-  const revenue = feed.totalCents + corrections.totalCents;
-  const saleLines = feed.saleLines + corrections.saleLines;
-  const returnLines = feed.returnLines + corrections.returnLines;
+  let units = corrections.units;
+  let revenue = corrections.totalCents;
+  let saleLines = corrections.saleLines;
+  let returnLines = corrections.returnLines;
+  for (const feed of feeds) {
+    units += [...feed.sales.values()].reduce((sum, s) => sum + s.quantity, 0);
+    revenue += feed.totalCents;
+    saleLines += feed.saleLines;
+    returnLines += feed.returnLines;
+  }
   if (
     !total ||
     cents(total.revenue) !== revenue ||
@@ -205,7 +215,7 @@ export async function checkAggregates(
     Number(total.returns) !== returnLines
   )
     problems.push(
-      `revenue_total is ${JSON.stringify(total)}; the feed's valid lines and the export's last version make ` +
+      `revenue_total is ${JSON.stringify(total)}; the feeds' valid lines and the export's last version make ` +
         `revenue ${revenue} cents, ${units} units, ${saleLines} sales, ${returnLines} returns`,
     );
   return check(
@@ -217,7 +227,11 @@ export async function checkAggregates(
   );
 }
 
-/** Milestones: the outbox against the fake Slack's channel — each posted exactly once — and the deterministic ones all there. */
+/**
+ * Milestones: the outbox against the fake Slack's channel — each posted exactly once — and the
+ * deterministic ones all there. A post carries one milestone, or several (a backfill's summary): its
+ * metadata names the first and their number, and each of them records the post's ts.
+ */
 export async function checkMilestones(
   client: pg.Client,
   posted: readonly PostedMessage[],
@@ -228,32 +242,87 @@ export async function checkMilestones(
   );
   const problems: string[] = [];
   const postsById = new Map<string, PostedMessage[]>();
+  const postsByTs = new Map<string, PostedMessage[]>();
   for (const message of posted) {
     const id = String(message.metadata?.event_payload.milestone_id ?? '');
     postsById.set(id, [...(postsById.get(id) ?? []), message]);
+    postsByTs.set(message.ts, [...(postsByTs.get(message.ts) ?? []), message]);
   }
+  const rowsByTs = new Map<string, MilestoneRow[]>();
+  for (const row of rows)
+    if (row.slack_ts) rowsByTs.set(row.slack_ts, [...(rowsByTs.get(row.slack_ts) ?? []), row]);
   const ids = new Set(rows.map((r) => r.milestone_id));
   for (const row of rows) {
-    const posts = postsById.get(row.milestone_id) ?? [];
     const label = `milestone ${row.milestone_id} (${row.rule} ${row.subject} ${row.step})`;
-    if (posts.length === 0) problems.push(`${label} never posted (status ${row.status})`);
-    if (posts.length > 1) problems.push(`${label} posted ${posts.length} times`);
     if (row.status !== 'sent') problems.push(`${label} has status ${row.status}`);
-    if (posts.length === 1 && row.slack_ts !== posts[0]?.ts)
-      problems.push(`${label} records ts ${row.slack_ts}, posted as ${posts[0]?.ts}`);
+    const own = postsById.get(row.milestone_id) ?? [];
+    if (own.length > 1) problems.push(`${label} posted ${own.length} times`);
+    const carrier = row.slack_ts ? postsByTs.get(row.slack_ts) : undefined;
+    if (!carrier) problems.push(`${label} never posted (status ${row.status}, ts ${row.slack_ts})`);
+    else if (own.length === 1 && own[0]?.ts !== row.slack_ts)
+      problems.push(`${label} records ts ${row.slack_ts}, posted as ${own[0]?.ts}`);
   }
   for (const [id, posts] of postsById)
     if (!ids.has(id)) problems.push(`posted ${posts.length} message(s) for unknown milestone ${id}`);
+  for (const [ts, posts] of postsByTs) {
+    const count = Number(posts[0]?.metadata?.event_payload.milestone_count ?? 1);
+    const carried = rowsByTs.get(ts)?.length ?? 0;
+    if (carried !== count)
+      problems.push(`the post ${ts} says it carries ${count} milestone(s); ${carried} record its ts`);
+  }
   const recorded = new Set(rows.map((r) => `${r.rule}|${r.subject}|${r.step}`));
   const missing = [...expected].filter((key) => !recorded.has(key));
   for (const key of missing.slice(0, MAX_DETAILS)) problems.push(`expected milestone ${key} not recorded`);
   const byRule = new Map<string, number>();
   for (const r of rows) byRule.set(r.rule, (byRule.get(r.rule) ?? 0) + 1);
+  const summaries = posted.filter((m) => Number(m.metadata?.event_payload.milestone_count ?? 1) > 1).length;
   return check(
     'milestones posted exactly once',
     problems,
-    `${rows.length} milestones (${[...byRule].map(([rule, n]) => `${rule} ${n}`).join(', ')}), ${posted.length} posts; ` +
-      `${expected.size} deterministic ones expected, ${missing.length} missing`,
+    `${rows.length} milestones (${[...byRule].map(([rule, n]) => `${rule} ${n}`).join(', ')}), ${posted.length} posts ` +
+      `(${summaries} carrying several); ${expected.size} deterministic ones expected, ${missing.length} missing`,
+  );
+}
+
+/**
+ * The backfill: finished (closed with its sales counted), and the milestones it held posted together in
+ * one summary, once.
+ */
+export async function checkBackfill(
+  client: pg.Client,
+  history: ChaosFeed,
+  posted: readonly PostedMessage[],
+): Promise<CheckResult> {
+  const problems: string[] = [];
+  const backfill = await client.query<{ finished: boolean; sales: string | null }>(
+    `SELECT finished_at IS NOT NULL AS finished, sales::text FROM backfills WHERE feed = $1`,
+    [history.feedId],
+  );
+  const row = backfill.rows[0];
+  if (!row) problems.push(`no backfill of ${history.feedId} recorded`);
+  else {
+    if (!row.finished) problems.push(`the backfill of ${history.feedId} is still open`);
+    if (Number(row.sales) !== history.sales.size)
+      problems.push(
+        `the backfill closed with ${row.sales} sales; the history has ${history.sales.size} valid lines`,
+      );
+  }
+  const held = await client.query<{ status: string; slack_ts: string | null }>(
+    `SELECT status, slack_ts FROM milestones WHERE backfill = $1`,
+    [history.feedId],
+  );
+  const tss = new Set(held.rows.map((r) => r.slack_ts));
+  const summaries = posted.filter((m) => m.text.startsWith('📚'));
+  if (held.rows.length > 0) {
+    if (tss.size !== 1) problems.push(`the ${held.rows.length} held milestones record ${tss.size} posts`);
+    if (summaries.length !== 1) problems.push(`${summaries.length} summaries posted, not one`);
+    else if (!tss.has(summaries[0]?.ts ?? '')) problems.push('the held milestones do not record the summary');
+  } else if (summaries.length > 0)
+    problems.push(`${summaries.length} summaries posted for no held milestone`);
+  return check(
+    'backfill finished, one summary',
+    problems,
+    `${held.rows.length} milestones held, ${summaries.length} summary posted`,
   );
 }
 
@@ -265,6 +334,7 @@ export async function runChecks(
   adminUrl: string,
   feed: ChaosFeed,
   corrections: CorrectionFeed,
+  history: ChaosFeed,
   env: NodeJS.ProcessEnv,
   posted: readonly PostedMessage[],
   expected: Set<string>,
@@ -286,10 +356,12 @@ export async function runChecks(
       }
     };
     await attempt('sales', () => checkSales(client, feed));
+    await attempt('history', () => checkSales(client, history, 'history'));
     await attempt('corrections', () => checkCorrections(client, corrections));
-    await attempt('rejected_rows', () => checkRejections(client, feed));
-    await attempt('aggregates', () => checkAggregates(client, feed, corrections, env));
+    await attempt('rejected_rows', () => checkRejections(client, [feed, history]));
+    await attempt('aggregates', () => checkAggregates(client, [feed, history], corrections, env));
     await attempt('milestones', () => checkMilestones(client, posted, expected));
+    await attempt('backfill', () => checkBackfill(client, history, posted));
   } finally {
     await client.end();
   }

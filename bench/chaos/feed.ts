@@ -99,29 +99,19 @@ const BAD_KINDS: Array<{ kind: string; make: (good: string[]) => string | Buffer
  */
 export function generateFeed(
   rng: Prng,
-  options: { sales: number; badRatio: number; feedId: string },
+  options: {
+    sales: number;
+    badRatio: number;
+    feedId: string;
+    /** Another feed's products and stores (a history of the same shops); its own otherwise. */
+    catalog?: Pick<ChaosFeed, 'products' | 'stores' | 'productsCsv' | 'storesCsv'>;
+    /** Its first day (ms, UTC). Default 2024-01-01. */
+    firstDay?: number;
+  },
 ): ChaosFeed {
-  const products: Product[] = Array.from({ length: 12 }, (_, i) => ({
-    // The client's id formats (PRODUCT_ID_PATTERN, STORE_ID_PATTERN): another one is a rejected row.
-    id: `REF9${String(i + 1).padStart(3, '0')}`,
-    name: `Produit chaos ${i + 1}`,
-    priceCents: BigInt(rng.int(199, 14_999)),
-  }));
-  const stores: Store[] = Array.from({ length: 9 }, (_, i) => ({
-    id: String(i + 1),
-    city: i === 8 ? 'Trifouilly-les-Oies' : (CITIES[i] as string),
-  }));
-  const productsCsv =
-    `Nom,ID Référence produit,Prix,Stock${EOL}` +
-    products.map((p) => `${p.name},${p.id},${formatCents(p.priceCents)},${rng.int(0, 500)}`).join(EOL) +
-    EOL;
-  const storesCsv =
-    `ID Magasin,Ville,Nombre de salariés${EOL}` +
-    stores.map((s) => `${s.id},${s.city},${rng.int(2, 40)}`).join(EOL) +
-    EOL;
-
+  const { products, stores, productsCsv, storesCsv } = options.catalog ?? generateCatalog(rng);
   const days = Math.max(30, Math.ceil(options.sales / 1000));
-  const base = Date.UTC(2024, 0, 1);
+  const base = options.firstDay ?? Date.UTC(2024, 0, 1);
   const lines: Buffer[] = [];
   const sales = new Map<string, ExpectedSale>();
   const rejections = new Map<number, ExpectedRejection>();
@@ -178,6 +168,34 @@ export function generateFeed(
     totalCents,
     unitsByProduct,
   };
+}
+
+/** Twelve products (the client's id format) at random prices, nine stores, and their reference files. */
+function generateCatalog(rng: Prng): Pick<ChaosFeed, 'products' | 'stores' | 'productsCsv' | 'storesCsv'> {
+  const products: Product[] = Array.from({ length: 12 }, (_, i) => ({
+    // The client's id formats (PRODUCT_ID_PATTERN, STORE_ID_PATTERN): another one is a rejected row.
+    id: `REF9${String(i + 1).padStart(3, '0')}`,
+    name: `Produit chaos ${i + 1}`,
+    priceCents: BigInt(rng.int(199, 14_999)),
+  }));
+  const stores: Store[] = Array.from({ length: 9 }, (_, i) => ({
+    id: String(i + 1),
+    city: i === 8 ? 'Trifouilly-les-Oies' : (CITIES[i] as string),
+  }));
+  const productsCsv =
+    `Nom,ID Référence produit,Prix,Stock${EOL}` +
+    products.map((p) => `${p.name},${p.id},${formatCents(p.priceCents)},${rng.int(0, 500)}`).join(EOL) +
+    EOL;
+  const storesCsv =
+    `ID Magasin,Ville,Nombre de salariés${EOL}` +
+    stores.map((s) => `${s.id},${s.city},${rng.int(2, 40)}`).join(EOL) +
+    EOL;
+  return { products, stores, productsCsv, storesCsv };
+}
+
+/** The whole feed in a file at once: a finished export (the history a backfill loads). */
+export function writeWholeFeed(file: string, feed: ChaosFeed): void {
+  fs.writeFileSync(file, Buffer.concat([Buffer.from(`${feed.header}${EOL}`), ...feed.lines]));
 }
 
 /**

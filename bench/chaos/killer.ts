@@ -10,7 +10,14 @@ import {
 import type { Prng } from './prng.ts';
 import type { WorkerSupervisor } from './supervisor.ts';
 
-export const WORKER_TARGETS = ['producer', 'snapshot-producer', 'consumer', 'analytics', 'notifier'] as const;
+export const WORKER_TARGETS = [
+  'producer',
+  'snapshot-producer',
+  'backfill',
+  'consumer',
+  'analytics',
+  'notifier',
+] as const;
 export const STACK_TARGETS = ['kafka', 'connect', 'postgres'] as const satisfies readonly NativeComponent[];
 export const ALL_TARGETS = [...WORKER_TARGETS, ...STACK_TARGETS] as const;
 export type Target = (typeof ALL_TARGETS)[number];
@@ -78,14 +85,18 @@ export async function killTree(pid: number): Promise<void> {
 
 /**
  * The order of the kills: when there are at least as many kills as targets, every target is killed once
- * first (in a random order), then targets are drawn at random. Deterministic for a seed.
+ * first (in a random order, the backfill first: it ends once its history is in), then targets are drawn
+ * at random. Deterministic for a seed.
  */
 export function killPlan(
   rng: Prng,
   kills: number,
   intervalMs: number,
 ): Array<{ target: Target; waitMs: number }> {
-  const targets: Target[] = kills >= ALL_TARGETS.length ? rng.shuffle(ALL_TARGETS) : [];
+  const shuffled = kills >= ALL_TARGETS.length ? rng.shuffle(ALL_TARGETS) : [];
+  const targets: Target[] = shuffled.includes('backfill')
+    ? ['backfill', ...shuffled.filter((t) => t !== 'backfill')]
+    : shuffled;
   while (targets.length < kills) targets.push(rng.pick(ALL_TARGETS));
   return targets.map((target) => ({ target, waitMs: Math.round(intervalMs * (0.5 + rng.next())) }));
 }
@@ -105,6 +116,11 @@ export class Killer {
     private readonly print: (line: string) => void,
     /** Where the run stands at a kill (how much of the feed is written), for the timeline. */
     private readonly moment: () => string = () => '',
+    /**
+     * A target killed only once this says so (the backfill: part-way through its history, so that the
+     * kill lands before it finishes); waited for up to two minutes.
+     */
+    private readonly readyToKill: Partial<Record<Target, () => Promise<boolean>>> = {},
   ) {}
 
   /** How many waits have begun: the feed is released slice by slice as they do. */
@@ -137,6 +153,12 @@ export class Killer {
   }
 
   private async killAndRestart(target: Target): Promise<TimelineEntry> {
+    const ready = this.readyToKill[target];
+    if (ready) {
+      const deadline = Date.now() + 120_000;
+      const finished = () => isWorker(target) && this.workers[target].finished;
+      while (Date.now() < deadline && !finished() && !(await ready().catch(() => false))) await sleep(100);
+    }
     const at = Date.now();
     const moment = this.moment();
     const entry: TimelineEntry = {
@@ -150,7 +172,10 @@ export class Killer {
       const worker = this.workers[target];
       const pid = await worker.kill9();
       if (pid === undefined) {
-        Object.assign(entry, { action: 'skipped', detail: 'not running (being respawned)' });
+        Object.assign(entry, {
+          action: 'skipped',
+          detail: worker.finished ? 'it had finished (exit code 0)' : 'not running (being respawned)',
+        });
         return entry;
       }
       entry.pid = pid;

@@ -33,20 +33,22 @@ export function chaosWorkerEnv(
 
 /**
  * The workers under supervision (respawned when killed or when they exit), not started yet: the producer
- * follows the growing feed `files.sales`, the snapshot producer polls the correction phase's export. Each
- * logs to `<logDir>/<worker>.log`.
+ * follows the growing feed `files.sales`, the snapshot producer polls the correction phase's export, the
+ * backfill loads a history file beside them. Each logs to `<logDir>/<worker>.log`.
  */
 export function superviseWorkers(
   files: { sales: string; products: string; stores: string },
   feedId: string,
   /** The correction phase's export (a URL, read as versions) and its feed id. */
   snapshot: { url: string; feedId: string },
+  /** The backfill phase's history (a finished file) and its feed id. */
+  history: { file: string; feedId: string },
   env: NodeJS.ProcessEnv,
   logDir: string,
   onEvent: (event: WorkerEvent) => void,
 ) {
-  const worker = (name: string, args: string[]) =>
-    new WorkerSupervisor(name, args, env, path.join(logDir, `${name}.log`), onEvent);
+  const worker = (name: string, args: string[], oneShot = false) =>
+    new WorkerSupervisor(name, args, env, path.join(logDir, `${name}.log`), onEvent, 1_000, oneShot);
   return {
     producer: worker('producer', [
       'produce',
@@ -68,6 +70,8 @@ export function superviseWorkers(
       '--feed-id',
       snapshot.feedId,
     ]),
+    // Once its history is through the pipeline it exits 0 and is done; killed, it is run again and resumes.
+    backfill: worker('backfill', ['backfill', history.file, '--feed-id', history.feedId], true),
     consumer: worker('consumer', ['consume']),
     analytics: worker('analytics', ['analytics']),
     notifier: worker('notifier', ['notify']),

@@ -8,6 +8,8 @@ export interface Progress {
   sales: number;
   /** Sales of the correction phase's export that are not cancelled. */
   corrected: number;
+  /** Complete sales of the backfill phase's history. */
+  history: number;
   complete: number;
   rejected: number;
   aggregatedSales: number;
@@ -21,6 +23,7 @@ export async function readProgress(
   adminUrl: string,
   feedId: string,
   snapshotFeedId = `${feedId}-fix`,
+  historyFeedId = `${feedId}-history`,
 ): Promise<Progress> {
   const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
   await client.connect();
@@ -29,17 +32,19 @@ export async function readProgress(
       `SELECT (SELECT count(*) FROM sales WHERE feed = $1) AS sales,
               (SELECT count(*) FROM sales WHERE feed = $1 AND status = 'complete') AS complete,
               (SELECT count(*) FROM sales WHERE feed = $2 AND status = 'complete') AS corrected,
+              (SELECT count(*) FROM sales WHERE feed = $3 AND status = 'complete') AS history,
               (SELECT count(*) FROM rejected_rows) AS rejected,
               (SELECT sales FROM analytics.revenue_total WHERE id = 1) AS agg_sales,
               (SELECT revenue::text FROM analytics.revenue_total WHERE id = 1) AS agg_revenue,
               (SELECT count(*) FROM milestones) AS milestones,
               (SELECT count(*) FROM milestones WHERE status <> 'sent') AS unsent`,
-      [feedId, snapshotFeedId],
+      [feedId, snapshotFeedId, historyFeedId],
     );
     const r = rows[0] ?? {};
     return {
       sales: Number(r.sales),
       corrected: Number(r.corrected),
+      history: Number(r.history),
       complete: Number(r.complete),
       rejected: Number(r.rejected),
       aggregatedSales: Number(r.agg_sales),
@@ -54,27 +59,30 @@ export async function readProgress(
 
 export function describeProgress(p: Progress): string {
   return (
-    `sales ${p.sales} (complete ${p.complete}), corrected export ${p.corrected}, rejected ${p.rejected}, aggregated ${p.aggregatedSales}, ` +
+    `sales ${p.sales} (complete ${p.complete}), corrected export ${p.corrected}, history ${p.history}, rejected ${p.rejected}, aggregated ${p.aggregatedSales}, ` +
     `milestones ${p.milestones} (unsent ${p.unsent})`
   );
 }
 
 /**
- * Waits until every stage has caught up: all valid lines are complete sales, all bad lines rejected, the
- * aggregates count every sale, every milestone that must exist is recorded and sent, and nothing has
- * moved (milestones, Slack posts) for `quietMs`. Returns false on timeout (the checks then say what is off).
+ * Waits until every stage has caught up: all valid lines (of the feed and of the history) are complete
+ * sales, all bad lines rejected, the aggregates count every sale, the backfill has finished, every
+ * milestone that must exist is recorded and sent, and nothing has moved (milestones, Slack posts) for
+ * `quietMs`. Returns false on timeout (the checks then say what is off).
  */
 export async function waitForCatchUp(options: {
   adminUrl: string;
   feed: ChaosFeed;
   corrections: CorrectionFeed;
+  history: ChaosFeed;
+  backfillFinished: () => boolean;
   expected: Set<string>;
   posted: () => number;
   timeoutMs: number;
   quietMs: number;
   print: (line: string) => void;
 }): Promise<boolean> {
-  const { feed, corrections } = options;
+  const { feed, corrections, history } = options;
   const deadline = Date.now() + options.timeoutMs;
   let lastSignature = '';
   let quietSince = Date.now();
@@ -82,7 +90,7 @@ export async function waitForCatchUp(options: {
   while (Date.now() < deadline) {
     let progress: Progress | undefined;
     try {
-      progress = await readProgress(options.adminUrl, feed.feedId, corrections.feedId);
+      progress = await readProgress(options.adminUrl, feed.feedId, corrections.feedId, history.feedId);
     } catch {
       // the database may still be recovering
     }
@@ -95,15 +103,20 @@ export async function waitForCatchUp(options: {
       const done =
         progress.sales === feed.sales.size &&
         progress.complete === feed.sales.size &&
-        progress.rejected === feed.rejections.size &&
+        progress.rejected === feed.rejections.size + history.rejections.size &&
         progress.corrected === corrections.final.length &&
-        progress.aggregatedSales === feed.saleLines + corrections.saleLines &&
-        progress.aggregatedRevenueCents === feed.totalCents + corrections.totalCents &&
+        progress.history === history.sales.size &&
+        options.backfillFinished() &&
+        progress.aggregatedSales === feed.saleLines + corrections.saleLines + history.saleLines &&
+        progress.aggregatedRevenueCents === feed.totalCents + corrections.totalCents + history.totalCents &&
         progress.milestones >= options.expected.size &&
         progress.unsent === 0;
       if (Date.now() - lastPrint > 10_000) {
         lastPrint = Date.now();
-        options.print(`[chaos] catching up: ${describeProgress(progress)}, posted ${options.posted()}`);
+        options.print(
+          `[chaos] catching up: ${describeProgress(progress)}, posted ${options.posted()}` +
+            (options.backfillFinished() ? '' : ', backfill running'),
+        );
       }
       if (done && Date.now() - quietSince >= options.quietMs) return true;
     }

@@ -5,7 +5,7 @@ import type { RunningStack, StackConfig } from '@sales-pipeline/stack';
 import { FakeSlack } from '../../test-support/fake-slack.ts';
 import { runChecks, type CheckResult } from './checks.ts';
 import { CorrectionServer, generateCorrections } from './corrections.ts';
-import { FeedWriter, generateFeed } from './feed.ts';
+import { FeedWriter, generateFeed, writeWholeFeed } from './feed.ts';
 import { Killer, killPlan, type TimelineEntry } from './killer.ts';
 import { Prng } from './prng.ts';
 import { chaosWorkerEnv, superviseWorkers } from './pipeline-workers.ts';
@@ -43,14 +43,17 @@ const FEED_ID = 'chaos';
 /** The correction phase's export: a URL whose versions amend, cancel, insert and return sales. */
 const SNAPSHOT_FEED_ID = 'chaos-fix';
 const SNAPSHOT_VERSIONS = 5;
+/** The backfill phase's history: the same shops' sales of the year before, loaded with `backfill`. */
+const HISTORY_FEED_ID = 'chaos-history';
 
 /**
  * The chaos run: a CSV feed of `sales` lines (returns among them) grows while the workers run under
  * supervision, and an export served at a URL goes through versions that amend, cancel, insert and return
- * sales (the correction phase); the producers, consumer, analytics worker, notifier, broker, Connect and
- * PostgreSQL are killed with SIGKILL at random moments and restarted; then, once everything has caught up,
- * the checks: sales = the valid lines and the export's last version, rejected_rows = the bad lines, no
- * drift, every milestone posted once.
+ * sales (the correction phase), and `backfill` loads a history file beside them (the backfill phase); the
+ * producers, the backfill, consumer, analytics worker, notifier, broker, Connect and PostgreSQL are killed
+ * with SIGKILL at random moments and restarted; then, once everything has caught up, the checks: sales =
+ * the valid lines of the feed and of the history and the export's last version, rejected_rows = the bad
+ * lines, no drift, every milestone posted once (the backfill's in its one summary).
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const { print } = options;
@@ -60,6 +63,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const killRng = rng.fork();
   const writerRng = rng.fork();
   const correctionsRng = rng.fork();
+  const historyRng = rng.fork();
 
   fs.rmSync(options.runDir, { recursive: true, force: true });
   fs.mkdirSync(path.join(options.runDir, 'logs'), { recursive: true });
@@ -69,7 +73,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     products: path.join(options.runDir, 'produits.csv'),
     stores: path.join(options.runDir, 'magasins.csv'),
     rules: path.join(options.runDir, 'milestone-rules.json'),
+    history: path.join(options.runDir, `${HISTORY_FEED_ID}.csv`),
   };
+  const history = generateFeed(historyRng, {
+    sales: Math.max(2_500, Math.floor(options.sales / 4)),
+    badRatio: options.badRatio,
+    feedId: HISTORY_FEED_ID,
+    catalog: feed,
+    firstDay: Date.UTC(2023, 0, 1),
+  });
+  writeWholeFeed(files.history, history);
   const corrections = generateCorrections(correctionsRng, {
     lines: Math.max(100, Math.floor(options.sales / 20)),
     versions: SNAPSHOT_VERSIONS,
@@ -90,6 +103,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       `${corrections.final.length} lines (${corrections.returnLines} returns); over the versions ` +
       `${corrections.changes.amended} amended, ${corrections.changes.deleted} cancelled, ` +
       `${corrections.changes.inserted} inserted, ${corrections.changes.returns} returns added`,
+  );
+  print(
+    `[chaos] history: ${history.lines.length} lines (${history.sales.size} valid, ${history.rejections.size} bad), ` +
+      `loaded by \`backfill\` beside the feed`,
   );
   const server = new CorrectionServer(corrections);
   const snapshotUrl = await server.start();
@@ -113,12 +130,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     files,
     FEED_ID,
     { url: snapshotUrl, feedId: SNAPSHOT_FEED_ID },
+    { file: files.history, feedId: HISTORY_FEED_ID },
     env,
     path.join(options.runDir, 'logs'),
     onEvent,
   );
 
   const plan = killPlan(killRng, options.kills, options.intervalMs);
+  const historyKillAt = 1 + Math.floor(historyRng.next() * (history.sales.size / 2));
   const rowsPerSecond =
     options.feedRowsPerSecond ??
     Math.max(50, Math.ceil(feed.lines.length / Math.max(10, (options.kills * options.intervalMs) / 1000)));
@@ -140,6 +159,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     options.logger,
     print,
     (): string => `feed ${writer.written}/${feed.lines.length} lines written`,
+    {
+      // Part-way through the history: from none of it to half of it in `sales` (a random share).
+      backfill: async () =>
+        (
+          await readProgress(
+            options.stack.secrets.adminDatabaseUrl,
+            FEED_ID,
+            SNAPSHOT_FEED_ID,
+            HISTORY_FEED_ID,
+          )
+        ).history >= historyKillAt,
+    },
   );
   const writing = writer.run().then(() => print(`[chaos] feed complete: ${feed.lines.length} lines written`));
   // The export's versions follow the feed: the last one is served once the feed is complete.
@@ -158,7 +189,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   for (const w of Object.values(workers)) w.start();
 
   const progressTimer = setInterval(() => {
-    void readProgress(options.stack.secrets.adminDatabaseUrl, FEED_ID, SNAPSHOT_FEED_ID)
+    void readProgress(options.stack.secrets.adminDatabaseUrl, FEED_ID, SNAPSHOT_FEED_ID, HISTORY_FEED_ID)
       .then((p) =>
         print(
           `[chaos] +${((Date.now() - startedAt) / 1000).toFixed(0)} s: feed ${writer.written}/${feed.lines.length}, ${describeProgress(p)}, posted ${slack.posted.length}`,
@@ -185,6 +216,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       adminUrl: options.stack.secrets.adminDatabaseUrl,
       feed,
       corrections,
+      history,
+      backfillFinished: () => workers.backfill.finished,
       expected,
       posted: () => slack.posted.length,
       timeoutMs: options.catchUpTimeoutMs,
@@ -210,6 +243,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         options.stack.secrets.adminDatabaseUrl,
         feed,
         corrections,
+        history,
         env,
         slack.posted,
         expected,

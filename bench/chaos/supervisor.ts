@@ -20,7 +20,8 @@ export interface WorkerEvent {
  * Runs one `sales-pipeline <command>` worker and keeps it running like a process manager would
  * (systemd's Restart=always): after a `kill -9` it is respawned at once with the same arguments and
  * environment; when it exits by itself (it may give up while the broker or the database is down) that
- * is recorded and it is respawned after `respawnDelayMs`. Its output is appended to `logFile`.
+ * is recorded and it is respawned after `respawnDelayMs`. A `oneShot` worker (a backfill) that exits with
+ * code 0 has finished: it is not respawned. Its output is appended to `logFile`.
  */
 export class WorkerSupervisor {
   private child: ChildProcess | undefined;
@@ -29,6 +30,8 @@ export class WorkerSupervisor {
   private tailText = '';
   private exitWaiters: Array<() => void> = [];
   spawns = 0;
+  /** A one-shot worker that exited with code 0. */
+  finished = false;
 
   constructor(
     readonly name: string,
@@ -37,6 +40,7 @@ export class WorkerSupervisor {
     private readonly logFile: string,
     private readonly onEvent: (event: WorkerEvent) => void,
     private readonly respawnDelayMs = 1_000,
+    private readonly oneShot = false,
   ) {}
 
   get pid(): number | undefined {
@@ -70,6 +74,10 @@ export class WorkerSupervisor {
         this.start();
         return;
       }
+      if (this.oneShot && code === 0) {
+        this.finished = true;
+        return;
+      }
       this.onEvent({
         worker: this.name,
         what: 'exited',
@@ -87,10 +95,14 @@ export class WorkerSupervisor {
   /** `kill -9` the running process; it is respawned as soon as it is gone. Returns the pid killed. */
   async kill9(): Promise<number | undefined> {
     // a worker that exited by itself is respawned after a delay: kill the new one
-    await waitFor('the respawned worker', async () => (this.running() || this.stopping ? true : undefined), {
-      timeoutMs: this.respawnDelayMs + 5_000,
-      intervalMs: 100,
-    }).catch(() => undefined); // still not running: nothing to kill
+    await waitFor(
+      'the respawned worker',
+      async () => (this.running() || this.stopping || this.finished ? true : undefined),
+      {
+        timeoutMs: this.respawnDelayMs + 5_000,
+        intervalMs: 100,
+      },
+    ).catch(() => undefined); // still not running: nothing to kill
     const child = this.child;
     const pid = child?.pid;
     if (!child || pid === undefined || !this.running()) return undefined;
