@@ -39,6 +39,8 @@ export async function deliverPost(
   const { pool, sender, config, log, stop, status, metrics, pause } = ctx;
   const firstId = ids[0] as string;
   const digest = ids.length > 1;
+  // A backfill's summary carries history, not a backlog: the channel does not rest after it.
+  const summary = claim.milestones.some((m) => m.backfill !== null);
   const message = messageOf(claim, config);
   // Posted by a sender that died, or before a failure: look in the channel's history first.
   let mayHavePosted = claim.previousAttempt !== null;
@@ -97,7 +99,7 @@ export async function deliverPost(
     }
     return undefined;
   }
-  const posted: LastPost = { at: Date.now(), digest };
+  const posted: LastPost = { at: Date.now(), digest: digest && !summary };
   try {
     await withTransaction(pool, (client) => markSent(client, ids, delivered.ts, false));
   } catch (error) {
@@ -112,9 +114,11 @@ export async function deliverPost(
     { milestoneIds: digest ? `${firstId}…(${ids.length})` : firstId, ts: delivered.ts },
     delivered.already
       ? 'already posted before a restart: recorded, not posted again'
-      : digest
-        ? 'digest posted'
-        : 'milestone posted',
+      : summary
+        ? 'backfill summary posted'
+        : digest
+          ? 'digest posted'
+          : 'milestone posted',
   );
   status.slack = 'ok';
   delete status.lastError;

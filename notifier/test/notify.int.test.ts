@@ -320,7 +320,9 @@ describe('a backfill through the running pipeline', () => {
       for (const w of workers) console.error(w.spawnargs.slice(-1)[0], w.output().slice(-3000));
     });
     ensurePipeline();
-    const notifier = startWorker(['notify'], slackEnv());
+    // A summary is not a digest of a channel that cannot keep up: the live milestones after it are not
+    // held back for this interval.
+    const notifier = startWorker(['notify'], slackEnv({ NOTIFIER_DIGEST_INTERVAL_MS: '600000' }));
     workers.push(notifier);
     // Nothing of the tests before left to post: the posts after this point are the backfill's.
     await eventually(
@@ -420,6 +422,23 @@ describe('a backfill through the running pipeline', () => {
       `📚 Historique chargé (history) : ${held.length} jalons franchis`,
     );
     expectEachPostedOnce(held, posts);
+
+    // A live milestone right after the summary is posted at once, on its own.
+    await sql(
+      `INSERT INTO milestones (rule, subject, step, payload)
+       VALUES ('product_units', 'AFTER-HISTORY', 25, jsonb_build_object('product_id', 'AFTER-HISTORY'))`,
+    );
+    const live = await eventually(
+      () =>
+        sql<Row>(
+          `SELECT milestone_id::text, rule, subject, step::text, status, slack_ts FROM milestones
+            WHERE subject = 'AFTER-HISTORY'`,
+        ),
+      (r) => r[0]?.status === 'sent',
+      60_000,
+    );
+    const liveTs = live[0]!.slack_ts;
+    expect(slack.posted.filter((p) => p.ts === liveTs).map(carried)).toEqual([1]);
     await stopWorker(notifier);
   }, 420_000);
 
