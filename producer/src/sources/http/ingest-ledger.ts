@@ -5,7 +5,8 @@ import { LedgerTable, type LedgerSlot } from './ledger-table.ts';
 
 /**
  * What a sale posted over HTTP is, as stored: its content hash and its `rev`, the time (ms) its version was
- * accepted, or one more than the version before when the clock has not moved past it.
+ * planned for commit, kept above every rev the ledger issued or read back (a clock set back, a request
+ * that waited) and above the version before.
  */
 export interface LedgerEntry {
   hash: string;
@@ -45,14 +46,16 @@ export const DEFAULT_LEDGER_SALES = 100_000;
  *
  * Bounded: it remembers at least the last `remembers` sales (two generations of that many; when the
  * newer is full, the older is forgotten). A sale it has forgotten, posted again, is published again with
- * a higher `rev` (its acceptance time): the consumer replaces the stored sale with it, so it is still one
- * sale, counted once, and an amendment still wins; only the answer counts it as accepted, not as a
- * duplicate.
+ * a higher `rev` (issued now, above every rev issued before): the consumer replaces the stored sale with
+ * it, so it is still one sale, counted once, and the version committed last wins, as for a sale it
+ * remembers; only the answer counts it as accepted, not as a duplicate.
  */
 export class IngestLedger {
   /** By sale id: about 48 bits of its content hash ({@link contentDigest}) and its rev, outside the heap. */
   private current: LedgerTable;
   private previous: LedgerTable;
+  /** The highest rev issued or read back: every new rev is above it. */
+  private lastRev = 0;
 
   constructor(readonly remembers = DEFAULT_LEDGER_SALES) {
     if (!Number.isInteger(remembers) || remembers < 1)
@@ -83,6 +86,7 @@ export class IngestLedger {
       this.current = forgotten;
     }
     this.current.set(saleId, { digest: contentDigest(entry.hash), rev: entry.rev });
+    if (entry.rev > this.lastRev) this.lastRev = entry.rev;
   }
 
   private delete(saleId: string): void {
@@ -91,10 +95,12 @@ export class IngestLedger {
   }
 
   /**
-   * Plans the requests in order, against the ledger and the earlier requests of the group. Pure: the
-   * ledger moves only with {@link apply}, once the transaction is committed.
+   * Plans the requests in order, against the ledger and the earlier requests of the group, at `now` (the
+   * clock; the revs it issues are above it or above the last rev issued). Pure: the ledger moves only with
+   * {@link apply}, once the transaction is committed.
    */
-  plan(batches: IngestBatch[], topics: LedgerTopics, receivedAt: number): LedgerPlan {
+  plan(batches: IngestBatch[], topics: LedgerTopics, receivedAt: number, now = Date.now()): LedgerPlan {
+    const issued = Math.max(now, this.lastRev + 1);
     const messages = new Map<string, Message[]>();
     const add = (topic: string, message: Message) => {
       const list = messages.get(topic);
@@ -134,8 +140,9 @@ export class IngestLedger {
           result.duplicates++;
           continue;
         }
-        // A time, so that a sale the ledger has forgotten still gets a rev above the one stored.
-        const entry = { hash: sale.hash, rev: Math.max(receivedAt, (known?.rev ?? 0) + 1) };
+        // Above every rev issued before, so that a sale the ledger has forgotten still gets a rev above
+        // the one stored, whenever its request arrived.
+        const entry = { hash: sale.hash, rev: Math.max(issued, (known?.rev ?? 0) + 1) };
         updates.set(sale.saleId, entry);
         add(topics.sales, {
           key: sale.saleId,
@@ -158,7 +165,8 @@ export class IngestLedger {
 
   /**
    * The ledger as committed: the last `2 × remembers` offsets of each partition of the state topic (its
-   * sales and the transactions' markers: at least `remembers` sales), read to their end offsets
+   * sales and the transactions' markers: at least `remembers` sales when each transaction committed a new
+   * sale; fewer when aborted transactions or versions of the same sales took offsets), read to their end offsets
    * (read_committed, with a throwaway consumer group), the last value of each sale id winning.
    */
   static async load(
@@ -170,10 +178,13 @@ export class IngestLedger {
   ): Promise<IngestLedger> {
     const ledger = new IngestLedger(remembers);
     const groupId = `sales-pipeline.ingest.ledger-reader.${process.pid}.${Date.now()}`;
+    const reached = new Map<number, bigint>();
+    let ends = new Map<number, bigint>();
+    let read = 0;
+    const done = () => [...ends].every(([p, end]) => (reached.get(p) ?? 0n) >= end);
     const admin = kafka.admin();
     await admin.connect();
-    let ends: Map<number, bigint>;
-    const reached = new Map<number, bigint>();
+    let grouped = false;
     try {
       const offsets = await admin.fetchTopicOffsets(topic);
       ends = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
@@ -183,74 +194,62 @@ export class IngestLedger {
         reached.set(o.partition, start);
         return { partition: o.partition, offset: String(start) };
       });
+      if (done()) return ledger;
       // The throwaway group starts where the tail does; a group with no members takes offsets.
+      grouped = true;
       await admin.setOffsets({ groupId, topic, partitions: starts });
-    } finally {
-      await admin.disconnect();
-    }
-    let read = 0;
-    const done = () => [...ends].every(([p, end]) => (reached.get(p) ?? 0n) >= end);
-    if (done()) {
-      await forgetGroup(kafka, groupId, logger);
-      return ledger;
-    }
-    const consumer = kafka.consumer({
-      groupId,
-      readUncommitted: false,
-      maxWaitTimeInMs: 200,
-    });
-    let failure: Error | undefined;
-    consumer.on(consumer.events.CRASH, ({ payload }) => (failure = payload.error));
-    // Also for a fetch of transaction markers only: the position moves past them.
-    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-      const next = BigInt(payload.lastOffset) + 1n;
-      if (next > (reached.get(payload.partition) ?? 0n)) reached.set(payload.partition, next);
-    });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          for (const message of batch.messages) {
-            const key = message.key?.toString();
-            if (!key || BigInt(message.offset) >= (ends.get(batch.partition) ?? 0n)) continue;
-            read++;
-            if (!message.value) {
-              ledger.delete(key);
-              continue;
-            }
-            const { h, r } = JSON.parse(message.value.toString()) as { h: string; r: number };
-            ledger.set(key, { hash: h, rev: r });
-          }
-        },
+      const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 200 });
+      let failure: Error | undefined;
+      consumer.on(consumer.events.CRASH, ({ payload }) => (failure = payload.error));
+      // Also for a fetch of transaction markers only: the position moves past them.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        const next = BigInt(payload.lastOffset) + 1n;
+        if (next > (reached.get(payload.partition) ?? 0n)) reached.set(payload.partition, next);
       });
-      const deadline = Date.now() + timeoutMs;
-      while (!done()) {
-        if (failure) throw failure;
-        if (Date.now() > deadline)
-          throw new Error(`the ingest ledger ${topic} was not read to its end in ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            for (const message of batch.messages) {
+              const key = message.key?.toString();
+              if (!key || BigInt(message.offset) >= (ends.get(batch.partition) ?? 0n)) continue;
+              read++;
+              if (!message.value) {
+                ledger.delete(key);
+                continue;
+              }
+              const { h, r } = JSON.parse(message.value.toString()) as { h: string; r: number };
+              ledger.set(key, { hash: h, rev: r });
+            }
+          },
+        });
+        const deadline = Date.now() + timeoutMs;
+        while (!done()) {
+          if (failure) throw failure;
+          if (Date.now() > deadline)
+            throw new Error(`the ingest ledger ${topic} was not read to its end in ${timeoutMs} ms`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      } finally {
+        await consumer.disconnect();
       }
     } finally {
-      await consumer.disconnect();
-      await forgetGroup(kafka, groupId, logger);
+      // The reader's offsets would stay for the broker's retention otherwise.
+      if (grouped)
+        await admin
+          .deleteGroups([groupId])
+          .catch((error: unknown) =>
+            logger.debug(
+              { groupId, err: error },
+              'the ledger reader group was not deleted; the broker expires it',
+            ),
+          );
+      await admin.disconnect().catch(() => undefined);
     }
     logger.info({ sales: ledger.size, read, bytes: ledger.bytes }, 'ingest ledger loaded');
     return ledger;
-  }
-}
-
-/** Deletes the reader's throwaway group (its offsets would stay for the broker's retention otherwise). */
-async function forgetGroup(kafka: Kafka, groupId: string, logger: Logger): Promise<void> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    await admin.deleteGroups([groupId]);
-  } catch (error) {
-    logger.debug({ groupId, err: error }, 'the ledger reader group was not deleted; the broker expires it');
-  } finally {
-    await admin.disconnect().catch(() => undefined);
   }
 }
 

@@ -80,7 +80,7 @@ describe('IngestLedger.plan', () => {
   it('tells new sales, duplicates (in the ledger or earlier in the group) and amendments apart; moves only when applied', () => {
     const ledger = new IngestLedger();
     const one = parseJsonBatch(JSON.stringify({ source: 's', sales: [sale('A'), sale('B')] }));
-    const first = ledger.plan([one, one], topics, 0);
+    const first = ledger.plan([one, one], topics, 0, 0);
     expect(first.results.map((r) => [r.accepted, r.duplicates])).toEqual([
       [2, 0],
       [0, 2],
@@ -88,10 +88,10 @@ describe('IngestLedger.plan', () => {
     expect(first.messages.get('sales')).toHaveLength(2);
     expect(first.messages.get('state')).toHaveLength(2);
     // Not applied (the transaction failed): the same request is new again.
-    expect(ledger.plan([one], topics, 0).results[0]?.accepted).toBe(2);
+    expect(ledger.plan([one], topics, 0, 0).results[0]?.accepted).toBe(2);
     ledger.apply(first.updates);
     const changed = parseJsonBatch(JSON.stringify({ source: 's', sales: [sale('A', 5), sale('B')] }));
-    const second = ledger.plan([changed], topics, 0);
+    const second = ledger.plan([changed], topics, 0, 0);
     expect(second.results[0]).toMatchObject({ accepted: 1, amended: 1, duplicates: 1 });
     expect(JSON.parse(String(second.messages.get('sales')?.[0]?.value))).toMatchObject({
       sale_id: 's/http/A',
@@ -100,10 +100,11 @@ describe('IngestLedger.plan', () => {
     });
     // Applied, rev 2 is kept: the same change again is a duplicate, a third value rev 3, the first value back rev 4.
     ledger.apply(second.updates);
-    expect(ledger.plan([changed], topics, 0).results[0]).toMatchObject({ accepted: 0, duplicates: 2 });
+    expect(ledger.plan([changed], topics, 0, 0).results[0]).toMatchObject({ accepted: 0, duplicates: 2 });
     const third = ledger.plan(
       [parseJsonBatch(JSON.stringify({ source: 's', sales: [sale('A', 6)] }))],
       topics,
+      0,
       0,
     );
     expect(JSON.parse(String(third.messages.get('sales')?.[0]?.value))).toMatchObject({
@@ -111,7 +112,7 @@ describe('IngestLedger.plan', () => {
       rev: 3,
     });
     ledger.apply(third.updates);
-    const back = ledger.plan([one], topics, 0);
+    const back = ledger.plan([one], topics, 0, 0);
     expect(back.results[0]).toMatchObject({ accepted: 1, amended: 1, duplicates: 1 });
     expect(JSON.parse(String(back.messages.get('sales')?.[0]?.value))).toMatchObject({ quantity: 2, rev: 4 });
   });
@@ -119,7 +120,7 @@ describe('IngestLedger.plan', () => {
 
 describe('IngestLedger, bounded', () => {
   const post = (ledger: IngestLedger, at: number, ...sales: Array<ReturnType<typeof sale>>) => {
-    const plan = ledger.plan([parseJsonBatch(JSON.stringify({ source: 's', sales }))], topics, at);
+    const plan = ledger.plan([parseJsonBatch(JSON.stringify({ source: 's', sales }))], topics, at, at);
     ledger.apply(plan.updates);
     const revs = (plan.messages.get('sales') ?? []).map(
       (m) => (JSON.parse(String(m.value)) as { rev: number }).rev,
@@ -144,6 +145,19 @@ describe('IngestLedger, bounded', () => {
     expect(again).toMatchObject({ accepted: 1, duplicates: 0, revs: [t0 + 30] });
     // An amendment in the same millisecond as the version it replaces still gets a higher rev.
     expect(post(ledger, t0 + 30, sale('S0', 5)).revs).toEqual([t0 + 31]);
+  });
+
+  it('issues every rev above the revs issued before: a forgotten sale planned with the clock behind still replaces the stored version', () => {
+    const ledger = new IngestLedger(1);
+    const t0 = 1_796_000_000_000;
+    // X at t0 + 10,000 (say, an amendment committed while an older request for X was still uploading).
+    expect(post(ledger, t0 + 10_000, sale('X', 5)).revs).toEqual([t0 + 10_000]);
+    post(ledger, t0 + 10_001, sale('Y'));
+    post(ledger, t0 + 10_002, sale('Z'));
+    // X is forgotten; the old request is planned with an earlier time: its rev is still the higher one.
+    const late = post(ledger, t0, sale('X', 2));
+    expect(late).toMatchObject({ accepted: 1 });
+    expect(late.revs[0]).toBeGreaterThan(t0 + 10_002);
   });
 
   it('refuses to remember fewer than one sale', () => {
