@@ -47,8 +47,8 @@ export function superviseWorkers(
   logDir: string,
   onEvent: (event: WorkerEvent) => void,
 ) {
-  const worker = (name: string, args: string[], oneShot = false) =>
-    new WorkerSupervisor(name, args, env, path.join(logDir, `${name}.log`), onEvent, 1_000, oneShot);
+  const worker = (name: string, args: string[]) =>
+    new WorkerSupervisor(name, args, env, path.join(logDir, `${name}.log`), onEvent);
   return {
     producer: worker('producer', [
       'produce',
@@ -71,7 +71,18 @@ export function superviseWorkers(
       snapshot.feedId,
     ]),
     // Once its history is through the pipeline it exits 0 and is done; killed, it is run again and resumes.
-    backfill: worker('backfill', ['backfill', history.file, '--feed-id', history.feedId], true),
+    // Small steps: the history goes through in many, so that its kill (once part of it is in) lands before
+    // it finishes, whatever the run's size; the queue stays at its default, so that it finishes early and
+    // the live milestones after it are posted one by one.
+    backfill: new WorkerSupervisor(
+      'backfill',
+      ['backfill', history.file, '--feed-id', history.feedId],
+      { ...env, BACKFILL_READ_BYTES: '8192' },
+      path.join(logDir, 'backfill.log'),
+      onEvent,
+      1_000,
+      true,
+    ),
     consumer: worker('consumer', ['consume']),
     analytics: worker('analytics', ['analytics']),
     notifier: worker('notifier', ['notify']),

@@ -39,6 +39,7 @@ import {
   type StageReport,
 } from './catch-up.ts';
 import type { BackfillConfig } from './config.ts';
+import { isTransientFailure } from './transient-failure.ts';
 
 export interface BackfillOptions {
   /** The history: a file path or an http(s) URL. */
@@ -131,8 +132,10 @@ export async function runBackfill(
         );
       } catch (error) {
         // A backfill that cannot go on (a wrong header, a source gone) does not hold the live milestones:
-        // closed, its summary says what went in; fixed, the same command goes on from its checkpoint.
-        if (opened && !stop.aborted) {
+        // closed, its summary says what went in; fixed, the same command goes on from its checkpoint. The
+        // database or the brokers away for a while: it stays open (closed now and run again, it would post
+        // two summaries).
+        if (opened && !stop.aborted && !isTransientFailure(error)) {
           const closed = await closeBackfill(pool, feed).catch(() => undefined);
           log.warn(
             { ...closed },
