@@ -22,8 +22,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `preferred` when it is still free (a restart keeps its ports), otherwise a fresh free port. */
-export async function reusePortOrPickFree(preferred: number | undefined): Promise<number> {
-  if (preferred && (await isPortFree(preferred))) return preferred;
-  return freePort();
+/**
+ * `preferred` when it is still free (a restart keeps its ports), otherwise a fresh free port; never one of
+ * `taken` (the ports given to the other components: the OS may hand out a port it just gave, once closed).
+ */
+export async function reusePortOrPickFree(
+  preferred: number | undefined,
+  taken: ReadonlySet<number> = new Set(),
+): Promise<number> {
+  if (preferred && !taken.has(preferred) && (await isPortFree(preferred))) return preferred;
+  for (;;) {
+    const port = await freePort();
+    if (!taken.has(port)) return port;
+  }
 }

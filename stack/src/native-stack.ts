@@ -38,11 +38,18 @@ export async function nativeUp(config: StackConfig, logger: Logger): Promise<Run
     throw new StackError(`the stack under ${config.home} was started without --secure`, {
       hint: 'A secured stack starts from scratch: sales-pipeline down --purge, then up --secure.',
     });
+  // Four different ports: two picked one after the other were once the same (Kafka refused to start).
+  const taken = new Set<number>();
+  const pick = async (preferred: number | undefined) => {
+    const port = await reusePortOrPickFree(preferred, taken);
+    taken.add(port);
+    return port;
+  };
   const ports: StackPorts = {
-    postgres: await reusePortOrPickFree(previous?.postgres),
-    kafka: await reusePortOrPickFree(previous?.kafka),
-    kafkaController: await reusePortOrPickFree(previous?.kafkaController),
-    connect: await reusePortOrPickFree(previous?.connect),
+    postgres: await pick(previous?.postgres),
+    kafka: await pick(previous?.kafka),
+    kafkaController: await pick(previous?.kafkaController),
+    connect: await pick(previous?.connect),
   };
   // A component still running from an earlier `up` keeps its ports.
   const running = existingNodes(config);
