@@ -1,31 +1,9 @@
+import type { Milestone } from '@sales-pipeline/platform';
 import type { MilestoneRules } from './milestone-rules.ts';
 import { stepsCrossed } from './milestone-steps.ts';
 import { centsOf, centsToDecimal, toCents } from './money.ts';
 
-/** A milestone found in the change stream; unique per rule, subject and step. */
-export interface Milestone {
-  /**
-   * `feed_held` is not detected here: the consumer records it in the outbox when the producer holds back
-   * a feed version that would cancel too many sales (the feed is the subject, the hold number the step).
-   * Nor are `aggregate_drift` (the analytics worker's verifier: the aggregate and key, the drift number)
-   * and `feed_stale` / `feed_recovered` (the consumer's stale feed watch: the feed, the episode number).
-   */
-  rule:
-    | 'revenue_total'
-    | 'product_units'
-    | 'big_sale'
-    | 'store_best_day'
-    | 'feed_held'
-    | 'aggregate_drift'
-    | 'feed_stale'
-    | 'feed_recovered';
-  subject: string;
-  /** The step crossed (euros, units), the threshold, or the day as YYYYMMDD. */
-  step: string;
-  payload: Record<string, string | number | null>;
-  /** When the earliest feed line behind the change was seen (epoch ms), for the line → milestone latency. */
-  lineSeenAt?: number;
-}
+export type { Milestone } from '@sales-pipeline/platform';
 
 /** A candidate the database must confirm (a store's record needs its other days). */
 export interface BestDayCandidate {

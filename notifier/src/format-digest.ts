@@ -1,11 +1,6 @@
 import type { Milestone } from './detect-milestones.ts';
-import {
-  escapeSlackText,
-  euros,
-  milestoneSentence,
-  type Language,
-  type SlackMessage,
-} from './format-milestone.ts';
+import { euros, milestoneSentence, type Language } from '@sales-pipeline/platform';
+import { escapeSlackText, type SlackMessage } from './format-milestone.ts';
 import { centsToDecimal, toCents } from './money.ts';
 
 /** The most subjects a digest names per rule; the others are counted. */

@@ -81,3 +81,10 @@ export {
 export { stopOnSignals } from './stop-on-signals.ts';
 export { runWorker, type WorkerConfigBase, type WorkerEntry } from './run-worker.ts';
 export { withWorkerClients, type WorkerClients, type WorkerClientsConfig } from './worker-clients.ts';
+export {
+  milestoneSentence,
+  euros,
+  type Milestone,
+  type MilestoneContext,
+  type Language,
+} from './milestone-sentence.ts';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { milestoneSentence } from '@sales-pipeline/notifier/format-milestone';
+import { milestoneSentence } from '@sales-pipeline/platform';
 import type {
   CorrectionView,
   DeadLettersSection,
