@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { DEFAULT_PRODUCT_ID_PATTERN, DEFAULT_STORE_ID_PATTERN, wholeIdPattern } from './id-patterns.ts';
-import { normalizeHeaderName } from './header.ts';
-import { DEFAULT_CANCELLED_VALUES } from './sale-rules.ts';
-import { MAX_QUANTITY } from './validate-values.ts';
+import { DEFAULT_PRODUCT_ID_PATTERN, DEFAULT_STORE_ID_PATTERN, wholeIdPattern } from './parse/id-patterns.ts';
+import { normalizeHeaderName } from './parse/header.ts';
+import { DEFAULT_CANCELLED_VALUES } from './parse/sale-rules.ts';
+import { MAX_QUANTITY } from './parse/validate-values.ts';
 import {
   parseConfig,
   pipelineTopicsEnvShape,

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import type { Producer } from 'kafkajs';
 import { z } from 'zod';
 import {
   ConfigError,
@@ -18,14 +17,12 @@ import {
   type WorkerEntry,
 } from '@sales-pipeline/platform';
 import { idPatternSchema } from './config.ts';
-import { DEFAULT_PRODUCT_ID_PATTERN, DEFAULT_STORE_ID_PATTERN } from './id-patterns.ts';
-import { KeyPartitioner } from './key-partitioner.ts';
-import { DEFAULT_SALE_RULES } from './sale-rules.ts';
-import { MAX_QUANTITY } from './validate-values.ts';
-import { IngestBatcher } from './sources/http/ingest-batcher.ts';
-import { DEFAULT_LEDGER_SALES, IngestLedger } from './sources/http/ingest-ledger.ts';
-import { IngestServer } from './sources/http/ingest-server.ts';
+import { DEFAULT_PRODUCT_ID_PATTERN, DEFAULT_STORE_ID_PATTERN } from './parse/id-patterns.ts';
+import { DEFAULT_SALE_RULES } from './parse/sale-rules.ts';
+import { MAX_QUANTITY } from './parse/validate-values.ts';
+import { DEFAULT_LEDGER_SALES } from './sources/http/ingest-ledger.ts';
 import { IngestTokens } from './sources/http/ingest-tokens.ts';
+import { HttpSource } from './sources/index.ts';
 
 const schema = workerSchema({
   ...pipelineTopicsEnvShape,
@@ -96,65 +93,15 @@ export async function ingest(config: IngestConfig, logger: Logger, stop: AbortSi
       const metrics = new IngestMetrics(registry);
       const admin = kafka.admin();
       await admin.connect();
-      // Two transactional ids used in turn: the coordinator finishes a commit (its markers) a few ms after
-      // answering it, and a transaction on the same id started meanwhile is refused (CONCURRENT_TRANSACTIONS,
-      // retried after a wait); the other id's transaction runs in that time. Still one transaction at a
-      // time, so the ledger is planned in order.
-      const newProducer = (slot: number) =>
-        kafka.producer({
-          transactionalId: slot === 0 ? 'sales-pipeline.ingest' : `sales-pipeline.ingest.${slot}`,
-          idempotent: true,
-          maxInFlightRequests: 1,
-          transactionTimeout: 60_000,
-          createPartitioner: KeyPartitioner,
-          // From 10 ms: kafkajs retries CONCURRENT_TRANSACTIONS after this wait.
-          retry: { retries: 8, initialRetryTime: 10, maxRetryTime: 2_000 },
-        });
-      let producers = [newProducer(0), newProducer(1)];
-      let turn = 0;
-      const disconnectAll = () => Promise.all(producers.map((p) => p.disconnect().catch(() => undefined)));
-      let server: IngestServer | undefined;
       try {
         await ensureTopics(admin, [
           ...pipelineTopicSpecs(topics, config.SALES_TOPIC_PARTITIONS),
           { topic: config.INGEST_STATE_TOPIC, partitions: 1, compacted: true },
         ]);
-        // Connecting initializes each transactional id: a killed server's open transactions are aborted, so
-        // the ledger below is read to its end at once (read_committed waits on open transactions).
-        for (const p of producers) await p.connect();
-        const ledger = await IngestLedger.load(
+        await serveMetrics({ rate: { metric: 'ingest_sales_total' } });
+        const source = new HttpSource(
           kafka,
-          config.INGEST_STATE_TOPIC,
-          log,
-          config.INGEST_LEDGER_SALES,
-        );
-        const batcher = new IngestBatcher(
-          () => producers[turn++ % producers.length] as Producer,
-          ledger,
-          { sales: topics.sales, deadLetter: topics.deadLetter, state: config.INGEST_STATE_TOPIC },
-          log,
-          { timeoutMs: config.INGEST_TIMEOUT_MS, maxSalesPerTransaction: 5_000 },
-          undefined,
-          async () => {
-            await disconnectAll();
-            producers = [newProducer(0), newProducer(1)];
-            for (const p of producers) await p.connect();
-          },
-        );
-        let reachable = { at: 0, ok: false };
-        const kafkaReachable = async () => {
-          if (Date.now() - reachable.at < 1_000) return reachable.ok;
-          const ok = await Promise.race([
-            admin.describeCluster().then(
-              () => true,
-              () => false,
-            ),
-            new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_000)),
-          ]);
-          reachable = { at: Date.now(), ok };
-          return ok;
-        };
-        server = new IngestServer(
+          admin,
           {
             host: config.INGEST_HOST,
             port: config.INGEST_PORT,
@@ -163,10 +110,11 @@ export async function ingest(config: IngestConfig, logger: Logger, stop: AbortSi
             tls: readTls(config),
             ids: { product: config.PRODUCT_ID_PATTERN, store: config.STORE_ID_PATTERN },
             rules: { ...DEFAULT_SALE_RULES, quantityMax: config.QUANTITY_MAX },
+            topics: { sales: topics.sales, deadLetter: topics.deadLetter, state: config.INGEST_STATE_TOPIC },
+            timeoutMs: config.INGEST_TIMEOUT_MS,
+            ledgerSales: config.INGEST_LEDGER_SALES,
           },
           tokens,
-          batcher,
-          kafkaReachable,
           {
             request: (status) => metrics.requests.inc({ status: String(status) }),
             sales: (accepted, duplicates, rejected) => {
@@ -176,23 +124,10 @@ export async function ingest(config: IngestConfig, logger: Logger, stop: AbortSi
             },
           },
           log,
+          stop,
         );
-        const port = await server.listen();
-        await serveMetrics({ rate: { metric: 'ingest_sales_total' } });
-        log.info(
-          {
-            url: `${config.INGEST_TLS_CERT_FILE ? 'https' : 'http'}://${config.INGEST_HOST}:${port}/v1/sales`,
-            ledger: ledger.size,
-          },
-          'ingest server listening',
-        );
-        await new Promise<void>((resolve) => {
-          if (stop.aborted) resolve();
-          else stop.addEventListener('abort', () => resolve(), { once: true });
-        });
+        await source.run();
       } finally {
-        await server?.close();
-        await disconnectAll();
         await admin.disconnect().catch(() => undefined);
       }
     },

@@ -6,13 +6,14 @@ import {
   type Logger,
 } from '@sales-pipeline/platform';
 import type { ProducerConfig } from './config.ts';
-import { defaultFeedId, parseLocation } from './feed-identity.ts';
-import { FeedRunner } from './feed-runner.ts';
-import type { FeedKind } from './header.ts';
-import { FeedPublisher } from './kafka-publisher.ts';
-import { pacedPublisher, type PublishedStep } from './paced-publisher.ts';
+import { defaultFeedId, parseLocation } from './feed/feed-identity.ts';
+import { FeedRunner } from './feed/feed-runner.ts';
+import { feedSource } from './sources/index.ts';
+import type { FeedKind } from './parse/header.ts';
+import { FeedPublisher } from './publish/kafka-publisher.ts';
+import { pacedPublisher, type PublishedStep } from './publish/paced-publisher.ts';
 import { ProducerMetrics } from './producer-metrics.ts';
-import { Progress, type FeedCounts } from './progress.ts';
+import { Progress, type FeedCounts } from './feed/progress.ts';
 
 export interface ProduceOptions {
   /** Sales feed: a file path or an http(s) URL. */
@@ -78,6 +79,7 @@ export async function produce(
         publishers.push(publisher);
         await publisher.connect();
         const runner = new FeedRunner(
+          feedSource(location),
           {
             kind,
             feed,

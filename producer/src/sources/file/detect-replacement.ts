@@ -1,4 +1,4 @@
-import type { FileIdentity } from './file-source.ts';
+import type { FileIdentity } from './followed-file.ts';
 
 /** How the file at a followed path was replaced under the file open. */
 export type Replacement = 'rotation' | 'truncation' | 'rewrite';

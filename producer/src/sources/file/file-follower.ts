@@ -1,14 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FeedHoldNotice } from '@sales-pipeline/platform';
-import { holdsPublished, sha256 } from '../../content-hash.ts';
+import { holdsPublished, sha256 } from '../../feed/content-hash.ts';
 import { replacementByStat, rewrittenInPlace, type Replacement } from './detect-replacement.ts';
-import type { FeedCheckpoint } from '../../feed-checkpoint.ts';
-import type { FeedContext } from '../../feed-context.ts';
-import { START_CURSOR } from '../../feed-cursor.ts';
+import type { FeedCheckpoint } from '../../feed/feed-checkpoint.ts';
+import type { FeedContext } from '../../feed/feed-context.ts';
+import { START_CURSOR } from '../../feed/feed-cursor.ts';
 import { FileChangeSignal } from './file-change-signal.ts';
-import { FileSource } from './file-source.ts';
-import { SnapshotFeed } from '../../snapshot-feed.ts';
-import { versionLines } from '../../plan-version.ts';
+import { FollowedFile } from './followed-file.ts';
+import { SnapshotFeed } from '../../feed/snapshot-feed.ts';
+import { versionLines } from '../../feed/plan-version.ts';
+import type { FeedSource } from '../source.ts';
+
+/** The file source: a feed file, tailed or read as versions ({@link followFile}). */
+export function fileSource(path: string): FeedSource {
+  return { type: 'file', location: path, read: (feed, checkpoint) => followFile(feed, path, checkpoint) };
+}
 
 /**
  * Publishes a feed file: from its checkpoint when the file still starts with what was published, and,
@@ -20,7 +26,7 @@ export async function followFile(
   path: string,
   checkpoint: FeedCheckpoint | undefined,
 ): Promise<void> {
-  const source = new FileSource(path);
+  const source = new FollowedFile(path);
   const changes = feed.options.follow ? new FileChangeSignal(path, feed.logger) : undefined;
   try {
     while (!(await source.open())) {
@@ -48,7 +54,7 @@ export async function followFile(
  */
 async function snapshotAfterTailing(
   feed: FeedContext,
-  source: FileSource,
+  source: FollowedFile,
   checkpoint: FeedCheckpoint | undefined,
 ): Promise<SnapshotFeed | undefined> {
   if (!checkpoint || checkpoint.snapshot || checkpoint.cursor.offset === 0)
@@ -77,7 +83,7 @@ async function snapshotAfterTailing(
  */
 async function followSnapshot(
   feed: FeedContext,
-  source: FileSource,
+  source: FollowedFile,
   snapshot: SnapshotFeed,
   changes: FileChangeSignal | undefined,
   first: Buffer | undefined,
@@ -103,7 +109,7 @@ async function followSnapshot(
 }
 
 /** Waits until the file's size has not changed for ROTATION_SETTLE_MS. True when stopping. */
-async function settle(feed: FeedContext, source: FileSource): Promise<boolean> {
+async function settle(feed: FeedContext, source: FollowedFile): Promise<boolean> {
   let before = await source.statPath();
   for (;;) {
     if (await feed.idle(feed.options.rotationSettleMs)) return true;
@@ -119,7 +125,7 @@ async function settle(feed: FeedContext, source: FileSource): Promise<boolean> {
  */
 async function readFile(
   feed: FeedContext,
-  source: FileSource,
+  source: FollowedFile,
   checkpoint: FeedCheckpoint | undefined,
   changes: FileChangeSignal | undefined,
 ): Promise<{ snapshot: SnapshotFeed; body: Buffer } | undefined> {
@@ -212,7 +218,7 @@ async function waitForChange(
   return feed.stop.aborted;
 }
 
-async function report(feed: FeedContext, source: FileSource): Promise<void> {
+async function report(feed: FeedContext, source: FollowedFile): Promise<void> {
   feed.tally.position(feed.position.cursor.offset, await source.size());
 }
 
@@ -222,7 +228,7 @@ async function report(feed: FeedContext, source: FileSource): Promise<void> {
  */
 async function resume(
   feed: FeedContext,
-  source: FileSource,
+  source: FollowedFile,
   checkpoint: FeedCheckpoint | undefined,
 ): Promise<boolean> {
   const { position, logger } = feed;
@@ -264,7 +270,7 @@ async function resume(
  */
 async function holdReexport(
   feed: FeedContext,
-  source: FileSource,
+  source: FollowedFile,
   checkpoint: Pick<FeedCheckpoint, 'cursor' | 'prefixSha256' | 'fingerprint' | 'reexportHold'>,
 ): Promise<'resume' | 'generation' | 'stopped'> {
   const { cursor } = checkpoint;
@@ -326,14 +332,14 @@ async function reportReexportHold(
  * Whether the open file no longer holds, just before the read offset, the bytes read there: it was
  * rewritten in place (one pread of at most 256 bytes).
  */
-async function rewrittenBefore(feed: FeedContext, source: FileSource): Promise<boolean> {
+async function rewrittenBefore(feed: FeedContext, source: FollowedFile): Promise<boolean> {
   const { readOffset, recentTail } = feed.position;
   if (recentTail.length === 0) return false;
   return rewrittenInPlace(recentTail, await source.read(readOffset - recentTail.length, recentTail.length));
 }
 
 /** How the file at the path was replaced under the open one, if it was. */
-async function replacement(feed: FeedContext, source: FileSource): Promise<Replacement | undefined> {
+async function replacement(feed: FeedContext, source: FollowedFile): Promise<Replacement | undefined> {
   const current = await source.statPath();
   const open = source.identity;
   if (!current || !open) return undefined;
@@ -352,7 +358,7 @@ async function replacement(feed: FeedContext, source: FileSource): Promise<Repla
  */
 async function followReplacement(
   feed: FeedContext,
-  source: FileSource,
+  source: FollowedFile,
 ): Promise<boolean | 'stop' | { snapshot: SnapshotFeed; body: Buffer }> {
   const change = await replacement(feed, source);
   if (!change) return false;

@@ -1,6 +1,6 @@
-import type { Message, Producer, TopicMessages, Transaction } from 'kafkajs';
+import type { Producer, Transaction } from 'kafkajs';
 import type { Logger } from '@sales-pipeline/platform';
-import { splitIntoSends } from '../../kafka-publisher.ts';
+import { sendInRounds } from '../../publish/kafka-publisher.ts';
 import type { IngestLedger, IngestResult, LedgerTopics } from './ingest-ledger.ts';
 import type { IngestBatch } from './ingest-request.ts';
 
@@ -98,8 +98,7 @@ export class IngestBatcher {
       let transaction: Transaction | undefined;
       try {
         transaction = await this.producer().transaction();
-        for (const topicMessages of sendRounds(plan.messages))
-          await transaction.sendBatch({ topicMessages, acks: -1 });
+        await sendInRounds(transaction, plan.messages);
         await transaction.commit();
       } catch (error) {
         await transaction?.abort().catch(() => undefined);
@@ -116,16 +115,4 @@ export class IngestBatcher {
     this.onCommitted(plan.results, plan.updates.size);
     group.forEach((p, i) => p.resolve(plan.results[i] as IngestResult));
   }
-}
-
-/**
- * The sends of a transaction: the first send of every topic together, then the second, and so on. One
- * `sendBatch` registers all its partitions with the coordinator in one request and writes them in one
- * produce request, where a send per topic costs two round trips each. Pure.
- */
-export function sendRounds(messages: Map<string, Message[]>): TopicMessages[][] {
-  const rounds: TopicMessages[][] = [];
-  for (const [topic, all] of messages)
-    splitIntoSends(all).forEach((batch, i) => (rounds[i] ??= []).push({ topic, messages: batch }));
-  return rounds;
 }

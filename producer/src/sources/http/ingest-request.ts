@@ -1,16 +1,16 @@
 import type { SaleMessage } from '@sales-pipeline/platform';
-import { FeedParser } from '../../feed-parser.ts';
-import { START_CURSOR } from '../../feed-cursor.ts';
-import { DEFAULT_ID_PATTERNS, type IdPatterns } from '../../id-patterns.ts';
-import { lineHash } from '../../plan-version.ts';
-import { DEFAULT_SALE_RULES, type SaleRules } from '../../sale-rules.ts';
+import { FeedParser } from '../../parse/feed-parser.ts';
+import { START_CURSOR } from '../../feed/feed-cursor.ts';
+import { DEFAULT_ID_PATTERNS, type IdPatterns } from '../../parse/id-patterns.ts';
+import { lineHash } from '../../feed/plan-version.ts';
+import { DEFAULT_SALE_RULES, type SaleRules } from '../../parse/sale-rules.ts';
 import {
   isFormulaLike,
   parseIdentifier,
   parseQuantity,
   parseSaleDate,
   type Parsed,
-} from '../../validate-values.ts';
+} from '../../parse/validate-values.ts';
 
 /** A sale of a request, valid: its place in the request, its id, the message without `rev`, its content hash. */
 export interface IngestSale {

@@ -1,8 +1,14 @@
-import { holdsPublished } from '../../content-hash.ts';
-import type { FeedCheckpoint } from '../../feed-checkpoint.ts';
-import type { FeedContext } from '../../feed-context.ts';
-import { SnapshotFeed } from '../../snapshot-feed.ts';
-import { UrlSource } from './url-source.ts';
+import { holdsPublished } from '../../feed/content-hash.ts';
+import type { FeedCheckpoint } from '../../feed/feed-checkpoint.ts';
+import type { FeedContext } from '../../feed/feed-context.ts';
+import { SnapshotFeed } from '../../feed/snapshot-feed.ts';
+import { UrlFetcher } from './url-fetcher.ts';
+import type { FeedSource } from '../source.ts';
+
+/** The URL source: a feed served at a URL, polled, each changed answer a version ({@link pollUrl}). */
+export function urlSource(url: string): FeedSource {
+  return { type: 'url', location: url, read: (feed, checkpoint) => pollUrl(feed, url, checkpoint) };
+}
 
 /**
  * Publishes a feed served at a URL. Every answer is a complete snapshot: each changed one is a new
@@ -13,7 +19,7 @@ import { UrlSource } from './url-source.ts';
  */
 export async function pollUrl(feed: FeedContext, url: string, checkpoint: FeedCheckpoint | undefined) {
   const { options, committer, tally, logger, stop } = feed;
-  const source = new UrlSource(url);
+  const source = new UrlFetcher(url);
   let snapshot =
     !checkpoint || checkpoint.snapshot || checkpoint.cursor.offset === 0
       ? SnapshotFeed.resume(feed, checkpoint)

@@ -5,10 +5,10 @@ import type { FeedCheckpoint, StateRef } from './feed-checkpoint.ts';
 import { lineHash, type StateLine } from './plan-version.ts';
 import { feedMessages, rewriteMessage, type FeedTopics } from './feed-messages.ts';
 import type { FeedCursor } from './feed-cursor.ts';
-import type { FeedOutput } from './feed-parser.ts';
+import type { FeedOutput } from '../parse/feed-parser.ts';
 import type { FeedPosition } from './feed-position.ts';
 import type { FeedTally } from './feed-tally.ts';
-import type { TopicMessages } from './kafka-publisher.ts';
+import type { TopicMessages } from '../publish/kafka-publisher.ts';
 
 /** What the runner needs of a publisher (the Kafka one, or a fake in unit tests). */
 export interface Publisher {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@sales-pipeline/platform';
-import { loadProducerConfig } from './config.ts';
+import { loadProducerConfig } from '../config.ts';
 import { FeedParser, START_CURSOR, type FeedOutput } from './feed-parser.ts';
 import { wholeIdPattern } from './id-patterns.ts';
 import { parseRow } from './parse-row.ts';

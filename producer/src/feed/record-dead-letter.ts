@@ -1,6 +1,6 @@
 import type { DeadLetter } from '@sales-pipeline/platform';
-import type { RawRecord } from './record-splitter.ts';
-import { lossyUtf8, strictUtf8 } from './utf8.ts';
+import type { RawRecord } from '../parse/record-splitter.ts';
+import { lossyUtf8, strictUtf8 } from '../parse/utf8.ts';
 
 /**
  * The dead letter of a feed record: its line and text, and its exact bytes in base64 when the text

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import type { ProductMessage, StoreMessage } from '@sales-pipeline/platform';
-import { FeedParser, START_CURSOR } from './feed-parser.ts';
+import { FeedParser, START_CURSOR } from '../parse/feed-parser.ts';
 
 /**
  * Reads a whole products or stores file with the producer's own parser (same header matching and

@@ -5,7 +5,7 @@ export type UrlPoll = { changed: false } | { changed: true; body: Buffer };
  * A feed published at a URL, polled with conditional requests: `If-None-Match` with the last ETag and
  * `If-Modified-Since` with the last `Last-Modified`; a 304 costs no body.
  */
-export class UrlSource {
+export class UrlFetcher {
   private etag: string | undefined;
   private lastModified: string | undefined;
 

@@ -1,6 +1,6 @@
-import type { FeedOutput } from './feed-parser.ts';
-import type { TopicMessages } from './kafka-publisher.ts';
-import type { ProducerMetrics } from './producer-metrics.ts';
+import type { FeedOutput } from '../parse/feed-parser.ts';
+import type { TopicMessages } from '../publish/kafka-publisher.ts';
+import type { ProducerMetrics } from '../producer-metrics.ts';
 import { emptyCounts, type FeedCounts, type Progress } from './progress.ts';
 
 /** What one feed has read and published so far: its counts, its metrics and its progress line. */

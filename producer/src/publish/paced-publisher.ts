@@ -1,4 +1,4 @@
-import type { Publisher } from './feed-committer.ts';
+import type { Publisher } from '../feed/feed-committer.ts';
 
 /** A step about to be published: its sales (and cancellations), and the id of its last one. */
 export interface PublishedStep {

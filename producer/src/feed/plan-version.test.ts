@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FeedParser } from './feed-parser.ts';
+import { FeedParser } from '../parse/feed-parser.ts';
 import { START_CURSOR } from './feed-cursor.ts';
 import { planVersion, versionLines, type StateLine, type VersionChange } from './plan-version.ts';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { SaleMessage } from '@sales-pipeline/platform';
 import { FeedParser, START_CURSOR, type FeedOutput } from './feed-parser.ts';
 
-const CLIENT_DATA = path.resolve(import.meta.dirname, '..', '..', 'data', 'pme');
+const CLIENT_DATA = path.resolve(import.meta.dirname, '..', '..', '..', 'data', 'pme');
 const MAX = 64 * 1024;
 
 function parser(kind: 'sales' | 'products' | 'stores' = 'sales', feed = 'ventes') {

@@ -11,7 +11,7 @@ export interface FileIdentity {
  * A followed file, read through one open descriptor like `tail -F`: bytes appended to the file we
  * opened are read from it even after the path was renamed away, until we choose to reopen the path.
  */
-export class FileSource {
+export class FollowedFile {
   private handle: fs.FileHandle | undefined;
   identity: FileIdentity | undefined;
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { diffArrays } from 'diff';
-import type { FeedOutput } from './feed-parser.ts';
+import type { FeedOutput } from '../parse/feed-parser.ts';
 
 /**
  * One line of a published version, as remembered: its content hash and the sale it is (null for the

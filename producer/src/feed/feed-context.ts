@@ -1,15 +1,15 @@
 import type { Logger } from '@sales-pipeline/platform';
 import { FeedCommitter, type Publisher } from './feed-committer.ts';
-import { FeedHeaderError } from './feed-header-error.ts';
+import { FeedHeaderError } from '../parse/feed-header-error.ts';
 import type { FeedLocation } from './feed-identity.ts';
 import type { FeedTopics } from './feed-messages.ts';
 import { FeedPosition } from './feed-position.ts';
 import { FeedTally } from './feed-tally.ts';
-import type { FeedKind } from './header.ts';
-import type { IdPatterns } from './id-patterns.ts';
-import type { SaleRules } from './sale-rules.ts';
-import { idle } from './idle.ts';
-import type { ProducerMetrics } from './producer-metrics.ts';
+import type { FeedKind } from '../parse/header.ts';
+import type { IdPatterns } from '../parse/id-patterns.ts';
+import type { SaleRules } from '../parse/sale-rules.ts';
+import { idle } from '../publish/idle.ts';
+import type { ProducerMetrics } from '../producer-metrics.ts';
 import type { Progress } from './progress.ts';
 
 export interface FeedRunnerOptions {

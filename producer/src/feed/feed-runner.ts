@@ -1,27 +1,27 @@
 import { describeError, PipelineError, retry, RETRY_POLICIES, type Logger } from '@sales-pipeline/platform';
-import { isBrokerOutage, isFenced } from './broker-outage.ts';
-import { idle } from './idle.ts';
+import { isBrokerOutage, isFenced } from '../publish/broker-outage.ts';
+import { idle } from '../publish/idle.ts';
 import type { Publisher } from './feed-committer.ts';
 import { FeedContext, type FeedRunnerOptions } from './feed-context.ts';
-import { followFile } from './sources/file/file-follower.ts';
-import type { ProducerMetrics } from './producer-metrics.ts';
+import type { ProducerMetrics } from '../producer-metrics.ts';
 import { emptyCounts, type FeedCounts, type Progress } from './progress.ts';
-import { pollUrl } from './sources/url/url-poller.ts';
+import type { FeedSource, Source } from '../sources/source.ts';
 
 export type { Publisher } from './feed-committer.ts';
 export type { FeedRunnerOptions } from './feed-context.ts';
 
-/**
- * Publishes one feed (sales, products or stores) from a file or a URL, exactly once: each step's
- * messages go out in one transaction with the checkpoint that covers them. The work is done by
- * {@link followFile} (files) and {@link pollUrl} (URLs) over a {@link FeedContext}: where the feed was
- * read to (FeedPosition), how a step is committed (FeedCommitter) and what was counted (FeedTally).
- */
 /** Fenced again right after each new connection, this many times: another producer of the feed runs. */
 const MAX_FENCED_IN_A_ROW = 5;
 
-export class FeedRunner {
+/**
+ * Publishes one feed (sales, products or stores) from a file or a URL source, exactly once: each step's
+ * messages go out in one transaction with the checkpoint that covers them. The source reads
+ * (`sources/file`, `sources/url`) over a {@link FeedContext}: where the feed was read to (FeedPosition),
+ * how a step is committed (FeedCommitter) and what was counted (FeedTally).
+ */
+export class FeedRunner implements Source<FeedCounts> {
   constructor(
+    private readonly source: FeedSource,
     private readonly options: FeedRunnerOptions,
     private readonly publisher: Publisher,
     private readonly logger: Logger,
@@ -29,6 +29,14 @@ export class FeedRunner {
     private readonly progress: Progress,
     private readonly stop: AbortSignal,
   ) {}
+
+  get type() {
+    return this.source.type;
+  }
+
+  get location() {
+    return this.source.location;
+  }
 
   /**
    * Publishes the feed. When the brokers go away (a restart, a rolling upgrade), the feed starts again from
@@ -74,9 +82,7 @@ export class FeedRunner {
     const { options, publisher, logger, metrics, progress, stop } = this;
     const context = new FeedContext(options, publisher, checkpoint, logger, metrics, progress, stop);
     feed.context = context;
-    const { location } = options;
-    if (location.type === 'file') await followFile(context, location.path, checkpoint);
-    else await pollUrl(context, location.url, checkpoint);
+    await this.source.read(context, checkpoint);
     context.tally.done();
     return context.tally.counts;
   }

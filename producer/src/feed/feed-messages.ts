@@ -1,8 +1,8 @@
 import type { Message } from 'kafkajs';
 import { LINE_SEEN_AT_HEADER, type DeadLetter, type SaleCancellation } from '@sales-pipeline/platform';
-import type { FeedOutput } from './feed-parser.ts';
-import type { ParsedRow } from './parse-row.ts';
-import type { TopicMessages } from './kafka-publisher.ts';
+import type { FeedOutput } from '../parse/feed-parser.ts';
+import type { ParsedRow } from '../parse/parse-row.ts';
+import type { TopicMessages } from '../publish/kafka-publisher.ts';
 
 /** The topics a feed publishes to: its rows by kind, and the dead letters. */
 export interface FeedTopics {

@@ -4,9 +4,10 @@ import {
   messageBytes,
   retryWhileConcurrentTransactions,
   SEND_LIMITS,
+  sendRounds,
   splitIntoSends,
 } from './kafka-publisher.ts';
-import { decodeCheckpoint, encodeCheckpoint } from './feed-checkpoint.ts';
+import { decodeCheckpoint, encodeCheckpoint } from '../feed/feed-checkpoint.ts';
 
 const message = (valueBytes: number, key = 'k'): Message => ({ key, value: 'x'.repeat(valueBytes) });
 
@@ -91,5 +92,43 @@ describe('decodeCheckpoint', () => {
     );
     expect(() => decodeCheckpoint('{"v":3}')).toThrow(/v: /);
     expect(() => decodeCheckpoint('not json')).toThrow(/checkpoint is not JSON/);
+  });
+});
+
+const keyed = (n: number, tag: string) =>
+  Array.from({ length: n }, (_, i) => ({ key: `${tag}${i}`, value: 'x' }));
+
+describe('sendRounds', () => {
+  it('puts every topic in one send while each fits, then the rest in later rounds, every message once in order', () => {
+    const plan = new Map([
+      ['sales', keyed(4_500, 's')],
+      ['state', keyed(4_500, 'l')],
+      ['dlq', keyed(3, 'd')],
+    ]);
+    const rounds = sendRounds(plan);
+    expect(rounds.map((r) => r.map((t) => [t.topic, t.messages.length]))).toEqual([
+      [
+        ['sales', 2_000],
+        ['state', 2_000],
+        ['dlq', 3],
+      ],
+      [
+        ['sales', 2_000],
+        ['state', 2_000],
+      ],
+      [
+        ['sales', 500],
+        ['state', 500],
+      ],
+    ]);
+    for (const [topic, all] of plan)
+      expect(rounds.flatMap((r) => r.filter((t) => t.topic === topic).flatMap((t) => t.messages))).toEqual(
+        all,
+      );
+  });
+
+  it('gives one round for a small group and none for nothing', () => {
+    expect(sendRounds(new Map([['sales', keyed(1, 's')]]))).toHaveLength(1);
+    expect(sendRounds(new Map())).toEqual([]);
   });
 });

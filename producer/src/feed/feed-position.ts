@@ -1,10 +1,10 @@
 import { PrefixHash } from './content-hash.ts';
-import { lastBytes } from './sources/file/detect-replacement.ts';
+import { lastBytes } from '../sources/file/detect-replacement.ts';
 import type { FeedCursor } from './feed-cursor.ts';
-import { FeedParser, type FeedOutput } from './feed-parser.ts';
-import type { FeedKind } from './header.ts';
-import type { IdPatterns } from './id-patterns.ts';
-import type { SaleRules } from './sale-rules.ts';
+import { FeedParser, type FeedOutput } from '../parse/feed-parser.ts';
+import type { FeedKind } from '../parse/header.ts';
+import type { IdPatterns } from '../parse/id-patterns.ts';
+import type { SaleRules } from '../parse/sale-rules.ts';
 
 /**
  * What has been read of a feed's current generation: the parser (and its cursor), the running hash of

@@ -1,16 +1,16 @@
 import type { DeadLetter } from '@sales-pipeline/platform';
 import { parseFields } from './csv-fields.ts';
-import type { FeedCursor } from './feed-cursor.ts';
+import type { FeedCursor } from '../feed/feed-cursor.ts';
 import type { FeedKind } from './header.ts';
 import type { IdPatterns } from './id-patterns.ts';
 import { parseRow, type ParsedRow } from './parse-row.ts';
 import { readHeader, type FeedHeader, type RefusedHeader } from './read-header.ts';
-import { recordDeadLetter } from './record-dead-letter.ts';
+import { recordDeadLetter } from '../feed/record-dead-letter.ts';
 import { DEFAULT_SALE_RULES, type SaleRules } from './sale-rules.ts';
 import { RecordSplitter, type RawRecord } from './record-splitter.ts';
 import { strictUtf8 } from './utf8.ts';
 
-export { START_CURSOR, type FeedCursor } from './feed-cursor.ts';
+export { START_CURSOR, type FeedCursor } from '../feed/feed-cursor.ts';
 
 /** What one record became. `end` is the cursor offset just after it. */
 export type FeedOutput =

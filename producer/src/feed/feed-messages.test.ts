@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LINE_SEEN_AT_HEADER } from '@sales-pipeline/platform';
 import { feedMessages, rewriteMessage } from './feed-messages.ts';
-import { FeedParser, START_CURSOR } from './feed-parser.ts';
+import { FeedParser, START_CURSOR } from '../parse/feed-parser.ts';
 
 const topics = { sales: 'sales', products: 'products', stores: 'stores', deadLetter: 'dlq' };
 

@@ -5,8 +5,8 @@ import { NO_SNAPSHOT, type FeedCheckpoint, type SnapshotProgress } from './feed-
 import type { FeedContext } from './feed-context.ts';
 import { START_CURSOR } from './feed-cursor.ts';
 import { cancellation, feedMessages, saleChangeMessage } from './feed-messages.ts';
-import type { FeedOutput } from './feed-parser.ts';
-import type { TopicMessages } from './kafka-publisher.ts';
+import type { FeedOutput } from '../parse/feed-parser.ts';
+import type { TopicMessages } from '../publish/kafka-publisher.ts';
 import { planVersion, versionLines, type StateLine, type VersionCounts } from './plan-version.ts';
 import { encodeState, stateMessages } from './snapshot-state-store.ts';
 
