@@ -7,7 +7,11 @@ import {
 } from '@sales-pipeline/platform';
 import { applyChanges } from './apply-changes.ts';
 import { loadAnalyticsConfig, type AnalyticsConfig } from './config.ts';
+import { ConnectorWatch } from './connector-watch.ts';
 import { Verifier } from './verifier.ts';
+
+/** The longest wait between two restarts of a connector that keeps failing. */
+const MAX_CONNECTOR_BACKOFF_MS = 5 * 60_000;
 
 /**
  * The analytics worker: applies Debezium's change events of the sales and stores tables to the
@@ -52,6 +56,21 @@ export async function analyze(
       registry,
       log,
     );
+    const connectUrl = config.CONNECT_URL ?? config.KAFKA_CONNECT_URL;
+    const watch = connectUrl
+      ? new ConnectorWatch(
+          {
+            url: connectUrl.replace(/\/+$/, ''),
+            name: config.CDC_CONNECTOR_NAME,
+            auth: config.connectAuth,
+            intervalMs: config.CONNECTOR_WATCH_INTERVAL_MS,
+            maxBackoffMs: MAX_CONNECTOR_BACKOFF_MS,
+            restart: config.CONNECTOR_RESTART === 'on',
+          },
+          registry,
+          log,
+        )
+      : undefined;
     await clients.serveMetrics({
       rate: { metric: 'analytics_changes_total', labels: { outcome: 'applied' } },
       // Waiting for its change topics is healthy (nothing to do yet); /healthz says which. A drift is
@@ -60,14 +79,20 @@ export async function analyze(
         const waitingFor = missingTopics();
         return {
           ok: true,
-          detail: { ...verifier.health(), ...(waitingFor.length > 0 ? { waitingFor } : {}) },
+          detail: {
+            ...verifier.health(),
+            ...watch?.health(),
+            ...(waitingFor.length > 0 ? { waitingFor } : {}),
+          },
         };
       },
     });
     verifier.start();
+    watch?.start();
     try {
       await follow();
     } finally {
+      await watch?.stop();
       await verifier.stop();
     }
 

@@ -1,11 +1,16 @@
 import { z } from 'zod';
 import {
   cdcWorkerSchema,
+  connectAuth,
+  httpUrlSchema,
   parseConfig,
   positiveIntSchema,
   sessionTimeoutMsSchema,
   type Env,
 } from '@sales-pipeline/platform';
+
+/** An unset or empty variable is no URL. */
+const optionalUrl = z.preprocess((value) => (value === '' ? undefined : value), httpUrlSchema.optional());
 
 /** DATABASE_URL (sales_app) writes the aggregates; the worker reads <CDC_TOPIC_PREFIX>.public.sales and .stores. */
 const schema = cdcWorkerSchema({
@@ -22,10 +27,24 @@ const schema = cdcWorkerSchema({
   VERIFY_SETTLE_MS: positiveIntSchema(2000),
   /** VERIFY_PAGE_SIZE: at most this many changed sales per check (a backlog takes several). Default 50000. */
   VERIFY_PAGE_SIZE: positiveIntSchema(50_000),
+  /**
+   * CONNECT_URL (or KAFKA_CONNECT_URL): Kafka Connect's REST API. With it, the worker watches the Debezium
+   * connector CDC_CONNECTOR_NAME and restarts it when it or its task FAILED (CONNECTOR_RESTART=off: only
+   * reports it), checking every CONNECTOR_WATCH_INTERVAL_MS (default 15000). Login: CONNECT_USERNAME and
+   * CONNECT_PASSWORD (or CONNECT_PASSWORD_FILE).
+   */
+  CONNECT_URL: optionalUrl,
+  KAFKA_CONNECT_URL: optionalUrl,
+  CDC_CONNECTOR_NAME: z.string().min(1).default('sales-postgres-cdc'),
+  CONNECTOR_RESTART: z.enum(['on', 'off']).default('on'),
+  CONNECTOR_WATCH_INTERVAL_MS: positiveIntSchema(15_000),
 });
 
-export type AnalyticsConfig = z.infer<typeof schema>;
+export type AnalyticsConfig = z.infer<typeof schema> & {
+  /** The Connect REST API's login, from CONNECT_USERNAME / CONNECT_PASSWORD; none when unset. */
+  connectAuth: ReturnType<typeof connectAuth>;
+};
 
 export function loadAnalyticsConfig(env: Env = process.env): AnalyticsConfig {
-  return parseConfig(schema, env);
+  return { ...parseConfig(schema, env), connectAuth: connectAuth(env) };
 }

@@ -50,6 +50,9 @@ describe('pipelineHealthy', () => {
     expect(pipelineHealthy({ healthy: true }, [worker], { ...connector, state: 'FAILED' }, supervisor)).toBe(
       false,
     );
+    // A FAILED task leaves its connector RUNNING: the change stream has stopped all the same.
+    const taskFailed = { ...connector, tasks: [{ id: 0, state: 'FAILED' }] };
+    expect(pipelineHealthy({ healthy: true }, [worker], taskFailed, supervisor)).toBe(false);
     expect(pipelineHealthy({ healthy: true }, [worker], connector, { ...supervisor, alive: false })).toBe(
       false,
     );

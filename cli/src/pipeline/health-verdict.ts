@@ -34,7 +34,7 @@ export function workerStatus(
 
 /**
  * The pipeline is healthy when the stack is, no worker is unhealthy or given up on, the connector (if
- * known) is RUNNING and the supervisor (if any) is alive. Pure.
+ * known) and its tasks are RUNNING and the supervisor (if any) is alive. Pure.
  */
 export function pipelineHealthy(
   stack: Pick<StackStatus, 'healthy'>,
@@ -45,7 +45,8 @@ export function pipelineHealthy(
   return (
     stack.healthy &&
     workers.every((w) => w.healthy !== false && w.failed === null) &&
-    (connector === null || connector.state === 'RUNNING') &&
+    (connector === null ||
+      (connector.state === 'RUNNING' && connector.tasks.every((task) => task.state === 'RUNNING'))) &&
     (supervisor === null || supervisor.alive)
   );
 }

@@ -1,0 +1,193 @@
+import { Counter, type Registry } from 'prom-client';
+import { connectAuthHeaders, describeError, type ConnectAuth, type Logger } from '@sales-pipeline/platform';
+
+/** The connector and its tasks as Connect's `GET /connectors/<name>/status` gives them. */
+export interface ConnectorStatus {
+  /** RUNNING, PAUSED, FAILED, UNASSIGNED, RESTARTING, or MISSING when Connect does not know it. */
+  state: string;
+  tasks: Array<{ id: number; state: string; trace?: string | undefined }>;
+}
+
+/** What the watch does about one status read. Pure. */
+export type WatchAction =
+  { type: 'none' } | { type: 'restart'; trace: string } | { type: 'wait'; trace: string; untilMs: number };
+
+/**
+ * A FAILED connector or task is restarted, but not more often than the back-off allows: `failures` in a
+ * row double the wait from `intervalMs` up to `maxBackoffMs`, so a task that fails again at once (a
+ * database that stays away) costs one restart every few minutes, not a loop. Pure.
+ */
+export function watchAction(
+  status: ConnectorStatus,
+  state: { failures: number; lastRestartAt: number },
+  now: number,
+  options: { intervalMs: number; maxBackoffMs: number },
+): WatchAction {
+  const failedTask = status.tasks.find((task) => task.state === 'FAILED');
+  if (status.state !== 'FAILED' && !failedTask) return { type: 'none' };
+  const trace = firstLine(failedTask?.trace) || `connector ${status.state}`;
+  if (state.failures === 0) return { type: 'restart', trace };
+  const backoff = Math.min(options.maxBackoffMs, options.intervalMs * 2 ** (state.failures - 1));
+  const untilMs = state.lastRestartAt + backoff;
+  return now >= untilMs ? { type: 'restart', trace } : { type: 'wait', trace, untilMs };
+}
+
+const firstLine = (trace: string | undefined) => (trace ?? '').split('\n')[0]?.trim() ?? '';
+
+export interface ConnectorWatchOptions {
+  /** Kafka Connect's REST API. */
+  url: string;
+  /** The Debezium connector whose change stream this worker reads. */
+  name: string;
+  auth: ConnectAuth | undefined;
+  intervalMs: number;
+  maxBackoffMs: number;
+  /** Restart what FAILED (CONNECTOR_RESTART=on); otherwise only report it. */
+  restart: boolean;
+}
+
+/**
+ * Keeps the change stream flowing: Debezium's PostgreSQL task fails for good when it starts while the
+ * database goes away or comes back ("Failed to create TypeRegistry", a refused login), and Connect does
+ * not restart a FAILED task by itself: the aggregates would silently stop. Every `intervalMs` the watch
+ * reads the connector's status and restarts what FAILED (`POST …/restart?includeTasks=true&onlyFailed=true`),
+ * with a back-off ({@link watchAction}). It never stops the worker: Connect unreachable or refusing the
+ * login is logged (once per cause) and shown in /healthz.
+ */
+export class ConnectorWatch {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private failures = 0;
+  private restartCount = 0;
+  private lastRestartAt = 0;
+  private lastProblem: string | undefined;
+  private latest: { state: string; restarts: number; problem: string | null } | undefined;
+  private readonly restarts: Counter;
+
+  constructor(
+    private readonly options: ConnectorWatchOptions,
+    registry: Registry,
+    private readonly logger: Logger,
+  ) {
+    this.restarts = new Counter({
+      name: 'analytics_connector_restarts_total',
+      help: 'Restarts of the FAILED Debezium connector or task by the analytics worker',
+      registers: [registry],
+    });
+  }
+
+  start(): void {
+    const tick = () => {
+      this.running = this.check().finally(() => {
+        this.running = undefined;
+      });
+    };
+    tick();
+    this.timer = setInterval(() => {
+      if (!this.running) tick();
+    }, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the ticks and waits for a check in progress (ordered shutdown). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** What /healthz adds to its body. */
+  health(): { connector: { state: string; restarts: number; problem: string | null } | null } {
+    return { connector: this.latest ?? null };
+  }
+
+  private async check(): Promise<void> {
+    const { url, name } = this.options;
+    let status: ConnectorStatus;
+    try {
+      status = await this.read();
+    } catch (error) {
+      this.problem(describeError(error), 'warn');
+      this.latest = { state: 'UNKNOWN', restarts: this.restartCount, problem: this.lastProblem ?? null };
+      return;
+    }
+    const action = watchAction(
+      status,
+      { failures: this.failures, lastRestartAt: this.lastRestartAt },
+      Date.now(),
+      this.options,
+    );
+    if (status.state === 'MISSING')
+      this.problem(
+        `connector ${name} is not registered on ${url}: the aggregates get no changes (sales-pipeline connector register)`,
+        'warn',
+      );
+    else if (action.type === 'none') {
+      if (this.failures > 0) this.logger.info({ connector: name }, 'the connector is running again');
+      this.failures = 0;
+      this.lastProblem = undefined;
+    }
+    if (action.type === 'restart' && !this.options.restart)
+      this.problem(
+        `the connector FAILED (${action.trace}); CONNECTOR_RESTART=off: restart it with POST ${url}/connectors/${name}/restart?includeTasks=true&onlyFailed=true`,
+        'error',
+      );
+    else if (action.type === 'restart') {
+      try {
+        await this.restart();
+        this.failures += 1;
+        this.lastRestartAt = Date.now();
+        this.restarts.inc();
+        this.restartCount += 1;
+        this.logger.warn(
+          { connector: name, trace: action.trace, restarts: this.restartCount },
+          'the connector FAILED: restarted it (its change stream resumes from its last committed position)',
+        );
+        this.lastProblem = `FAILED: ${action.trace}`;
+      } catch (error) {
+        this.problem(`the connector FAILED and could not be restarted: ${describeError(error)}`, 'error');
+      }
+    }
+    this.latest = { state: summary(status), restarts: this.restartCount, problem: this.lastProblem ?? null };
+  }
+
+  /** Logs a problem once until it changes or goes away. */
+  private problem(message: string, level: 'warn' | 'error'): void {
+    if (message === this.lastProblem) return;
+    this.lastProblem = message;
+    this.logger[level]({ connector: this.options.name }, message);
+  }
+
+  private async read(): Promise<ConnectorStatus> {
+    const { url, name, auth } = this.options;
+    const response = await fetch(`${url}/connectors/${encodeURIComponent(name)}/status`, {
+      headers: connectAuthHeaders(auth),
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (response.status === 404) return { state: 'MISSING', tasks: [] };
+    if (response.status === 401 || response.status === 403)
+      throw new Error(
+        `Kafka Connect at ${url} answered ${response.status}: set CONNECT_USERNAME and CONNECT_PASSWORD to a user of its REST API`,
+      );
+    if (!response.ok)
+      throw new Error(`Kafka Connect at ${url} answered ${response.status} for ${name}'s status`);
+    const body = (await response.json()) as { connector: { state: string }; tasks: ConnectorStatus['tasks'] };
+    return { state: body.connector.state, tasks: body.tasks };
+  }
+
+  private async restart(): Promise<void> {
+    const { url, name, auth } = this.options;
+    const response = await fetch(
+      `${url}/connectors/${encodeURIComponent(name)}/restart?includeTasks=true&onlyFailed=true`,
+      { method: 'POST', headers: connectAuthHeaders(auth), signal: AbortSignal.timeout(10_000) },
+    );
+    if (!response.ok) throw new Error(`Kafka Connect answered ${response.status} to the restart`);
+  }
+}
+
+/** `RUNNING`, or the connector's state with its tasks' when one differs: `RUNNING (task 0 FAILED)`. */
+function summary(status: ConnectorStatus): string {
+  const odd = status.tasks.filter((task) => task.state !== 'RUNNING');
+  return odd.length === 0
+    ? status.state
+    : `${status.state} (${odd.map((t) => `task ${t.id} ${t.state}`).join(', ')})`;
+}
