@@ -39,7 +39,7 @@ import {
   type StageReport,
 } from './catch-up.ts';
 import type { BackfillConfig } from './config.ts';
-import { isTransientFailure } from './transient-failure.ts';
+import { isTransientFailure, pipelineAwayError } from './transient-failure.ts';
 
 export interface BackfillOptions {
   /** The history: a file path or an http(s) URL. */
@@ -86,6 +86,14 @@ export async function runBackfill(
     config: { ...config.wait, METRICS_PORT: undefined },
     logger: logger.child({ feed }),
     database: { url: config.wait.DATABASE_URL, max: 2 },
+  };
+  // The database or the brokers away: said as such, not as a stack trace (the backfill stays open if it was).
+  const away = (error: unknown): never => {
+    if (stop.aborted || !isTransientFailure(error)) throw error;
+    throw pipelineAwayError(error, {
+      databaseUrl: config.wait.DATABASE_URL,
+      kafkaBrokers: config.wait.KAFKA_BROKERS.join(','),
+    });
   };
   return withWorkerClients(clients, async ({ log, kafka, pool }) => {
     await refuseAnotherOpen(pool, feed);
@@ -163,7 +171,7 @@ export async function runBackfill(
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
-  });
+  }).catch(away);
 }
 
 /**

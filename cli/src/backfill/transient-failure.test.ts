@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTransientFailure } from './transient-failure.ts';
+import { isTransientFailure, pipelineAwayError } from './transient-failure.ts';
 
 const named = (name: string, message = name) => Object.assign(new Error(message), { name });
 
@@ -25,5 +25,31 @@ describe('isTransientFailure', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     expect(isTransientFailure(new TypeError('fetch failed', { cause: refused }))).toBe(false);
     expect(isTransientFailure('a string')).toBe(false);
+  });
+});
+
+describe('pipelineAwayError', () => {
+  const where = {
+    databaseUrl: 'postgres://sales_app:s3cret@db.internal:6432/sales',
+    kafkaBrokers: 'k1:9092',
+  };
+
+  it('names the database that does not answer and what to do, never its password', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:6432'), { code: 'ECONNREFUSED' });
+    const error = pipelineAwayError(refused, where);
+    expect(error.message).toContain('PostgreSQL at db.internal:6432 does not answer');
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(`${error.message} ${error.hint}`).not.toContain('s3cret');
+    expect(error.hint).toContain('run the same command again');
+    expect(error.hint).toContain('DATABASE_URL');
+  });
+
+  it('names the brokers when Kafka does not answer', () => {
+    const lost = Object.assign(new Error('Connection error: connect ECONNREFUSED'), {
+      name: 'KafkaJSConnectionError',
+    });
+    const error = pipelineAwayError(lost, where);
+    expect(error.message).toContain('Kafka at k1:9092 does not answer');
+    expect(error.hint).toContain('KAFKA_BROKERS');
   });
 });

@@ -1,4 +1,4 @@
-import { isRetriableDbError } from '@sales-pipeline/platform';
+import { describeError, isRetriableDbError, PipelineError } from '@sales-pipeline/platform';
 
 /**
  * Whether a backfill failed for a while only (the database or the brokers away): it stays open, holding
@@ -13,4 +13,34 @@ export function isTransientFailure(error: unknown): boolean {
     if (e.name.startsWith('KafkaJS')) return true;
   }
   return false;
+}
+
+/**
+ * A transient failure ({@link isTransientFailure}) said as what it is: the database or the brokers do not
+ * answer, where they are (never a password), and that the same command goes on from where it stopped.
+ * Pure.
+ */
+export function pipelineAwayError(
+  error: unknown,
+  where: { databaseUrl: string; kafkaBrokers: string },
+): PipelineError {
+  const database = isRetriableDbError(error);
+  const what = database
+    ? `PostgreSQL at ${hostAndPort(where.databaseUrl)} does not answer`
+    : `Kafka at ${where.kafkaBrokers} does not answer`;
+  return new PipelineError(`backfill stopped: ${what} (${describeError(error)})`, {
+    code: 'BACKFILL_PIPELINE_AWAY',
+    retriable: true,
+    hint: `Start the pipeline (sales-pipeline up) or check ${database ? 'DATABASE_URL' : 'KAFKA_BROKERS'}, then run the same command again: the backfill goes on from where it stopped, nothing published twice.`,
+    cause: error,
+  });
+}
+
+function hostAndPort(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '5432'}`;
+  } catch {
+    return 'DATABASE_URL';
+  }
 }
