@@ -442,6 +442,47 @@ describe('a backfill through the running pipeline', () => {
     await stopWorker(notifier);
   }, 420_000);
 
+  it('yields to the live pipeline: holds its history back while the aggregates are behind, at most BACKFILL_MAX_IN_FLIGHT lines, and goes on once they catch up', async () => {
+    onTestFailed(() => {
+      for (const w of workers) console.error(w.spawnargs.slice(-1)[0], w.output().slice(-3000));
+    });
+    ensurePipeline();
+    const notifier = startWorker(['notify'], slackEnv({ NOTIFIER_DIGEST_INTERVAL_MS: '600000' }));
+    workers.push(notifier);
+    // The aggregates stopped: no history line gets through the pipeline, as when it is far behind.
+    await stopWorker(pipeline![1]!);
+    const rows = 5_000;
+    const maxInFlight = 500;
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sp-backfill-')), 'guarded.csv');
+    writeSalesCsv(file, rows);
+    const stored = () =>
+      sql<{ n: number; ids: number }>(
+        `SELECT count(*)::int AS n, count(DISTINCT sale_id)::int AS ids FROM sales WHERE feed = 'guarded'`,
+      ).then((r) => r[0]!);
+    // Steps of ~180 lines (4 KiB): the guard lets two in (~360 lines) and holds the third back.
+    const backfill = startWorker(
+      ['backfill', file, '--feed-id', 'guarded'],
+      env({ BACKFILL_MAX_IN_FLIGHT: String(maxInFlight), BACKFILL_READ_BYTES: '4096' }),
+    );
+    workers.push(backfill);
+    await eventually(
+      async () => backfill.output(),
+      (out) => out.includes('no history has gone through the pipeline for a while'),
+      90_000,
+    );
+    // Every line published is stored by the consumer (which runs): what is in sales is what went out.
+    const held = await eventually(stored, (h) => h.n > 0, 30_000);
+    expect(held.n).toBeLessThanOrEqual(maxInFlight);
+    expect(held.n).toBeLessThan(rows);
+
+    // The aggregates back: the backfill goes on to the end, every line once.
+    pipeline![1] = startWorker(['analytics'], env());
+    workers.push(pipeline![1]);
+    expect(await backfill.exited, backfill.output().slice(-2000)).toBe(0);
+    expect(await stored()).toEqual({ n: rows, ids: rows });
+    await stopWorker(notifier);
+  }, 300_000);
+
   it('closes a backfill that fails (a wrong header), so that it holds no milestone; --abandon says when none is open', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sp-backfill-')), 'bad.csv');
     fs.writeFileSync(file, 'when,what,how many,where\r\n2024-01-01,REF001,1,1\r\n');
