@@ -1,5 +1,11 @@
 import { Counter, type Registry } from 'prom-client';
-import { connectAuthHeaders, describeError, type ConnectAuth, type Logger } from '@sales-pipeline/platform';
+import {
+  connectAuthHeaders,
+  describeError,
+  PeriodicTask,
+  type ConnectAuth,
+  type Logger,
+} from '@sales-pipeline/platform';
 
 /** The connector and its tasks as Connect's `GET /connectors/<name>/status` gives them. */
 export interface ConnectorStatus {
@@ -55,8 +61,7 @@ export interface ConnectorWatchOptions {
  * login is logged (once per cause) and shown in /healthz.
  */
 export class ConnectorWatch {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
   private failures = 0;
   private restartCount = 0;
   private lastRestartAt = 0;
@@ -74,25 +79,20 @@ export class ConnectorWatch {
       help: 'Restarts of the FAILED Debezium connector or task by the analytics worker',
       registers: [registry],
     });
+    this.task = new PeriodicTask(
+      () => this.check(),
+      options.intervalMs,
+      (error) => logger.warn({ err: error }, 'the connector check failed; trying again'),
+    );
   }
 
   start(): void {
-    const tick = () => {
-      this.running = this.check().finally(() => {
-        this.running = undefined;
-      });
-    };
-    tick();
-    this.timer = setInterval(() => {
-      if (!this.running) tick();
-    }, this.options.intervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
-  /** Stops the ticks and waits for a check in progress (ordered shutdown). */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  /** Stops the checks and waits for one in progress (ordered shutdown). */
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** What /healthz adds to its body. */

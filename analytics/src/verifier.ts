@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Logger, Pool } from '@sales-pipeline/platform';
+import { PeriodicTask, type Logger, type Pool } from '@sales-pipeline/platform';
 import { verifyOnce, type CheckOptions, type Verification } from './verify-aggregates.ts';
 
 /**
@@ -13,8 +13,7 @@ export class Verifier {
   private readonly driftRows: Gauge;
   private readonly checks: Counter;
   private latest: Verification | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
   private reportedDrift = 0;
 
   constructor(
@@ -44,25 +43,20 @@ export class Verifier {
       labelNames: ['outcome'],
       registers: [registry],
     });
+    this.task = new PeriodicTask(
+      () => this.check(),
+      options.intervalMs,
+      (error) => logger.warn({ err: error }, 'the verification failed; trying again'),
+    );
   }
 
   start(): void {
-    const tick = () => {
-      this.running = this.check().finally(() => {
-        this.running = undefined;
-      });
-    };
-    tick();
-    this.timer = setInterval(() => {
-      if (!this.running) tick();
-    }, this.options.intervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
   /** Stops the ticks and waits for a check in progress (ordered shutdown: before the pool ends). */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** What /healthz adds to its body. */

@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import { withClient, type Logger, type Pool, type PoolClient } from '@sales-pipeline/platform';
+import { PeriodicTask, withClient, type Logger, type Pool, type PoolClient } from '@sales-pipeline/platform';
 import { formatDuration } from './duration.ts';
 import { mergeGrowth, recordFeedGrowth, type FeedGrowth } from './feed-growth.ts';
 
@@ -21,9 +21,8 @@ interface FeedRow {
  */
 export class StaleFeedWatch {
   private readonly staleFeeds: Gauge;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly task: PeriodicTask;
   private flushTimer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
   private flushing: Promise<void> | undefined;
   private stale: string[] = [];
   /** Growth of the batches applied since the last flush. */
@@ -32,7 +31,7 @@ export class StaleFeedWatch {
   constructor(
     private readonly pool: Pool,
     private readonly policyOf: (feed: string) => StalePolicy,
-    private readonly everyMs: number,
+    everyMs: number,
     registry: Registry,
     private readonly logger: Logger,
   ) {
@@ -41,17 +40,15 @@ export class StaleFeedWatch {
       help: 'Feeds that have not grown for longer than FEED_STALE_AFTER (within their active hours)',
       registers: [registry],
     });
+    this.task = new PeriodicTask(
+      () => this.refresh(),
+      everyMs,
+      (error) => logger.warn({ err: error }, 'the stale feed check failed; trying again'),
+    );
   }
 
   start(): void {
-    const tick = () => {
-      this.running ??= this.refresh().finally(() => {
-        this.running = undefined;
-      });
-    };
-    tick();
-    this.timer = setInterval(tick, this.everyMs);
-    this.timer.unref();
+    this.task.start();
     this.flushTimer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
     this.flushTimer.unref();
   }
@@ -66,9 +63,8 @@ export class StaleFeedWatch {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
     clearInterval(this.flushTimer);
-    await this.running;
+    await this.task.stop();
     await this.flush();
   }
 

@@ -9,7 +9,7 @@ const REFUSED_LOGIN = new Map([
 ]);
 
 /** `host:port` of a database URL, without user or password. */
-function endpoint(url: string): string {
+export function databaseEndpoint(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.hostname}:${parsed.port || '5432'}`;
@@ -29,7 +29,7 @@ export function databaseAccessError(
   databaseUrl: string | undefined,
 ): ConfigError | undefined {
   if (databaseUrl === undefined) return undefined;
-  const where = `PostgreSQL at ${endpoint(databaseUrl)}`;
+  const where = `PostgreSQL at ${databaseEndpoint(databaseUrl)}`;
   const chain = errorChain(error);
   const refused = chain.find((e) => REFUSED_LOGIN.has(e.code ?? ''));
   if (refused)

@@ -34,7 +34,7 @@ export {
   KAFKA_SECURITY_VARIABLES,
   type KafkaSecurity,
 } from './kafka-security.ts';
-export { databaseAccessError } from './database-access-error.ts';
+export { databaseAccessError, databaseEndpoint } from './database-access-error.ts';
 export { connectAuth, connectAuthHeaders, type ConnectAuth } from './connect-auth.ts';
 export {
   createRegistry,
@@ -88,3 +88,4 @@ export {
   type MilestoneContext,
   type Language,
 } from './milestone-sentence.ts';
+export { PeriodicTask } from './periodic-task.ts';

@@ -1,4 +1,4 @@
-import { describeError, isRetriableDbError, PipelineError } from '@sales-pipeline/platform';
+import { databaseEndpoint, describeError, isRetriableDbError, PipelineError } from '@sales-pipeline/platform';
 
 /**
  * Whether a backfill failed for a while only (the database or the brokers away): it stays open, holding
@@ -26,7 +26,7 @@ export function pipelineAwayError(
 ): PipelineError {
   const database = isRetriableDbError(error);
   const what = database
-    ? `PostgreSQL at ${hostAndPort(where.databaseUrl)} does not answer`
+    ? `PostgreSQL at ${databaseEndpoint(where.databaseUrl)} does not answer`
     : `Kafka at ${where.kafkaBrokers} does not answer`;
   return new PipelineError(`backfill stopped: ${what} (${describeError(error)})`, {
     code: 'BACKFILL_PIPELINE_AWAY',
@@ -34,13 +34,4 @@ export function pipelineAwayError(
     hint: `Start the pipeline (sales-pipeline up) or check ${database ? 'DATABASE_URL' : 'KAFKA_BROKERS'}, then run the same command again: the backfill goes on from where it stopped, nothing published twice.`,
     cause: error,
   });
-}
-
-function hostAndPort(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || '5432'}`;
-  } catch {
-    return 'DATABASE_URL';
-  }
 }
