@@ -102,7 +102,7 @@ function passThrough(): Record<string, string> {
     Object.entries(process.env).filter(
       (entry): entry is [string, string] =>
         entry[1] !== undefined &&
-        /^(FILE_POLL_INTERVAL_MS|LAST_LINE_IDLE_MS|PRODUCER_|CONSUMER_|ANALYTICS_|NOTIFIER_|BACKFILL_|DATABASE_POOL_SIZE|SLACK_MIN_INTERVAL_MS|LOG_LEVEL)/.test(
+        /^(FILE_POLL_INTERVAL_MS|LAST_LINE_IDLE_MS|PRODUCER_|INGEST_|CONSUMER_|ANALYTICS_|NOTIFIER_|BACKFILL_|DATABASE_POOL_SIZE|SLACK_MIN_INTERVAL_MS|LOG_LEVEL)/.test(
           entry[0],
         ),
     ),
