@@ -56,21 +56,27 @@ export async function analyze(
       registry,
       log,
     );
-    const connectUrl = config.CONNECT_URL ?? config.KAFKA_CONNECT_URL;
-    const watch = connectUrl
-      ? new ConnectorWatch(
-          {
-            url: connectUrl.replace(/\/+$/, ''),
-            name: config.CDC_CONNECTOR_NAME,
-            auth: config.connectAuth,
-            intervalMs: config.CONNECTOR_WATCH_INTERVAL_MS,
-            maxBackoffMs: MAX_CONNECTOR_BACKOFF_MS,
-            restart: config.CONNECTOR_RESTART === 'on',
-          },
-          registry,
-          log,
-        )
-      : undefined;
+    const { connect } = config;
+    if (connect && 'problem' in connect)
+      log.error(
+        { connect: connect.url, problem: connect.problem },
+        'the connector watch is off: its Connect login is misconfigured (a FAILED connector will not be restarted)',
+      );
+    const watch =
+      connect && 'auth' in connect
+        ? new ConnectorWatch(
+            {
+              url: connect.url,
+              name: config.CDC_CONNECTOR_NAME,
+              auth: connect.auth,
+              intervalMs: config.CONNECTOR_WATCH_INTERVAL_MS,
+              maxBackoffMs: MAX_CONNECTOR_BACKOFF_MS,
+              restart: config.CONNECTOR_RESTART === 'on',
+            },
+            registry,
+            log,
+          )
+        : undefined;
     await clients.serveMetrics({
       rate: { metric: 'analytics_changes_total', labels: { outcome: 'applied' } },
       // Waiting for its change topics is healthy (nothing to do yet); /healthz says which. A drift is

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import {
   cdcWorkerSchema,
   connectAuth,
+  describeError,
+  redactUrl,
+  type ConnectAuth,
   httpUrlSchema,
   parseConfig,
   positiveIntSchema,
@@ -40,11 +43,43 @@ const schema = cdcWorkerSchema({
   CONNECTOR_WATCH_INTERVAL_MS: positiveIntSchema(15_000),
 });
 
+/**
+ * Where the connector watch reads Connect: the URL without any login in it, and the login (from
+ * CONNECT_USERNAME / CONNECT_PASSWORD, or the URL's own `user:password@`). `problem`: the login is
+ * misconfigured; the worker runs without the watch and says so (the aggregates do not depend on it).
+ */
+export type ConnectorWatchTarget =
+  { url: string; auth: ConnectAuth | undefined } | { url: string; problem: string };
+
 export type AnalyticsConfig = z.infer<typeof schema> & {
-  /** The Connect REST API's login, from CONNECT_USERNAME / CONNECT_PASSWORD; none when unset. */
-  connectAuth: ReturnType<typeof connectAuth>;
+  /** The connector watch's Connect, when CONNECT_URL (or KAFKA_CONNECT_URL) is set. */
+  connect: ConnectorWatchTarget | undefined;
 };
 
 export function loadAnalyticsConfig(env: Env = process.env): AnalyticsConfig {
-  return { ...parseConfig(schema, env), connectAuth: connectAuth(env) };
+  const config = parseConfig(schema, env);
+  const url = config.CONNECT_URL ?? config.KAFKA_CONNECT_URL;
+  return { ...config, connect: url === undefined ? undefined : connectorWatchTarget(url, env) };
+}
+
+/** Pure but for CONNECT_PASSWORD_FILE, which it reads. */
+export function connectorWatchTarget(value: string, env: Env): ConnectorWatchTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return { url: redactUrl(value), problem: `CONNECT_URL: ${redactUrl(value)} is not a URL` };
+  }
+  const inUrl =
+    parsed.username !== ''
+      ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) }
+      : undefined;
+  parsed.username = '';
+  parsed.password = '';
+  const url = parsed.toString().replace(/\/+$/, '');
+  try {
+    return { url, auth: connectAuth(env) ?? inUrl };
+  } catch (error) {
+    return { url, problem: describeError(error) };
+  }
 }

@@ -14,14 +14,25 @@ export interface ConnectorStatus {
   tasks: Array<{ id: number; state: string; trace?: string | undefined }>;
 }
 
-/** What the watch does about one status read. Pure. */
+/**
+ * What the watch does about one status read. `settled`: the connector and every task have been RUNNING
+ * for as long as the last back-off since the last restart, so a new failure starts again from a short wait.
+ */
 export type WatchAction =
-  { type: 'none' } | { type: 'restart'; trace: string } | { type: 'wait'; trace: string; untilMs: number };
+  | { type: 'none'; settled: boolean }
+  | { type: 'restart'; trace: string }
+  | { type: 'wait'; trace: string; untilMs: number };
+
+/** The wait before the next restart after `failures` restarts in a row. */
+const backoffMs = (failures: number, options: { intervalMs: number; maxBackoffMs: number }) =>
+  Math.min(options.maxBackoffMs, options.intervalMs * 2 ** Math.max(0, failures - 1));
 
 /**
  * A FAILED connector or task is restarted, but not more often than the back-off allows: `failures` in a
- * row double the wait from `intervalMs` up to `maxBackoffMs`, so a task that fails again at once (a
- * database that stays away) costs one restart every few minutes, not a loop. Pure.
+ * row double the wait from `intervalMs` up to `maxBackoffMs`, so a task that fails again (a database that
+ * stays away) costs one restart every few minutes, not a loop. The count starts again only once the
+ * connector has stayed RUNNING for the current wait: a task seen RESTARTING, or running a moment before it
+ * fails again, does not reset it. Pure.
  */
 export function watchAction(
   status: ConnectorStatus,
@@ -30,11 +41,17 @@ export function watchAction(
   options: { intervalMs: number; maxBackoffMs: number },
 ): WatchAction {
   const failedTask = status.tasks.find((task) => task.state === 'FAILED');
-  if (status.state !== 'FAILED' && !failedTask) return { type: 'none' };
+  if (status.state !== 'FAILED' && !failedTask) {
+    const running =
+      status.state === 'RUNNING' &&
+      status.tasks.length > 0 &&
+      status.tasks.every((task) => task.state === 'RUNNING');
+    const quiet = state.failures === 0 || now - state.lastRestartAt >= backoffMs(state.failures, options);
+    return { type: 'none', settled: running && quiet };
+  }
   const trace = firstLine(failedTask?.trace) || `connector ${status.state}`;
   if (state.failures === 0) return { type: 'restart', trace };
-  const backoff = Math.min(options.maxBackoffMs, options.intervalMs * 2 ** (state.failures - 1));
-  const untilMs = state.lastRestartAt + backoff;
+  const untilMs = state.lastRestartAt + backoffMs(state.failures, options);
   return now >= untilMs ? { type: 'restart', trace } : { type: 'wait', trace, untilMs };
 }
 
@@ -62,6 +79,8 @@ export interface ConnectorWatchOptions {
  */
 export class ConnectorWatch {
   private readonly task: PeriodicTask;
+  /** Aborts a request in progress at shutdown: the worker does not wait on Connect to stop. */
+  private readonly stopping = new AbortController();
   private failures = 0;
   private restartCount = 0;
   private lastRestartAt = 0;
@@ -92,6 +111,7 @@ export class ConnectorWatch {
 
   /** Stops the checks and waits for one in progress (ordered shutdown). */
   stop(): Promise<void> {
+    this.stopping.abort();
     return this.task.stop();
   }
 
@@ -110,10 +130,11 @@ export class ConnectorWatch {
       this.latest = { state: 'UNKNOWN', restarts: this.restartCount, problem: this.lastProblem ?? null };
       return;
     }
+    const now = Date.now();
     const action = watchAction(
       status,
       { failures: this.failures, lastRestartAt: this.lastRestartAt },
-      Date.now(),
+      now,
       this.options,
     );
     if (status.state === 'MISSING')
@@ -121,7 +142,7 @@ export class ConnectorWatch {
         `connector ${name} is not registered on ${url}: the aggregates get no changes (sales-pipeline connector register)`,
         'warn',
       );
-    else if (action.type === 'none') {
+    else if (action.type === 'none' && action.settled) {
       if (this.failures > 0) this.logger.info({ connector: name }, 'the connector is running again');
       this.failures = 0;
       this.lastProblem = undefined;
@@ -135,7 +156,7 @@ export class ConnectorWatch {
       try {
         await this.restart();
         this.failures += 1;
-        this.lastRestartAt = Date.now();
+        this.lastRestartAt = now;
         this.restarts.inc();
         this.restartCount += 1;
         this.logger.warn(
@@ -161,8 +182,9 @@ export class ConnectorWatch {
     const { url, name, auth } = this.options;
     const response = await fetch(`${url}/connectors/${encodeURIComponent(name)}/status`, {
       headers: connectAuthHeaders(auth),
-      signal: AbortSignal.timeout(5_000),
+      signal: AbortSignal.any([AbortSignal.timeout(5_000), this.stopping.signal]),
     });
+    if (!response.ok) await response.body?.cancel();
     if (response.status === 404) return { state: 'MISSING', tasks: [] };
     if (response.status === 401 || response.status === 403)
       throw new Error(
@@ -178,8 +200,13 @@ export class ConnectorWatch {
     const { url, name, auth } = this.options;
     const response = await fetch(
       `${url}/connectors/${encodeURIComponent(name)}/restart?includeTasks=true&onlyFailed=true`,
-      { method: 'POST', headers: connectAuthHeaders(auth), signal: AbortSignal.timeout(10_000) },
+      {
+        method: 'POST',
+        headers: connectAuthHeaders(auth),
+        signal: AbortSignal.any([AbortSignal.timeout(10_000), this.stopping.signal]),
+      },
     );
+    await response.body?.cancel();
     if (!response.ok) throw new Error(`Kafka Connect answered ${response.status} to the restart`);
   }
 }

@@ -480,6 +480,16 @@ describe('a backfill through the running pipeline', () => {
     workers.push(pipeline![1]);
     expect(await backfill.exited, backfill.output().slice(-2000)).toBe(0);
     expect(await stored()).toEqual({ n: rows, ids: rows });
+    // Its milestones, held while it ran, posted as its summary before the notifier stops (a summary left
+    // pending would go first on the next notifier).
+    await eventually(
+      () =>
+        sql<{ left: number }>(
+          `SELECT count(*) FILTER (WHERE status <> 'sent')::int AS left FROM milestones WHERE backfill = 'guarded'`,
+        ),
+      (r) => r[0]!.left === 0,
+      60_000,
+    );
     await stopWorker(notifier);
   }, 300_000);
 

@@ -98,7 +98,6 @@ export async function ingest(config: IngestConfig, logger: Logger, stop: AbortSi
           ...pipelineTopicSpecs(topics, config.SALES_TOPIC_PARTITIONS),
           { topic: config.INGEST_STATE_TOPIC, partitions: 1, compacted: true },
         ]);
-        await serveMetrics({ rate: { metric: 'ingest_sales_total' } });
         const source = new HttpSource(
           kafka,
           admin,
@@ -125,6 +124,8 @@ export async function ingest(config: IngestConfig, logger: Logger, stop: AbortSi
           },
           log,
           stop,
+          // /healthz (and `up`'s wait on it) only once sales can be posted, as before the source had its module.
+          () => serveMetrics({ rate: { metric: 'ingest_sales_total' } }),
         );
         await source.run();
       } finally {

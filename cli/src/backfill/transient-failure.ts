@@ -28,7 +28,9 @@ export function pipelineAwayError(
   const what = database
     ? `PostgreSQL at ${databaseEndpoint(where.databaseUrl)} does not answer`
     : `Kafka at ${where.kafkaBrokers} does not answer`;
-  return new PipelineError(`backfill stopped: ${what} (${describeError(error)})`, {
+  // Node gives a refused `localhost` (both its addresses) as an AggregateError with no message of its own.
+  const cause = error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : error;
+  return new PipelineError(`backfill stopped: ${what} (${describeError(cause)})`, {
     code: 'BACKFILL_PIPELINE_AWAY',
     retriable: true,
     hint: `Start the pipeline (sales-pipeline up) or check ${database ? 'DATABASE_URL' : 'KAFKA_BROKERS'}, then run the same command again: the backfill goes on from where it stopped, nothing published twice.`,

@@ -147,11 +147,16 @@ export async function runUp(options: UpOptions): Promise<void> {
   const running = options.external
     ? await externalStack(processEnv(), logger, config.startTimeoutMs)
     : await startStack(config, logger, { docker: options.docker ?? false });
+  const native = running.mode === 'native' ? nativeClientEnv(config) : {};
   const env: Env = {
     ...processEnv(),
-    ...(running.mode === 'native' ? nativeClientEnv(config) : {}),
+    ...native,
+    // The stack's Connect login is its file: a CONNECT_PASSWORD exported for another cluster would make
+    // the pair ambiguous (refused), as a CONNECT_URL would send the workers to that cluster.
+    ...(native.CONNECT_PASSWORD_FILE ? { CONNECT_PASSWORD: '' } : {}),
     KAFKA_BROKERS: running.endpoints.kafkaBrokers,
     KAFKA_CONNECT_URL: running.endpoints.connectUrl,
+    CONNECT_URL: running.endpoints.connectUrl,
     DATABASE_URL: running.secrets.databaseUrl,
     DATABASE_READER_URL: running.secrets.readerDatabaseUrl,
   };

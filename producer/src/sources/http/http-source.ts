@@ -37,6 +37,8 @@ export class HttpSource implements Source {
     private readonly counters: IngestCounters,
     private readonly log: Logger,
     private readonly stop: AbortSignal,
+    /** Called once the server listens (the worker serves its /healthz from then on). */
+    private readonly listening: () => Promise<unknown> = async () => undefined,
   ) {
     this.port = options.port;
   }
@@ -92,6 +94,7 @@ export class HttpSource implements Source {
         log,
       );
       this.port = await server.listen();
+      await this.listening();
       log.info({ url: this.location, ledger: ledger.size }, 'ingest server listening');
       await new Promise<void>((resolve) => {
         if (stop.aborted) resolve();
