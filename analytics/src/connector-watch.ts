@@ -3,6 +3,7 @@ import {
   connectAuthHeaders,
   describeError,
   PeriodicTask,
+  readConnectorState,
   type ConnectAuth,
   type Logger,
 } from '@sales-pipeline/platform';
@@ -178,22 +179,14 @@ export class ConnectorWatch {
     this.logger[level]({ connector: this.options.name }, message);
   }
 
-  private async read(): Promise<ConnectorStatus> {
+  private read(): Promise<ConnectorStatus> {
     const { url, name, auth } = this.options;
-    const response = await fetch(`${url}/connectors/${encodeURIComponent(name)}/status`, {
-      headers: connectAuthHeaders(auth),
-      signal: AbortSignal.any([AbortSignal.timeout(5_000), this.stopping.signal]),
-    });
-    if (!response.ok) await response.body?.cancel();
-    if (response.status === 404) return { state: 'MISSING', tasks: [] };
-    if (response.status === 401 || response.status === 403)
-      throw new Error(
-        `Kafka Connect at ${url} answered ${response.status}: set CONNECT_USERNAME and CONNECT_PASSWORD to a user of its REST API`,
-      );
-    if (!response.ok)
-      throw new Error(`Kafka Connect at ${url} answered ${response.status} for ${name}'s status`);
-    const body = (await response.json()) as { connector: { state: string }; tasks: ConnectorStatus['tasks'] };
-    return { state: body.connector.state, tasks: body.tasks };
+    return readConnectorState(
+      url,
+      name,
+      auth,
+      AbortSignal.any([AbortSignal.timeout(5_000), this.stopping.signal]),
+    );
   }
 
   private async restart(): Promise<void> {

@@ -37,6 +37,12 @@ export {
 export { databaseAccessError, databaseEndpoint } from './database-access-error.ts';
 export { connectAuth, connectAuthHeaders, type ConnectAuth } from './connect-auth.ts';
 export {
+  ConnectAuthError,
+  connectRefused,
+  readConnectorState,
+  type ConnectorState,
+} from './connector-status.ts';
+export {
   createRegistry,
   startMetricsServer,
   CounterRate,

@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { connectAuthHeaders, StackError, type ConnectAuth } from '@sales-pipeline/platform';
-import { registerConnector, type ConnectorState } from './connector.ts';
+import {
+  connectAuthHeaders,
+  StackError,
+  type ConnectAuth,
+  type ConnectorState,
+} from '@sales-pipeline/platform';
+import { registerConnector } from './connector.ts';
 import { JavaNode, type JavaNodeOptions } from './java-node.ts';
 
 /** Connect runs without the Debezium plugin. */

@@ -1,6 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { connectAuth, connectAuthHeaders, StackError, type ConnectAuth } from '@sales-pipeline/platform';
+import {
+  connectAuth,
+  connectAuthHeaders,
+  ConnectAuthError,
+  connectRefused,
+  readConnectorState,
+  StackError,
+  type ConnectAuth,
+  type ConnectorState,
+} from '@sales-pipeline/platform';
 import { REPO_ROOT } from './config.ts';
 import { waitFor } from './processes.ts';
 
@@ -14,13 +23,6 @@ export const CDC_SLOT_NAME = 'sales_pipeline_cdc';
 /** The connector or one of its tasks is FAILED: waiting will not make it RUNNING. */
 export class ConnectorFailedError extends StackError {}
 
-export interface ConnectorState {
-  name: string;
-  /** RUNNING, PAUSED, FAILED, UNASSIGNED, or MISSING when Connect does not know it. */
-  state: string;
-  tasks: Array<{ id: number; state: string; trace?: string }>;
-}
-
 /** The connector's config exactly as shipped in `connectors/`. */
 export function readConnectorConfig(name = CDC_CONNECTOR_NAME): Record<string, string> {
   return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'connectors', `${name}.json`), 'utf8')) as Record<
@@ -29,45 +31,16 @@ export function readConnectorConfig(name = CDC_CONNECTOR_NAME): Record<string, s
   >;
 }
 
-/** Connect refused the login (401/403): retrying will not help. */
-export class ConnectAuthError extends StackError {}
-
-/** A 401 or 403 from Connect as an error naming the endpoint and what to set. */
-export function connectRefused(
-  connectUrl: string,
-  status: number,
-  auth: ConnectAuth | undefined,
-): ConnectAuthError {
-  return new ConnectAuthError(
-    `Kafka Connect at ${connectUrl} answered ${status}: ${auth ? `it refused the login of ${auth.username}` : 'it requires a login'}`,
-    {
-      hint: 'Set CONNECT_USERNAME and CONNECT_PASSWORD (or CONNECT_PASSWORD_FILE) to a user of its REST API.',
-    },
-  );
-}
-
 /**
  * Current state of a connector and its tasks, as Connect reports it. `auth`: the REST API's login
  * (default: CONNECT_USERNAME / CONNECT_PASSWORD from the environment, none when unset).
  */
-export async function connectorState(
+export function connectorState(
   connectUrl: string,
   name = CDC_CONNECTOR_NAME,
   auth: ConnectAuth | undefined = connectAuth(),
 ): Promise<ConnectorState> {
-  const response = await fetch(`${connectUrl}/connectors/${encodeURIComponent(name)}/status`, {
-    headers: connectAuthHeaders(auth),
-    signal: AbortSignal.timeout(5000),
-  });
-  if (response.status === 401 || response.status === 403)
-    throw connectRefused(connectUrl, response.status, auth);
-  if (response.status === 404) return { name, state: 'MISSING', tasks: [] };
-  if (!response.ok) throw new StackError(`Connect answered ${response.status} for ${name}'s status`);
-  const body = (await response.json()) as {
-    connector: { state: string };
-    tasks: Array<{ id: number; state: string; trace?: string }>;
-  };
-  return { name, state: body.connector.state, tasks: body.tasks };
+  return readConnectorState(connectUrl, name, auth);
 }
 
 /**

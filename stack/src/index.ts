@@ -38,13 +38,12 @@ export { DatabaseNotReadyError, readinessChecklist, type ReadinessItem } from '.
 export {
   registerConnector,
   connectorState,
-  ConnectAuthError,
   readConnectorConfig,
   CDC_CONNECTOR_NAME,
   CDC_TOPIC_PREFIX,
   CDC_SLOT_NAME,
-  type ConnectorState,
 } from './connector.ts';
+export { ConnectAuthError, type ConnectorState } from '@sales-pipeline/platform';
 export { IMAGES } from './images.ts';
 export type { StackEndpoints, StackStatus, ComponentHealth, RunningStack } from './types.ts';
 export { downstreamNiceSchema, lowerNativeStackPriority, lowerPriority, workerNice } from './priority.ts';
