@@ -1,11 +1,14 @@
 import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
 import { kafkaSecurity, type KafkaSecurity } from './kafka-security.ts';
 import { fixKafkajsIdleLoop } from './kafkajs-request-queue.ts';
+import { fixKafkajsCoordinatorLookups } from './kafkajs-transaction-coordinator.ts';
 import type { Logger } from './logger.ts';
 
 // Every process that makes Kafka clients imports this module (through the platform's index): kafkajs's
-// idle 1 ms timer loop is gone for all of them, whichever creates the client.
+// idle 1 ms timer loop, and its coordinator lookup before each transactional call, are gone for all of
+// them, whichever creates the client.
 fixKafkajsIdleLoop();
+fixKafkajsCoordinatorLookups();
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
