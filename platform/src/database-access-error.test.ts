@@ -36,6 +36,15 @@ describe('databaseAccessError', () => {
     ).toContain('does not serve TLS');
   });
 
+  it('says a database without the migrations as such (a missing table or schema)', () => {
+    const missing = Object.assign(new Error('relation "backfills" does not exist'), { code: '42P01' });
+    expect(databaseAccessError(missing, url)?.issues).toEqual([
+      'DATABASE_URL: PostgreSQL at db.example.com:6432: relation "backfills" does not exist: the database lacks the pipeline\'s tables; apply the migrations (sales-pipeline migrate) or point DATABASE_URL at the pipeline\'s database',
+    ]);
+    const schema = Object.assign(new Error('schema "analytics" does not exist'), { code: '3F000' });
+    expect(databaseAccessError(schema, url)?.issues[0]).toContain('sales-pipeline migrate');
+  });
+
   it('leaves every other error alone (a restart, a lost connection are retried)', () => {
     expect(
       databaseAccessError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), url),

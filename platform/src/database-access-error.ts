@@ -8,6 +8,12 @@ const REFUSED_LOGIN = new Map([
   ['3D000', 'has no such database'],
 ]);
 
+/**
+ * SQLSTATEs of a database that is not (yet) the pipeline's: a table or schema of the migrations is
+ * missing. Waiting will not create it.
+ */
+const NOT_MIGRATED = new Set(['42P01', '3F000']);
+
 /** `host:port` of a database URL, without user or password. */
 export function databaseEndpoint(url: string): string {
   try {
@@ -19,8 +25,22 @@ export function databaseEndpoint(url: string): string {
 }
 
 /**
+ * Whether the database has the pipeline's migrations (their bookkeeping table, kept by `sales-pipeline
+ * migrate`). The query needs no right on the table.
+ */
+export const MIGRATED_QUERY = "SELECT to_regclass('public.pgmigrations') IS NOT NULL AS migrated";
+
+/** A database that has never been migrated, as a {@link ConfigError} naming the server and what to run. */
+export function notMigratedError(databaseUrl: string): ConfigError {
+  return new ConfigError([
+    `DATABASE_URL: PostgreSQL at ${databaseEndpoint(databaseUrl)}: this database has none of the pipeline's tables (no migration was ever applied to it): apply the migrations (sales-pipeline migrate) or point DATABASE_URL at the pipeline's database`,
+  ]);
+}
+
+/**
  * A PostgreSQL failure no retry can mend (the server refuses the login or a connection without TLS, its
- * certificate does not verify, it has no TLS when the URL requires it), as a {@link ConfigError} naming
+ * certificate does not verify, it has no TLS when the URL requires it, the database lacks the migrations'
+ * tables), as a {@link ConfigError} naming
  * the server and the cause, never the password: the worker exits with code 2 and `up`'s supervisor does
  * not restart it. Any other error: undefined.
  */
@@ -40,6 +60,11 @@ export function databaseAccessError(
   if (tls)
     return new ConfigError([
       `DATABASE_URL: ${where}: its TLS certificate does not verify (${tls.code}: ${tls.message}): set sslrootcert in the URL to the CA that signed it, and connect by a name or address the certificate holds`,
+    ]);
+  const missing = chain.find((e) => NOT_MIGRATED.has(e.code ?? ''));
+  if (missing)
+    return new ConfigError([
+      `DATABASE_URL: ${where}: ${missing.message}: the database lacks the pipeline's tables; apply the migrations (sales-pipeline migrate) or point DATABASE_URL at the pipeline's database`,
     ]);
   const noTls = chain.find((e) => /does not support SSL connections/.test(e.message));
   if (noTls)

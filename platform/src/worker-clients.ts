@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { createPool, type Pool } from './db.ts';
 import { createKafka } from './kafka.ts';
-import { databaseAccessError } from './database-access-error.ts';
+import { databaseAccessError, MIGRATED_QUERY, notMigratedError } from './database-access-error.ts';
 import { kafkaAccessError } from './kafka-security.ts';
 import { waitForTopics } from './kafka-topics.ts';
 import type { Logger } from './logger.ts';
@@ -124,13 +124,20 @@ export async function withWorkerClients<T>(
     missingTopics: () => missingTopics,
   };
   try {
-    // A database that refuses the login or the URL's TLS: said at once, before any work retries it forever.
-    if (pool && database)
-      await pool.query('SELECT 1').catch((error: unknown) => {
-        const refused = databaseAccessError(error, database.url);
-        if (refused) throw refused;
-        log.warn({ err: error }, 'the database does not answer yet; the worker goes on and retries');
-      });
+    // A database that refuses the login or the URL's TLS, or was never migrated: said at once, before any
+    // work retries it forever.
+    if (pool && database) {
+      const migrated = await pool.query<{ migrated: boolean }>(MIGRATED_QUERY).then(
+        (result) => result.rows[0]?.migrated,
+        (error: unknown) => {
+          const refused = databaseAccessError(error, database.url);
+          if (refused) throw refused;
+          log.warn({ err: error }, 'the database does not answer yet; the worker goes on and retries');
+          return undefined;
+        },
+      );
+      if (migrated === false) throw notMigratedError(database.url);
+    }
     // Without `database` the overloads hand `work` no pool, so it never sees this undefined.
     return await work({ ...clients, pool: pool as Pool });
   } catch (error) {
