@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createLogger } from '@sales-pipeline/platform';
 import { REPO_ROOT, freePort, loadStackConfig, startStack, type RunningStack } from '@sales-pipeline/stack';
 import { clientFileArgs, writeSalesCsv } from '../../test-support/client-feeds.ts';
@@ -34,6 +34,12 @@ beforeAll(async () => {
   slack = new FakeSlack();
   slackUrl = await slack.start();
 }, 240_000);
+
+// A test that fails before it stops its workers (a notifier, a backfill) must not leave them posting and
+// holding milestones under the next tests: all but the shared consumer and analytics are stopped after each.
+afterEach(async () => {
+  await Promise.all(workers.filter((w) => !pipeline?.includes(w)).map((w) => stopWorker(w)));
+}, 60_000);
 
 afterAll(async () => {
   await Promise.all(workers.map((w) => stopWorker(w)));
@@ -132,6 +138,7 @@ describe('notify on the client files with the default rules', () => {
     const singles = slackEnv({ NOTIFIER_DIGEST_AFTER: '0' });
     slack.queue({ status: 429, retryAfter: 1 }, { status: 500 });
     const first = startWorker(['notify'], singles);
+    workers.push(first);
     await eventually(
       async () => slack.posted.length,
       (n) => n >= 2,
@@ -293,6 +300,7 @@ describe('a digest across a kill -9', () => {
     const postsBefore = slack.posted.length;
     const held = slack.holdNextPost(mode);
     const first = startWorker(['notify'], slackEnv());
+    workers.push(first);
     await held;
     first.kill('SIGKILL');
     await first.exited;
@@ -345,6 +353,7 @@ describe('a backfill through the running pipeline', () => {
 
     // Killed without warning part-way: the backfill stays open, its milestones held back.
     const victim = startWorker(['backfill', file, '--feed-id', 'history'], env());
+    workers.push(victim);
     await eventually(history, (h) => h.n > 0, 120_000);
     victim.kill('SIGKILL');
     expect(await victim.exited).toBeNull(); // killed, not finished
@@ -548,6 +557,7 @@ describe('notify with a wrong configuration, then without Slack', () => {
       ['notify'],
       env({ SLACK_BOT_TOKEN: 'xoxb-wrong-secret', SLACK_CHANNEL: slack.channel, SLACK_API_URL: slackUrl }),
     );
+    workers.push(wrong);
     await eventually(
       () => statusOf('HOSTILE'),
       (s) => !!s && s.last_error === 'invalid_auth',
