@@ -24,16 +24,20 @@ const CONNECTION_ERRORS = new Set([
   'KafkaJSRequestTimeoutError',
 ]);
 
+/** The coordinator answered that it is not (or not yet) the coordinator of the transactional id. */
+function coordinatorMoved(error: unknown): boolean {
+  const { type } = (error ?? {}) as { type?: unknown };
+  return typeof type === 'string' && COORDINATOR_GONE_TYPES.has(type);
+}
+
 /** Whether `error` says the cached coordinator should be asked for again. */
 export function coordinatorGone(error: unknown): boolean {
-  const { name, type } = (error ?? {}) as { name?: unknown; type?: unknown };
-  return (
-    (typeof type === 'string' && COORDINATOR_GONE_TYPES.has(type)) ||
-    (typeof name === 'string' && CONNECTION_ERRORS.has(name))
-  );
+  const { name } = (error ?? {}) as { name?: unknown };
+  return coordinatorMoved(error) || (typeof name === 'string' && CONNECTION_ERRORS.has(name));
 }
 
 type Broker = Record<string, unknown>;
+type Call = (...args: unknown[]) => Promise<unknown>;
 
 /** The part of kafkajs's Cluster (src/cluster/index.js) the fix below touches. */
 export interface ClusterState {
@@ -41,14 +45,23 @@ export interface ClusterState {
   findBroker(options: { nodeId: string | number }): Promise<Broker>;
 }
 
+/**
+ * Calls kafkajs makes once, without a retry of its own (eosManager's commit, abort and sendOffsets): before
+ * the cache, the lookup just before them found a coordinator that had moved during the transaction.
+ */
+const NOT_RETRIED_BY_KAFKAJS = new Set(['endTxn', 'addOffsetsToTxn']);
+
 /** Per cluster (one per kafkajs client): transactional id → the node id of its coordinator. */
 const known = new WeakMap<object, Map<string, number | string>>();
 
 /**
  * The broker with its coordinator calls wrapped: a call that fails because the node is not the coordinator
- * any more, or cannot be reached, forgets the cached node, so the next lookup asks the cluster.
+ * any more, or cannot be reached, forgets the cached node, so the next lookup asks the cluster. EndTxn and
+ * AddOffsetsToTxn, which kafkajs does not retry, are sent once more, to the coordinator `lookUp` finds, when
+ * the node answered that it is not the coordinator (as the Java client does; not after a lost connection,
+ * where the first request may have been taken), and not a third time.
  */
-function forgettingOnFailure(broker: Broker, forget: () => void): Broker {
+function forgettingOnFailure(broker: Broker, forget: () => void, lookUp: () => Promise<Broker>): Broker {
   return new Proxy(broker, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
@@ -56,10 +69,18 @@ function forgettingOnFailure(broker: Broker, forget: () => void): Broker {
         return value;
       return async (...args: unknown[]) => {
         try {
-          return (await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)) as unknown;
+          return await (value as Call).apply(target, args);
         } catch (error) {
-          if (coordinatorGone(error)) forget();
-          throw error;
+          if (!coordinatorGone(error)) throw error;
+          forget();
+          if (!NOT_RETRIED_BY_KAFKAJS.has(property) || !coordinatorMoved(error)) throw error;
+          const moved = await lookUp();
+          try {
+            return await (moved[property] as Call).apply(moved, args);
+          } catch (again) {
+            if (coordinatorGone(again)) forget();
+            throw again;
+          }
         }
       };
     },
@@ -70,11 +91,13 @@ type FindGroupCoordinator = ClusterState['findGroupCoordinator'];
 
 /**
  * kafkajs 2.2.4's transactional producer looks its coordinator up (a FindCoordinator round trip) before
- * AddPartitionsToTxn and again before EndTxn: five sequential round trips a transaction where three do.
- * The Java client keeps the coordinator until a call fails with NOT_COORDINATOR or COORDINATOR_NOT_AVAILABLE;
- * so does this: the transaction coordinator's node is remembered per transactional id, and forgotten when
- * a call to it fails for one of those reasons or a lost connection (kafkajs's own retries then look it up
- * again). Group coordinators are left as they
+ * every call to it: AddPartitionsToTxn, EndTxn, AddOffsetsToTxn. A transaction of the ingest server is five
+ * sequential round trips where three do; one of a feed (which also stores its checkpoint as a group
+ * offset) nine where six do. The Java client keeps the coordinator until a call fails with NOT_COORDINATOR
+ * or COORDINATOR_NOT_AVAILABLE, then looks it up and sends the call again; so does this: the transaction
+ * coordinator's node is remembered per transactional id and forgotten when a call to it fails for one of
+ * those reasons or a lost connection (kafkajs's own retries of AddPartitionsToTxn and InitProducerId then
+ * look it up again; EndTxn and AddOffsetsToTxn are sent again here). Group coordinators are left as they
  * were (the consumer keeps its own).
  */
 export function cachingFindGroupCoordinator(original: FindGroupCoordinator): FindGroupCoordinator {
@@ -83,6 +106,12 @@ export function cachingFindGroupCoordinator(original: FindGroupCoordinator): Fin
     let nodes = known.get(this);
     if (!nodes) known.set(this, (nodes = new Map()));
     const forget = () => nodes.delete(options.groupId);
+    const lookUp = async (): Promise<Broker> => {
+      const found = await original.call(this, options);
+      const nodeId = found.nodeId;
+      if (typeof nodeId === 'number' || typeof nodeId === 'string') nodes.set(options.groupId, nodeId);
+      return found;
+    };
     const nodeId = nodes.get(options.groupId);
     let broker: Broker | undefined;
     if (nodeId !== undefined) {
@@ -92,12 +121,8 @@ export function cachingFindGroupCoordinator(original: FindGroupCoordinator): Fin
         forget(); // the node left the cluster: ask again
       }
     }
-    if (!broker) {
-      broker = await original.call(this, options);
-      const found = broker.nodeId;
-      if (typeof found === 'number' || typeof found === 'string') nodes.set(options.groupId, found);
-    }
-    return forgettingOnFailure(broker, forget);
+    broker ??= await lookUp();
+    return forgettingOnFailure(broker, forget, lookUp);
   };
 }
 
