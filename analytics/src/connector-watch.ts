@@ -5,15 +5,12 @@ import {
   PeriodicTask,
   readConnectorState,
   type ConnectAuth,
+  type ConnectorState,
   type Logger,
 } from '@sales-pipeline/platform';
 
-/** The connector and its tasks as Connect's `GET /connectors/<name>/status` gives them. */
-export interface ConnectorStatus {
-  /** RUNNING, PAUSED, FAILED, UNASSIGNED, RESTARTING, or MISSING when Connect does not know it. */
-  state: string;
-  tasks: Array<{ id: number; state: string; trace?: string | undefined }>;
-}
+/** The connector and its tasks as Connect's `GET /connectors/<name>/status` gives them (platform's read). */
+export type ConnectorStatus = Omit<ConnectorState, 'name'>;
 
 /**
  * What the watch does about one status read. `settled`: the connector and every task have been RUNNING
