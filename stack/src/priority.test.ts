@@ -19,15 +19,23 @@ function autogroupNice(pid: number): number {
   return Number(/nice (-?\d+)/.exec(fs.readFileSync(`/proc/${pid}/autogroup`, 'utf8'))?.[1]);
 }
 
-/** A process that prints its child's pid once it has one, then a line for each "thread" asked on stdin. */
+/**
+ * A process that prints its child's pid once both have started every thread they start on their own (the
+ * child says so when its script runs; the parent's libuv pool starts on its first file operation), then a
+ * line for each "thread" asked on stdin. Printed earlier, the count below would race the threads still
+ * starting (CI once counted 9 changed of the 13 there were a moment later).
+ */
 const PARENT = `
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
 const { Worker } = require('node:worker_threads');
-const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-process.stdout.write(child.pid + '\\n');
+const child = spawn(process.execPath, ['-e', "process.stdout.write('up'); setInterval(() => {}, 1000)"], {
+  stdio: ['ignore', 'pipe', 'ignore'],
+});
+child.stdout.once('data', () => fs.stat('.', () => process.stdout.write(child.pid + '\\n')));
 process.stdin.on('data', () => {
-  new Worker('setInterval(() => {}, 1000)', { eval: true });
-  setTimeout(() => process.stdout.write('started\\n'), 200);
+  const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
+  worker.once('online', () => process.stdout.write('started\\n'));
 });
 setInterval(() => {}, 1000);
 `;
