@@ -3,7 +3,8 @@ import { isRunning, keepOutput, spawnWorker } from '@sales-pipeline/stack';
 
 /**
  * The tests run the `sales-pipeline` command as a user types it: through the one spawner, without the
- * Node flags (WORKER_NODE_FLAGS) that `up`'s supervisor gives its workers.
+ * Node flags (WORKER_NODE_FLAGS) that `up`'s supervisor gives its workers on their command line (a worker
+ * command then adds them itself, as when typed by hand: cli/src/worker-heap.ts).
  */
 const NO_NODE_FLAGS: readonly string[] = [];
 
@@ -42,9 +43,16 @@ export function produceOnce(args: string[], env: NodeJS.ProcessEnv): Promise<Cli
 
 export type Worker = ChildProcess & { output: () => string; exited: Promise<number | null> };
 
-/** Starts a `sales-pipeline <command>` worker process. */
-export function startWorker(command: string[], env: NodeJS.ProcessEnv): Worker {
-  const child = spawnWorker(command, { env, nodeFlags: NO_NODE_FLAGS });
+/**
+ * Starts a `sales-pipeline <command>` worker process; with `nodeFlags` (WORKER_NODE_FLAGS), with the heap
+ * `up`'s supervisor gives it.
+ */
+export function startWorker(
+  command: string[],
+  env: NodeJS.ProcessEnv,
+  nodeFlags: readonly string[] = NO_NODE_FLAGS,
+): Worker {
+  const child = spawnWorker(command, { env, nodeFlags });
   const output = keepOutput(child);
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return Object.assign(child, { output, exited });

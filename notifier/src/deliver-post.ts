@@ -12,19 +12,27 @@ const SLACK_OUTAGE: RetryPolicy = {
   maxAttempts: Number.POSITIVE_INFINITY,
 };
 
-/** A dry run (no Slack token): each milestone is logged, and the claim marked sent without a post. */
-export async function recordDryRun(ctx: OutboxContext, claim: ClaimedPost, ids: string[]): Promise<void> {
+/**
+ * A dry run (no Slack token): each milestone is logged (a backfill's summary as the one message it would
+ * be), and the claim marked sent without a post.
+ */
+export async function recordDryRun(ctx: OutboxContext, claim: ClaimedPost): Promise<void> {
   const { pool, config, log, metrics } = ctx;
+  if (claim.summary)
+    log.info(
+      { backfill: claim.backfill, milestones: claim.count, text: messageOf(claim, config).text },
+      'dry run: backfill summary not posted',
+    );
   for (const m of claim.milestones)
     log.info(
       { milestoneId: m.id, rule: m.rule, text: messageOfOne(m, config).text },
       'dry run: milestone not posted',
     );
-  await withTransaction(pool, (client) => markSent(client, ids, null, true)).catch((error: unknown) =>
+  await withTransaction(pool, (client) => markSent(client, claim, null, true)).catch((error: unknown) =>
     log.warn({ err: error }, 'could not record the dry run; trying again'),
   );
   metrics.posts.inc({ outcome: 'dry_run' });
-  metrics.sent.inc({ via: 'dry_run' }, ids.length);
+  metrics.sent.inc({ via: 'dry_run' }, claim.count);
 }
 
 /**
@@ -34,13 +42,12 @@ export async function recordDryRun(ctx: OutboxContext, claim: ClaimedPost, ids: 
 export async function deliverPost(
   ctx: OutboxContext & { sender: SlackSender },
   claim: ClaimedPost,
-  ids: string[],
 ): Promise<LastPost | undefined> {
   const { pool, sender, config, log, stop, status, metrics, pause } = ctx;
-  const firstId = ids[0] as string;
-  const digest = ids.length > 1;
+  const { firstId, count } = claim;
+  const digest = count > 1;
   // A backfill's summary carries history, not a backlog: the channel does not rest after it.
-  const summary = claim.milestones.some((m) => m.backfill !== null);
+  const summary = claim.backfill !== null;
   const message = messageOf(claim, config);
   // Posted by a sender that died, or before a failure: look in the channel's history first.
   let mayHavePosted = claim.previousAttempt !== null;
@@ -52,7 +59,7 @@ export async function deliverPost(
         if (failure !== undefined) {
           const error = failure;
           failure = undefined;
-          await withTransaction(pool, (client) => recordFailure(client, ids, error, true)).catch(
+          await withTransaction(pool, (client) => recordFailure(client, claim, error, true)).catch(
             () => undefined,
           );
         }
@@ -61,7 +68,7 @@ export async function deliverPost(
           const ts = await sender.findPosted(firstId, claim.previousAttempt ?? claim.attemptedAt);
           if (ts) return { ts, already: true };
         }
-        return { ts: await sender.post(message, firstId, ids.length), already: false };
+        return { ts: await sender.post(message, firstId, count), already: false };
       },
       {
         policy: SLACK_OUTAGE,
@@ -72,7 +79,7 @@ export async function deliverPost(
           metrics.posts.inc({ outcome: 'transient' });
           Object.assign(status, { slack: 'unavailable', lastError: failure });
           log.warn(
-            { error: failure, retryInMs: delayMs, milestones: ids.length },
+            { error: failure, retryInMs: delayMs, milestones: count },
             'Slack unavailable; these milestones stay first in line',
           );
         },
@@ -89,19 +96,24 @@ export async function deliverPost(
         { error: refused.error, hint: refused.hint },
         'Slack refuses the configuration; milestones wait in the outbox; checking again in 60 s',
       );
-      await withTransaction(pool, (client) => recordFailure(client, ids, refused.error, mayHavePosted)).catch(
-        () => undefined,
-      );
+      await withTransaction(pool, (client) =>
+        recordFailure(client, claim, refused.error, mayHavePosted),
+      ).catch(() => undefined);
       await pause(60_000);
     } else {
-      log.error({ milestoneIds: ids, error: refused.error }, 'Slack rejected this post; marked failed');
-      await withTransaction(pool, (client) => markFailed(client, ids, refused.error)).catch(() => undefined);
+      log.error(
+        { milestoneIds: digest ? `${firstId}…(${count})` : firstId, error: refused.error },
+        'Slack rejected this post; marked failed',
+      );
+      await withTransaction(pool, (client) => markFailed(client, claim, refused.error)).catch(
+        () => undefined,
+      );
     }
     return undefined;
   }
   const posted: LastPost = { at: Date.now(), digest: digest && !summary };
   try {
-    await withTransaction(pool, (client) => markSent(client, ids, delivered.ts, false));
+    await withTransaction(pool, (client) => markSent(client, claim, delivered.ts, false));
   } catch (error) {
     // Posted but not recorded: the claim stays unfinished, the next round finds it in the history.
     log.warn({ err: error, ts: delivered.ts }, 'posted, but could not record it; checking again');
@@ -109,9 +121,9 @@ export async function deliverPost(
     return posted;
   }
   metrics.posts.inc({ outcome: delivered.already ? 'already_posted' : 'sent' });
-  metrics.sent.inc({ via: digest ? 'digest' : 'single' }, ids.length);
+  metrics.sent.inc({ via: digest ? 'digest' : 'single' }, count);
   log.info(
-    { milestoneIds: digest ? `${firstId}…(${ids.length})` : firstId, ts: delivered.ts },
+    { milestoneIds: digest ? `${firstId}…(${count})` : firstId, ts: delivered.ts },
     delivered.already
       ? 'already posted before a restart: recorded, not posted again'
       : summary

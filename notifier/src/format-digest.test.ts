@@ -51,6 +51,14 @@ describe('formatDigest', () => {
     );
   });
 
+  it('orders products of equal steps by their id, as the database orders them in a backfill summary', () => {
+    const products = (milestones: Milestone[]) =>
+      formatDigest(milestones, 'en').blocks[0]?.text.text.split('\n')[1];
+    const expected = '📦 Products: Produit C 100 units, Produit A 50 units, Produit B 50 units';
+    expect(products([units('B', '50'), units('A', '50'), units('C', '100')])).toBe(expected);
+    expect(products([units('A', '50'), units('B', '50'), units('C', '100')])).toBe(expected);
+  });
+
   it('names the backfill whose milestones it summarises, its name escaped in the fallback text', () => {
     const message = formatDigest([revenue('1000'), revenue('2000'), units('A', '25')], 'en', '<!here>-2025');
     expect(message.blocks[0]?.text.text.split('\n')).toEqual([

@@ -1,11 +1,11 @@
 import type { PoolClient } from '@sales-pipeline/platform';
 import type { BestDayCandidate, Milestone } from './detect-milestones.ts';
+import { ALERT_RULES, NAMED, type DigestFacts } from './format-digest.ts';
 import { toCents } from './money.ts';
 
 /** A milestone as stored in the outbox. */
 export interface StoredMilestone extends Milestone {
   id: string;
-  attemptedAt: Date | null;
   /** The backfill it was recorded during (held back until that backfill finished), or null: live. */
   backfill: string | null;
 }
@@ -96,9 +96,25 @@ export async function outboxBacklog(client: PoolClient): Promise<{ pending: numb
   return { pending: Number(rows[0]?.pending ?? 0), oldest: rows[0]?.oldest ?? null };
 }
 
-/** Milestones claimed together for one post (one message, or one digest), oldest first. */
+/** Milestones claimed together for one post (one message, a digest, or a backfill's summary). */
 export interface ClaimedPost {
+  /**
+   * The claim's time as the database keeps it (text, to the microsecond): its milestones are those pending
+   * with this `attempted_at`, however many they are ({@link markSent}, {@link recordFailure}).
+   */
+  key: string;
+  /** How many milestones, and the oldest one's id: the post's metadata names them. */
+  count: number;
+  firstId: string;
+  /** The backfill whose summary this is, or null: a live post. */
+  backfill: string | null;
+  /** A live post's milestones, oldest first (at most the claim's limit); none for a backfill's summary. */
   milestones: StoredMilestone[];
+  /**
+   * A backfill's summary: its digest's facts, computed by the database over every milestone it held (a
+   * year of history can hold millions of big sales: they are never loaded one by one).
+   */
+  summary: DigestFacts | undefined;
   /** When these were attempted together now. */
   attemptedAt: Date;
   /**
@@ -106,6 +122,87 @@ export interface ClaimedPost {
    * before recording it, so the channel's history is looked at first.
    */
   previousAttempt: Date | null;
+}
+
+interface MilestoneRow {
+  milestone_id: string;
+  rule: Milestone['rule'];
+  subject: string;
+  step: string;
+  payload: Milestone['payload'];
+  backfill: string | null;
+}
+
+/** The columns of a {@link MilestoneRow}. */
+const ROW = `milestone_id::text, rule, subject, step::text, payload, backfill`;
+
+const stored = (row: MilestoneRow): StoredMilestone => ({
+  id: row.milestone_id,
+  rule: row.rule,
+  subject: row.subject,
+  step: row.step.replace(/\.00$/, ''),
+  payload: row.payload,
+  backfill: row.backfill,
+});
+
+/** The milestones of this transaction's claim. */
+const CLAIMED = `FROM milestones WHERE status = 'pending' AND attempted_at = now()`;
+
+/**
+ * {@link DigestFacts} of this transaction's claim, by the database: the same rules as
+ * {@link digestFacts} (its unit tests, and an integration test comparing both on one outbox), a few
+ * rows whatever the number of milestones.
+ */
+async function summaryFacts(client: PoolClient): Promise<DigestFacts> {
+  const { rows: counts } = await client.query<{
+    total: number;
+    revenue_steps: number;
+    products: number;
+    big_sales: number;
+    big_total: string;
+    records: number;
+  }>(
+    `SELECT count(*)::int AS total,
+            count(*) FILTER (WHERE rule = 'revenue_total')::int AS revenue_steps,
+            count(DISTINCT subject) FILTER (WHERE rule = 'product_units')::int AS products,
+            count(*) FILTER (WHERE rule = 'big_sale')::int AS big_sales,
+            coalesce(sum((payload ->> 'amount')::numeric) FILTER (WHERE rule = 'big_sale'), 0)::text AS big_total,
+            count(*) FILTER (WHERE rule = 'store_best_day')::int AS records
+       ${CLAIMED}`,
+  );
+  const { rows } = await client.query<MilestoneRow & { part: string }>(
+    `WITH c AS MATERIALIZED (SELECT ${ROW} ${CLAIMED})
+     (SELECT 'revenue' AS part, * FROM c WHERE rule = 'revenue_total' ORDER BY step::numeric DESC LIMIT 1)
+     UNION ALL
+     (SELECT 'product', * FROM (SELECT DISTINCT ON (subject) * FROM c WHERE rule = 'product_units'
+                                 ORDER BY subject, step::numeric DESC) p
+       ORDER BY step::numeric DESC, subject COLLATE "C" LIMIT $1)
+     UNION ALL
+     (SELECT 'big', * FROM c WHERE rule = 'big_sale'
+       ORDER BY (payload ->> 'amount')::numeric DESC, milestone_id::bigint LIMIT 1)
+     UNION ALL
+     (SELECT 'held', * FROM c WHERE rule = 'feed_held' ORDER BY milestone_id::bigint LIMIT $2)
+     UNION ALL
+     (SELECT 'alert', * FROM c WHERE rule = ANY($3::text[])
+       ORDER BY array_position($3::text[], rule), milestone_id::bigint LIMIT $2)
+     UNION ALL
+     (SELECT 'record', * FROM c WHERE rule = 'store_best_day' ORDER BY milestone_id::bigint LIMIT $1)`,
+    // Held versions and alerts: more than a message holds are cut at its 3,000 characters anyway.
+    [NAMED, 50, ALERT_RULES],
+  );
+  const part = (name: string) => rows.filter((r) => r.part === name).map(stored);
+  const n = counts[0] as (typeof counts)[number];
+  const [revenue] = part('revenue');
+  const [largest] = part('big');
+  return {
+    count: n.total,
+    revenue: revenue && { highest: revenue, steps: n.revenue_steps },
+    products: { highest: part('product'), count: n.products },
+    bigSales: largest && { count: n.big_sales, total: n.big_total, largest },
+    held: part('held'),
+    alerts: part('alert'),
+    records: { first: part('record'), count: n.records },
+  };
 }
 
 /**
@@ -117,14 +214,12 @@ export interface ClaimedPost {
  */
 export async function claimNextPost(client: PoolClient, limit: number): Promise<ClaimedPost | undefined> {
   const { rows } = await client.query<{
-    milestone_id: string;
-    rule: Milestone['rule'];
-    subject: string;
-    step: string;
-    payload: Milestone['payload'];
-    attempted_at: Date;
-    previous_attempt: Date | null;
+    count: number;
+    first_id: string | null;
     backfill: string | null;
+    previous_attempt: Date | null;
+    attempted_at: Date;
+    key: string;
   }>(
     `WITH unfinished AS (
        SELECT attempted_at FROM milestones
@@ -144,44 +239,49 @@ export async function claimNextPost(client: PoolClient, limit: number): Promise<
          WHERE status = 'pending' AND attempted_at IS NULL AND backfill IS NULL
            AND NOT EXISTS (SELECT 1 FROM unfinished) AND (SELECT feed FROM history) IS NULL
          ORDER BY milestone_id LIMIT $1)
+     ), claimed AS (
+       UPDATE milestones m SET attempted_at = now()
+         FROM next
+        WHERE m.milestone_id = next.milestone_id
+       RETURNING m.milestone_id, m.backfill, next.attempted_at AS previous_attempt
      )
-     UPDATE milestones m SET attempted_at = now()
-       FROM next
-      WHERE m.milestone_id = next.milestone_id
-     RETURNING m.milestone_id::text, m.rule, m.subject, m.step::text, m.payload, m.attempted_at,
-               next.attempted_at AS previous_attempt, m.backfill`,
+     SELECT count(*)::int AS count, min(milestone_id)::text AS first_id, min(backfill) AS backfill,
+            max(previous_attempt) AS previous_attempt, now() AS attempted_at, now()::text AS key
+       FROM claimed`,
     [limit],
   );
-  const first = rows[0];
-  if (!first) return undefined;
+  const claim = rows[0];
+  if (!claim || claim.count === 0 || claim.first_id === null) return undefined;
+  const backfill = claim.backfill;
+  const milestones =
+    backfill === null
+      ? (await client.query<MilestoneRow>(`SELECT ${ROW} ${CLAIMED} ORDER BY milestone_id`)).rows.map(stored)
+      : [];
   return {
-    milestones: rows
-      .map((row) => ({
-        id: row.milestone_id,
-        rule: row.rule,
-        subject: row.subject,
-        step: row.step.replace(/\.00$/, ''),
-        payload: row.payload,
-        attemptedAt: row.previous_attempt,
-        backfill: row.backfill,
-      }))
-      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)),
-    attemptedAt: first.attempted_at,
-    previousAttempt: first.previous_attempt,
+    key: claim.key,
+    count: claim.count,
+    firstId: claim.first_id,
+    backfill,
+    milestones,
+    summary: backfill === null ? undefined : await summaryFacts(client),
+    attemptedAt: claim.attempted_at,
+    previousAttempt: claim.previous_attempt,
   };
 }
 
-/** Records the post of these milestones (one message or a digest): each is sent, once. */
+/** The milestones of a claim: those still pending with its time. */
+const OF_CLAIM = `status = 'pending' AND attempted_at = $1::timestamptz`;
+
+/** Records the post of a claim's milestones (one message, a digest or a summary): each is sent, once. */
 export async function markSent(
   client: PoolClient,
-  ids: readonly string[],
+  claim: Pick<ClaimedPost, 'key'>,
   ts: string | null,
   dryRun: boolean,
 ): Promise<void> {
   await client.query(
-    `UPDATE milestones SET status = $2, slack_ts = $3, sent_at = now(), last_error = NULL
-      WHERE milestone_id = ANY($1::bigint[])`,
-    [ids, dryRun ? 'sent_dry' : 'sent', ts],
+    `UPDATE milestones SET status = $2, slack_ts = $3, sent_at = now(), last_error = NULL WHERE ${OF_CLAIM}`,
+    [claim.key, dryRun ? 'sent_dry' : 'sent', ts],
   );
 }
 
@@ -192,20 +292,24 @@ export async function markSent(
  */
 export async function recordFailure(
   client: PoolClient,
-  ids: readonly string[],
+  claim: Pick<ClaimedPost, 'key'>,
   error: string,
   mayHavePosted: boolean,
 ): Promise<void> {
   await client.query(
     `UPDATE milestones SET last_error = $2, attempted_at = CASE WHEN $3 THEN attempted_at ELSE NULL END
-      WHERE milestone_id = ANY($1::bigint[])`,
-    [ids, error, mayHavePosted],
+      WHERE ${OF_CLAIM}`,
+    [claim.key, error, mayHavePosted],
   );
 }
 
-export async function markFailed(client: PoolClient, ids: readonly string[], error: string): Promise<void> {
-  await client.query(
-    `UPDATE milestones SET status = 'failed', last_error = $2 WHERE milestone_id = ANY($1::bigint[])`,
-    [ids, error],
-  );
+export async function markFailed(
+  client: PoolClient,
+  claim: Pick<ClaimedPost, 'key'>,
+  error: string,
+): Promise<void> {
+  await client.query(`UPDATE milestones SET status = 'failed', last_error = $2 WHERE ${OF_CLAIM}`, [
+    claim.key,
+    error,
+  ]);
 }

@@ -15,8 +15,9 @@ export function messageOfOne(m: Milestone, config: NotifierConfig): SlackMessage
 
 /** The message for a claimed post: the milestone's own, a digest of them, or a backfill's summary. */
 export function messageOf(claim: ClaimedPost, config: NotifierConfig): SlackMessage {
+  if (claim.summary)
+    return formatDigest(claim.summary, config.NOTIFIER_LANGUAGE, claim.backfill ?? undefined);
   const [only, ...others] = claim.milestones;
-  const backfill = only?.backfill ?? undefined;
-  if (only && others.length === 0 && backfill === undefined) return messageOfOne(only, config);
-  return formatDigest(claim.milestones, config.NOTIFIER_LANGUAGE, backfill);
+  if (only && others.length === 0) return messageOfOne(only, config);
+  return formatDigest(claim.milestones, config.NOTIFIER_LANGUAGE);
 }

@@ -71,9 +71,8 @@ export async function postOutbox(options: PostOutboxOptions): Promise<void> {
       continue;
     }
     if (!claim) continue;
-    const ids = claim.milestones.map((m) => m.id);
-    if (!sender) await recordDryRun(ctx, claim, ids);
-    else last = (await deliverPost({ ...ctx, sender }, claim, ids)) ?? last;
+    if (!sender) await recordDryRun(ctx, claim);
+    else last = (await deliverPost({ ...ctx, sender }, claim)) ?? last;
   }
   lock.release();
 }

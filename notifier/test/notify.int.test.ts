@@ -15,6 +15,9 @@ import {
 } from '../../test-support/cli-processes.ts';
 import { eventually } from '../../test-support/eventually.ts';
 import type { MilestoneRow } from '../../test-support/milestone-row.ts';
+import { WORKER_NODE_FLAGS } from '@sales-pipeline/platform/worker-runtime';
+import type { Milestone } from '../src/detect-milestones.ts';
+import { formatDigest } from '../src/format-digest.ts';
 import { stepsCrossed } from '../src/milestone-steps.ts';
 import { FakeSlack, type PostedMessage } from '../../test-support/fake-slack.ts';
 
@@ -523,6 +526,110 @@ describe('a backfill through the running pipeline', () => {
     expect(result.stderr).toContain('Give the path of the history file');
     expect(await sql(`SELECT 1 FROM backfills WHERE feed = 'nothing'`)).toEqual([]);
   });
+});
+
+describe('a backfill that held 300,000 milestones', () => {
+  it('posts them as one summary computed by the database, within the heap up gives the notifier, once across a kill -9', async () => {
+    onTestFailed(() => {
+      for (const w of workers) console.error(w.spawnargs.slice(-1)[0], w.output().slice(-3000));
+    });
+    // A year of history with the default rules crosses a big sale (500 €) on every large line: millions
+    // for millions of lines. Here 300,000 of them, and a few of each other rule, ties included (the
+    // database and formatDigest must agree on which ones a message names).
+    const feed = `big-history-${Date.now()}`;
+    const bigSales = 300_000;
+    // One statement: a failed insert leaves nothing for the next tests' notifiers to post.
+    await sql(
+      `WITH finished AS (
+         INSERT INTO backfills (feed, location, finished_at, sales) VALUES ($1, 'test', now(), 0)
+       ), big AS (
+         INSERT INTO milestones (rule, subject, step, payload, backfill)
+         SELECT 'big_sale', $1 || '/0/' || i, 500,
+                jsonb_build_object('sale_id', $1 || '/0/' || i, 'amount', ((50000 + i % 1000) / 100.0)::numeric(10, 2)::text,
+                                   'product_id', 'REF005', 'product_name', 'Produit E', 'quantity', 4, 'city', 'Lyon'), $1
+           FROM generate_series(1, $2::int) i
+       )
+       INSERT INTO milestones (rule, subject, step, payload, backfill)
+       SELECT rule, subject, step, payload, $1 FROM (VALUES
+         ('revenue_total', 'total', 7000001, '{}'::jsonb), ('revenue_total', 'total', 7000005, '{}'),
+         ('revenue_total', 'total', 7000002, '{}'),
+         ('product_units', 'P-b', 50, '{"product_name": "Produit <b>"}'), ('product_units', 'P-a', 50, '{"product_name": "Produit a"}'),
+         ('product_units', 'P-a', 25, '{"product_name": "Produit a"}'), ('product_units', 'P-c', 100, '{"product_name": "Produit c"}'),
+         ('product_units', 'P-d', 25, '{}'), ('product_units', 'P-e', 25, '{}'), ('product_units', 'P-f', 25, '{}'),
+         ('product_units', 'P-g', 10, '{}'),
+         ('store_best_day', 'S1', 20240101, '{"revenue": "10.00", "city": "Paris"}'),
+         ('store_best_day', 'S2', 20240101, '{"revenue": "20.00"}'), ('store_best_day', 'S3', 20240102, '{"revenue": "30.00"}'),
+         ('store_best_day', 'S1', 20240103, '{"revenue": "40.00", "city": "Paris"}'), ('store_best_day', 'S4', 20240104, '{"revenue": "50.00"}'),
+         ('store_best_day', 'S5', 20240105, '{"revenue": "60.00"}'), ('store_best_day', 'S6', 20240106, '{"revenue": "70.00"}')
+       ) AS v(rule, subject, step, payload)`,
+      [feed, bigSales],
+    );
+    try {
+      const total = bigSales + 18;
+      const env = slackEnv({ NOTIFIER_LANGUAGE: 'en' });
+
+      // The first notifier dies once Slack has taken the summary, before it records it.
+      const postsBefore = slack.posted.length;
+      const held = slack.holdNextPost('store');
+      const first = startWorker(['notify'], env, WORKER_NODE_FLAGS);
+      workers.push(first);
+      await Promise.race([
+        held,
+        first.exited.then((code) => {
+          throw new Error(`the notifier exited (${code}) before posting the summary`);
+        }),
+      ]);
+      first.kill('SIGKILL');
+      await first.exited;
+      const second = startWorker(['notify'], env, WORKER_NODE_FLAGS);
+      workers.push(second);
+      const sent = await eventually(
+        () =>
+          sql<{ sent: number; posts: number; ts: string }>(
+            `SELECT count(*) FILTER (WHERE status = 'sent')::int AS sent, count(DISTINCT slack_ts)::int AS posts,
+                    min(slack_ts) AS ts
+               FROM milestones WHERE backfill = $1`,
+            [feed],
+          ),
+        (r) => r[0]!.sent === total || second.exitCode !== null,
+        180_000,
+      );
+      expect(second.exitCode, second.output().slice(-2000)).toBeNull(); // not out of memory
+      expect(sent[0]).toEqual({ sent: total, posts: 1, ts: expect.any(String) });
+      const posts = slack.posted.slice(postsBefore);
+      expect(posts.map((p) => p.ts)).toEqual([sent[0]!.ts]); // one post: the second notifier found it
+      expect(carried(posts[0]!)).toBe(total);
+
+      // The text formatDigest gives for the same milestones read one by one.
+      const rows = await sql<Milestone>(
+        `SELECT rule, subject, step::text, payload FROM milestones WHERE backfill = $1 ORDER BY milestone_id`,
+        [feed],
+      );
+      const expected = formatDigest(
+        rows.map((r) => ({ ...r, step: r.step.replace(/\.00$/, '') })),
+        'en',
+        feed,
+      );
+      expect(posts[0]!.text).toBe(expected.text);
+      expect(posts[0]!.text.split('\n')).toEqual([
+        `📚 History loaded (${feed}): ${total} milestones crossed`,
+        '🎉 Total revenue: over €7,000,005 (3 steps)',
+        '📦 Products: Produit c 100 units, Produit a 50 units, Produit &lt;b&gt; 50 units, P-d 25 units, P-e 25 units and 2 more',
+        // 300,000 × 500 € + 300 × (0.00 + 0.01 + … + 9.99) €, summed in cents.
+        expect.stringMatching(
+          /^💰 300000 big sales \(€151,498,500 in all\), the largest: €509\.99 \(4 × Produit E, Lyon\)$/,
+        ),
+        '🏆 Store best days: S1 (Paris) €10, S2 €20, S3 €30, S1 (Paris) €40, S4 €50 and 2 more',
+      ]);
+      await stopWorker(second);
+    } finally {
+      // Failed, it leaves nothing postable behind for the next tests' notifiers.
+      await sql(
+        `UPDATE milestones SET status = 'failed', last_error = 'left by a failed test' WHERE backfill = $1 AND status = 'pending'`,
+        [feed],
+      );
+    }
+  }, 420_000);
 });
 
 describe('notify with a wrong configuration, then without Slack', () => {

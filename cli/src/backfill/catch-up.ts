@@ -103,7 +103,7 @@ export class InFlight {
     private readonly stuckMs = 30_000,
   ) {}
 
-  /** Sales in flight now. */
+  /** Sales in flight now (0 without a limit: nothing is tracked then). */
   get count(): number {
     return this.sales;
   }
@@ -126,7 +126,9 @@ export class InFlight {
       }
       await sleep(this.pollMs, undefined, { signal: this.stop }).catch(() => undefined);
     }
-    if (step.lastSaleId !== undefined && step.sales > 0) {
+    // Without a limit nothing is ever looked at again: not tracked (a list of every step otherwise, one
+    // entry per 32 KiB of history for the whole file).
+    if (this.max > 0 && step.lastSaleId !== undefined && step.sales > 0) {
       this.steps.push({ sales: step.sales, lastSaleId: step.lastSaleId });
       this.sales += step.sales;
     }
