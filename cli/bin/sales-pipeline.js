@@ -13,6 +13,12 @@ process.emitWarning = (warning, ...rest) => {
 
 let main;
 try {
+  // A worker command typed by hand runs with the heap `up` gives its workers: the process replaces itself
+  // (same pid) with those Node flags added (cli/src/worker-heap.ts).
+  const { workerHeapCommandLine } = await import('../dist/worker-heap.js');
+  const again = workerHeapCommandLine(process.argv, process.execArgv, process.env.NODE_OPTIONS);
+  if (again && typeof process.execve === 'function')
+    process.execve(process.execPath, [process.execPath, ...again]);
   ({ main } = await import('../dist/main.js'));
 } catch (error) {
   if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('dist')) throw error;

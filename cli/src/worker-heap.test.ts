@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { WORKER_NODE_FLAGS } from '@sales-pipeline/platform/worker-runtime';
+import { workerHeapCommandLine } from './worker-heap.ts';
+
+const bin = '/repo/cli/bin/sales-pipeline.js';
+
+describe('workerHeapCommandLine', () => {
+  it('gives a worker command typed by hand the heap flags up gives its workers, before its own flags', () => {
+    expect(
+      workerHeapCommandLine(
+        ['/usr/bin/node', bin, 'backfill', 'h.csv', '--feed-id', 'h'],
+        ['--enable-source-maps'],
+        '',
+      ),
+    ).toEqual([...WORKER_NODE_FLAGS, '--enable-source-maps', bin, 'backfill', 'h.csv', '--feed-id', 'h']);
+    for (const command of ['produce', 'ingest', 'consume', 'analytics', 'notify', 'dashboard'])
+      expect(workerHeapCommandLine(['node', bin, command], [], undefined)?.slice(-2)).toEqual([bin, command]);
+  });
+
+  it('leaves alone other commands, --help, and heap flags given by the user or by up', () => {
+    expect(workerHeapCommandLine(['node', bin, 'report'], [], undefined)).toBeUndefined();
+    expect(workerHeapCommandLine(['node', bin], [], undefined)).toBeUndefined();
+    expect(workerHeapCommandLine(['node', bin, 'consume', '--help'], [], undefined)).toBeUndefined();
+    expect(
+      workerHeapCommandLine(['node', bin, 'consume'], [...WORKER_NODE_FLAGS], undefined),
+    ).toBeUndefined();
+    expect(workerHeapCommandLine(['node', bin, 'consume'], ['--max_old_space_size=512'], '')).toBeUndefined();
+    expect(
+      workerHeapCommandLine(['node', bin, 'consume'], [], '--enable-source-maps --max-old-space-size=512'),
+    ).toBeUndefined();
+  });
+});
