@@ -60,7 +60,9 @@ export function startWorker(name: string, args: string[], env: Record<string, st
       ...Object.fromEntries(
         Object.entries(process.env).filter(([key]) => /^KAFKA_(SECURITY|SASL|SSL)_/.test(key)),
       ),
-      // BENCH_WORKER_NODE_OPTIONS: Node flags for the workers instead of WORKER_NODE_FLAGS (to compare).
+      // BENCH_WORKER_NODE_OPTIONS: Node flags for the workers instead of WORKER_NODE_FLAGS (to compare). Give a
+      // heap flag in it (V8's default old space: --max-old-space-size=4096 here): without one, a worker
+      // command adds WORKER_NODE_FLAGS itself (cli/src/worker-heap.ts).
       ...(process.env.BENCH_WORKER_NODE_OPTIONS
         ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS }
         : {}),

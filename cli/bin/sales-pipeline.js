@@ -17,8 +17,14 @@ try {
   // (same pid) with those Node flags added (cli/src/worker-heap.ts).
   const { workerHeapCommandLine } = await import('../dist/worker-heap.js');
   const again = workerHeapCommandLine(process.argv, process.execArgv, process.env.NODE_OPTIONS);
-  if (again && typeof process.execve === 'function')
-    process.execve(process.execPath, [process.execPath, ...again]);
+  // Where it cannot (Node before 22.15, Windows, --permission), the command runs as it was started.
+  if (again && typeof process.execve === 'function') {
+    try {
+      process.execve(process.execPath, [process.execPath, ...again], process.env);
+    } catch {
+      // not available here: Node's default heap
+    }
+  }
   ({ main } = await import('../dist/main.js'));
 } catch (error) {
   if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('dist')) throw error;

@@ -25,6 +25,7 @@ describe('workerHeapCommandLine', () => {
       workerHeapCommandLine(['node', bin, 'consume'], [...WORKER_NODE_FLAGS], undefined),
     ).toBeUndefined();
     expect(workerHeapCommandLine(['node', bin, 'consume'], ['--max_old_space_size=512'], '')).toBeUndefined();
+    expect(workerHeapCommandLine(['node', bin, 'consume'], ['--min-semi-space-size=16'], '')).toBeUndefined();
     expect(
       workerHeapCommandLine(['node', bin, 'consume'], [], '--enable-source-maps --max-old-space-size=512'),
     ).toBeUndefined();

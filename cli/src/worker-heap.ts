@@ -11,8 +11,8 @@ const WORKER_COMMANDS = new Set([
   'dashboard',
 ]);
 
-/** A Node flag that sizes the heap (`--max-old-space-size=…`, `--max_semi_space_size=…`, …). */
-const HEAP_FLAG = /--max[-_](old|semi|heap)[-_]/;
+/** A Node flag that sizes the heap (`--max-old-space-size=…`, `--max_semi_space_size=…`, `--initial-heap-size`…). */
+const HEAP_FLAG = /--(max|min|initial)[-_](old|semi|heap|young)[-_]/;
 
 /**
  * The Node command line (flags, then the script and its arguments) that runs this command again with the

@@ -25,12 +25,18 @@ export interface DigestFacts {
   products: { highest: Milestone[]; count: number };
   /** Big sales: how many, their total (a decimal, exact), the largest (the first of equals). */
   bigSales: { count: number; total: string; largest: Milestone } | undefined;
-  /** Held feed versions, oldest first; alerts, rule by rule ({@link ALERT_RULES}'s order), oldest first. */
+  /**
+   * Held feed versions, oldest first; alerts, rule by rule ({@link ALERT_RULES}'s order), oldest first;
+   * at most {@link LISTED} of each.
+   */
   held: Milestone[];
   alerts: Milestone[];
   /** Store records: the first {@link NAMED}, oldest first, and how many. */
   records: { first: Milestone[]; count: number };
 }
+
+/** The most held versions, and alerts, a digest lists (a message holds fewer: it is cut at MAX_TEXT). */
+export const LISTED = 50;
 
 /** The rules whose milestones are alerts: a digest gives each its own sentence. */
 export const ALERT_RULES: ReadonlyArray<Milestone['rule']> = [
@@ -76,8 +82,8 @@ export function digestFacts(milestones: Milestone[]): DigestFacts {
             total: centsToDecimal(big.reduce((sum, m) => sum + amount(m), 0n)),
             largest: big.reduce((a, b) => (amount(b) > amount(a) ? b : a)),
           },
-    held: of('feed_held'),
-    alerts: ALERT_RULES.flatMap(of),
+    held: of('feed_held').slice(0, LISTED),
+    alerts: ALERT_RULES.flatMap(of).slice(0, LISTED),
     records: { first: records.slice(0, NAMED), count: records.length },
   };
 }
