@@ -25,6 +25,7 @@ export async function analyze(
 ): Promise<void> {
   const salesTopic = `${config.CDC_TOPIC_PREFIX}.public.sales`;
   const storesTopic = `${config.CDC_TOPIC_PREFIX}.public.stores`;
+  const chunksTopic = `${config.CDC_TOPIC_PREFIX}.public.sale_chunks`;
   const setup = { service: 'analytics', config, logger, database: { url: config.DATABASE_URL, max: 3 } };
   return withWorkerClients(setup, async (clients) => {
     const { log, kafka, pool, registry, missingTopics } = clients;
@@ -116,16 +117,19 @@ export async function analyze(
         },
         stop,
       );
+      // A backfill's chunks: their topic may not exist until the first one (created here if so).
+      const chunks = await clients.ensureChangeTopics([chunksTopic]);
       await runPartitionWorker({
         kafka,
         pool,
         logger: log,
         group: config.ANALYTICS_GROUP,
-        topics: [storesTopic, salesTopic],
+        topics: [storesTopic, salesTopic, ...chunks],
         sessionTimeoutMs: config.ANALYTICS_SESSION_TIMEOUT_MS,
         stop,
         handleBatch: async (batch) => {
-          const kind = batch.topic === salesTopic ? 'sales' : 'stores';
+          const kind =
+            batch.topic === salesTopic ? 'sales' : batch.topic === chunksTopic ? 'chunks' : 'stores';
           const started = performance.now();
           const result = await applyChanges(pool, {
             group: config.ANALYTICS_GROUP,

@@ -1,5 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
-import { applyExactlyOnce, type Pool } from '@sales-pipeline/platform';
+import { applyExactlyOnce, decodeChunkEvent, type ChunkEvent, type Pool } from '@sales-pipeline/platform';
 import {
   applyDeltas,
   loadFacts,
@@ -11,6 +11,7 @@ import {
   storeTotals,
 } from './aggregate-writer.ts';
 import { UNKNOWN_STORE, computeSaleDeltas, emptyDeltas, moveStoreTotals } from './compute-deltas.ts';
+import { loadChunkSales } from './chunk-changes.ts';
 import { decodeSaleChange, decodeStoreChange, type SaleChange, type StoreChange } from './decode-change.ts';
 
 export interface ChangeBatchResult {
@@ -23,7 +24,8 @@ export interface ChangeBatchResult {
   lineSeenAt: number[];
 }
 
-type Kind = 'sales' | 'stores';
+/** `chunks`: the change events of `sale_chunks`, a backfill's sales stored in bulk (read from `sales`). */
+type Kind = 'sales' | 'stores' | 'chunks';
 
 /**
  * Applies one partition's batch of change events to the aggregates exactly once (see applyExactlyOnce):
@@ -50,7 +52,8 @@ export async function applyChanges(
     async (client, fresh) => {
       const result = { applied: 0, replays: 0, lineSeenAt: [] as number[] };
       undecodable = 0;
-      const decode = kind === 'sales' ? decodeSaleChange : decodeStoreChange;
+      const decode =
+        kind === 'sales' ? decodeSaleChange : kind === 'chunks' ? decodeChunkEvent : decodeStoreChange;
       const changes = fresh.flatMap((m) => {
         try {
           const change = decode(m.value?.toString() ?? null);
@@ -60,9 +63,12 @@ export async function applyChanges(
           return [];
         }
       });
-      if (kind === 'sales') {
+      if (kind === 'sales' || kind === 'chunks') {
         await lockForSales(client);
-        const saleChanges = changes as SaleChange[];
+        const saleChanges =
+          kind === 'chunks'
+            ? await loadChunkSales(client, changes as ChunkEvent[])
+            : (changes as SaleChange[]);
         const facts = await loadFacts(client, [...new Set(saleChanges.map((c) => c.saleId))]);
         const storeIds = new Set<string>();
         for (const c of saleChanges) if (c.after.storeId) storeIds.add(c.after.storeId);

@@ -45,7 +45,7 @@ export interface StoreChange {
   deleted: boolean;
 }
 
-interface SaleRow {
+export interface SaleRow {
   sale_id: string;
   sold_on: number | string;
   product_id: string;
@@ -70,7 +70,7 @@ export function toIsoDay(value: number | string): string {
 }
 
 /** Only a complete line counts: a pending or cancelled one adds nothing. */
-function contributionOf(row: SaleRow | null): Contribution {
+export function contributionOf(row: SaleRow | null): Contribution {
   if (!row || row.status !== 'complete' || row.amount === null) return NOTHING;
   return {
     productId: row.product_id,

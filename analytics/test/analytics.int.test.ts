@@ -173,6 +173,58 @@ describe('analytics: aggregates from the change stream', () => {
     expect(cents(a.gross_revenue) - cents(a.returns_revenue)).toBe(cents(a.revenue));
   });
 
+  it("counts a backfill's chunk once from its one change event, and follows later changes of its rows", async () => {
+    const feed = unique('bulk');
+    const offset = Date.now();
+    const before = await readReport(secrets.readerDatabaseUrl);
+    // As the consumer stores a chunk: its sales with `bulk` set (left out of the capture) and the chunk
+    // (captured), in one transaction. Lines 2..101: 1 to 4 units at 10.01; line 102 pending (no price yet).
+    await query(
+      `WITH s AS (
+         INSERT INTO sales (sale_id, sold_on, product_id, store_id, quantity, unit_price, amount, status, feed,
+                            line_number, kafka_topic, kafka_partition, kafka_offset, bulk)
+         SELECT $1 || '/0/' || i, DATE '2024-03-01' + (i % 3), 'REF004', '3', 1 + i % 4,
+                CASE WHEN i < 102 THEN 10.01 END, CASE WHEN i < 102 THEN 10.01 * (1 + i % 4) END,
+                CASE WHEN i < 102 THEN 'complete' ELSE 'pending' END, $1, i, 'test.chunks', 0, $2::bigint, true
+           FROM generate_series(2, 102) i
+         RETURNING 1)
+       INSERT INTO sale_chunks (kafka_topic, kafka_partition, kafka_offset, feed, sales)
+       SELECT 'test.chunks', 0, $2::bigint, $1, count(*) FROM s`,
+      [feed, offset],
+    );
+    const chunkCents = Array.from({ length: 100 }, (_, k) => 1_001 * (1 + ((k + 2) % 4))).reduce(
+      (a, b) => a + b,
+    );
+    await eventually(
+      totalOf,
+      (t) => cents(t.revenue) - cents(before.revenue_total.revenue) === chunkCents,
+      60_000,
+    );
+    expect(await caughtUp()).toEqual([]);
+    // Not captured row by row: the change topic of sales never carried them (the aggregates came from the
+    // chunk), yet each sale has its fact, at the chunk's LSN.
+    const facts = await query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM analytics.sale_facts WHERE sale_id LIKE $1 || '/0/%' AND counted`,
+      [feed],
+    );
+    expect(facts[0]!.n).toBe(100);
+
+    // Later changes of bulk rows are captured like any: a correction, a cancellation, a completion.
+    const mid = await readReport(secrets.readerDatabaseUrl);
+    await query(`UPDATE sales SET quantity = 10, amount = 100.10 WHERE sale_id = $1`, [`${feed}/0/2`]); // was 3 units
+    await query(`UPDATE sales SET status = 'cancelled' WHERE sale_id = $1`, [`${feed}/0/3`]); // was 4 units
+    await query(
+      `UPDATE sales SET unit_price = 10.01, amount = 10.01 * quantity, status = 'complete' WHERE sale_id = $1`,
+      [`${feed}/0/102`],
+    ); // 3 units
+    const changed = 10_010 - 3_003 - 4_004 + 3_003;
+    await eventually(totalOf, (t) => cents(t.revenue) - cents(mid.revenue_total.revenue) === changed, 60_000);
+    expect(await caughtUp()).toEqual([]);
+    expect(
+      await query(`SELECT count(*)::int AS n FROM sales WHERE feed = $1 AND bulk`, [feed]).then((r) => r[0]),
+    ).toEqual({ n: 98 });
+  });
+
   it('applies nothing twice after a kill -9 in the middle of the stream and a replay', async () => {
     const feed = unique('replay');
     // A sale of REF003 first, so that its by_product row exists: the test holds that row below.

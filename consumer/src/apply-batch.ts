@@ -8,7 +8,7 @@ import {
 } from '@sales-pipeline/platform';
 import { decodeMessage, lastByKey, type Decoded, type TopicKinds } from './decode-message.ts';
 import { feedGrowth, type FeedGrowth } from './feed-growth.ts';
-import { insertRejections, insertSales, upsertProducts, upsertStores } from './pg-writer.ts';
+import { insertRejections, insertSales, recordChunks, upsertProducts, upsertStores } from './pg-writer.ts';
 import { rejectionFromDeadLetter, storedHeaders, type Rejection } from './rejection.ts';
 import { applyFeedNotices, applySaleChanges, type SaleChange } from './sale-changes.ts';
 
@@ -66,6 +66,11 @@ async function applyDecoded(ctx: BatchContext, decoded: Decoded[]): Promise<Appl
   // Append-only sales are inserted once; sales with versions (a rev) and cancellations replace older
   // versions. A sale's first message always precedes its changes in the partition, so the inserts go first.
   const sales = decoded.flatMap((d) => (d.kind === 'sale' && d.value.rev === undefined ? [d] : []));
+  // A chunk's sales are stored in bulk: left out of the change capture, the chunk captured instead.
+  const chunks = decoded.flatMap((d) => (d.kind === 'chunk' ? [d] : []));
+  const bulk = chunks.flatMap((c) =>
+    c.sales.map((value) => ({ value, offset: c.offset, seenAt: c.seenAt, bulk: true })),
+  );
   const changes = decoded.flatMap((d): SaleChange[] =>
     d.kind === 'sale' && d.value.rev !== undefined
       ? [{ ...d, value: { ...d.value, rev: d.value.rev } }]
@@ -97,7 +102,8 @@ async function applyDecoded(ctx: BatchContext, decoded: Decoded[]): Promise<Appl
     }
     return [];
   });
-  counts.salesInserted = await insertSales(client, sales, { topic, partition });
+  counts.salesInserted = await insertSales(client, [...sales, ...bulk], { topic, partition });
+  await recordChunks(client, chunks, { topic, partition });
   const changed = await applySaleChanges(client, changes, { topic, partition });
   counts.salesChanged = changed.upserted + changed.cancelled;
   await applyFeedNotices(client, notices);
@@ -133,9 +139,19 @@ async function applyOneByOne(ctx: BatchContext, decoded: Decoded[]): Promise<App
       const { code, message } = error as { code?: string; message?: string };
       counts.rejected += await insertRejections(client, [
         consumerRejection(ctx, item.offset, {
-          feed: item.kind === 'sale' || item.kind === 'cancel' ? item.value.feed : null,
+          feed:
+            item.kind === 'sale' || item.kind === 'cancel'
+              ? item.value.feed
+              : item.kind === 'chunk'
+                ? (item.sales[0]?.feed ?? null)
+                : null,
           line: item.kind === 'sale' || item.kind === 'cancel' ? item.value.line : null,
-          raw: item.kind === 'rejected' ? item.raw : JSON.stringify(item.value),
+          raw:
+            item.kind === 'rejected'
+              ? item.raw
+              : item.kind === 'chunk'
+                ? JSON.stringify({ op: 'chunk', sales: item.sales })
+                : JSON.stringify(item.value),
           rawBytes: item.kind === 'rejected' ? item.bytes : null,
           reason: `database refused the record: ${code ?? ''} ${message ?? String(error)}`.trim(),
         }),
@@ -197,7 +213,11 @@ export async function applyBatch(
           }
         }
         const seenAt = decoded.flatMap((d) =>
-          d.kind === 'sale' && d.seenAt !== undefined ? [d.seenAt] : [],
+          d.kind === 'sale' && d.seenAt !== undefined
+            ? [d.seenAt]
+            : d.kind === 'chunk' && d.seenAt !== undefined
+              ? d.sales.map(() => d.seenAt as number)
+              : [],
         );
         return { counts, seenAt, growth: feedGrowth(decoded, Date.now()) };
       },

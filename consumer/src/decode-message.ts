@@ -20,6 +20,8 @@ export interface MessagePosition {
 /** A message turned into what the database gets, or refused with a reason. */
 export type Decoded =
   | { kind: 'sale'; value: SaleMessage; offset: bigint; seenAt: number | undefined }
+  /** A backfill's chunk of sales (no `rev`: append-only), stored in bulk. */
+  | { kind: 'chunk'; sales: SaleMessage[]; offset: bigint; seenAt: number | undefined }
   | { kind: 'product'; value: ProductMessage; offset: bigint }
   | { kind: 'store'; value: StoreMessage & { cityKey: string }; offset: bigint }
   | { kind: 'cancel'; value: SaleCancellation; offset: bigint }
@@ -45,6 +47,16 @@ const saleSchema = z.object({
     .refine((q) => q !== 0, 'must not be zero'),
   rev: z.number().int().min(1).optional(),
   version: z.number().int().min(1).optional(),
+});
+/** A chunk holds append-only sales (a sale with versions goes alone, in order). */
+const chunkSchema = z.object({
+  op: z.literal('chunk'),
+  sales: z
+    .array(
+      saleSchema.refine((s) => s.rev === undefined && s.version === undefined, 'a chunk sale has no rev'),
+    )
+    .min(1)
+    .max(10_000),
 });
 const cancellationSchema = z.object({
   op: z.literal('cancel'),
@@ -133,16 +145,24 @@ export function decodeMessage(
   const issue = (error: z.ZodError) =>
     error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
   if (topic === topics.sales) {
-    if ((json as { op?: unknown } | null)?.op === 'cancel') {
+    const op = (json as { op?: unknown } | null)?.op;
+    if (op === 'cancel') {
       const cancel = cancellationSchema.safeParse(json);
       if (!cancel.success) return reject(`invalid sale cancellation (${issue(cancel.error)})`);
       return { kind: 'cancel', value: cancel.data, offset };
     }
+    const header = message.headers?.[seenAtHeader];
+    const seenAtValue = header === undefined ? undefined : Number(String(header));
+    const seenAt = Number.isFinite(seenAtValue) ? seenAtValue : undefined;
+    if (op === 'chunk') {
+      // A chunk is applied or refused as a whole: one message, one rejected row if it is wrong.
+      const chunk = chunkSchema.safeParse(json);
+      if (!chunk.success) return reject(`invalid chunk of sales (${issue(chunk.error)})`);
+      return { kind: 'chunk', sales: chunk.data.sales, offset, seenAt };
+    }
     const parsed = saleSchema.safeParse(json);
     if (!parsed.success) return reject(`invalid sale message (${issue(parsed.error)})`);
-    const header = message.headers?.[seenAtHeader];
-    const seenAt = header === undefined ? undefined : Number(String(header));
-    return { kind: 'sale', value: parsed.data, offset, seenAt: Number.isFinite(seenAt) ? seenAt : undefined };
+    return { kind: 'sale', value: parsed.data, offset, seenAt };
   }
   if (topic === topics.products) {
     const parsed = productSchema.safeParse(json);

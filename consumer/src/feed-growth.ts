@@ -26,6 +26,7 @@ export function feedGrowth(decoded: Decoded[], now: number): Map<string, FeedGro
   };
   for (const d of decoded) {
     if (d.kind === 'sale') add(d.value.feed, d.seenAt, d.value.sale_id);
+    else if (d.kind === 'chunk') for (const sale of d.sales) add(sale.feed, d.seenAt, sale.sale_id);
     else if (d.kind === 'cancel') add(d.value.feed, undefined);
     else if (d.kind === 'dead-letter') add(d.value.feed, undefined);
   }

@@ -14,7 +14,7 @@ import type { Rejection } from './rejection.ts';
 const REFERENCE_LOCK = 0x53414c45; // 'SALE'
 
 /** The sale columns staged for {@link insertSales}, in order. */
-const STAGED = `sale_id, sold_on, product_id, store_id, quantity, feed, line_number, kafka_offset, line_seen_at`;
+const STAGED = `sale_id, sold_on, product_id, store_id, quantity, feed, line_number, kafka_offset, line_seen_at, bulk`;
 
 /**
  * The insert of staged sales (from `source`): prices each sale from the current products (the unit price is
@@ -23,12 +23,12 @@ const STAGED = `sale_id, sold_on, product_id, store_id, quantity, feed, line_num
  */
 const insertStaged = (source: string, topic: string, partition: string) =>
   `INSERT INTO sales (sale_id, sold_on, product_id, store_id, quantity, unit_price, amount, status, feed, line_number, line_seen_at,
-                     kafka_topic, kafka_partition, kafka_offset)
+                     kafka_topic, kafka_partition, kafka_offset, bulk)
      SELECT b.sale_id, b.sold_on, b.product_id, b.store_id, b.quantity,
             CASE WHEN st.store_id IS NOT NULL THEN p.unit_price END,
             CASE WHEN st.store_id IS NOT NULL THEN p.unit_price * b.quantity END,
             CASE WHEN p.product_id IS NOT NULL AND st.store_id IS NOT NULL THEN 'complete' ELSE 'pending' END,
-            b.feed, b.line_number, b.line_seen_at, ${topic}, ${partition}, b.kafka_offset
+            b.feed, b.line_number, b.line_seen_at, ${topic}, ${partition}, b.kafka_offset, b.bulk
        FROM (SELECT DISTINCT ON (sale_id) * FROM ${source} ORDER BY sale_id, kafka_offset) b
        LEFT JOIN products p ON p.product_id = b.product_id
        LEFT JOIN stores st ON st.store_id = b.store_id
@@ -39,7 +39,7 @@ const INSERT_FROM_ARRAYS = {
   name: 'consumer-insert-sales',
   text: insertStaged(
     `unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::integer[], $6::text[], $7::bigint[],
-            $8::bigint[], $9::timestamptz[]) AS u(${STAGED})`,
+            $8::bigint[], $9::timestamptz[], $12::boolean[]) AS u(${STAGED})`,
     '$10::text',
     '$11::integer',
   ),
@@ -65,7 +65,8 @@ export async function shareReferences(client: PoolClient): Promise<void> {
  */
 export async function insertSales(
   client: PoolClient,
-  sales: Array<{ value: SaleMessage; offset: bigint; seenAt?: number | undefined }>,
+  /** `bulk`: a chunk's sale, left out of the change capture (its chunk is captured instead). */
+  sales: Array<{ value: SaleMessage; offset: bigint; seenAt?: number | undefined; bulk?: boolean }>,
   /** Where the messages come from: stored with each sale (lineage). */
   origin: { topic: string; partition: number },
 ): Promise<number> {
@@ -86,6 +87,7 @@ export async function insertSales(
         sales.map((s) => (s.seenAt === undefined ? null : new Date(s.seenAt).toISOString())),
         origin.topic,
         origin.partition,
+        sales.map((s) => s.bulk === true),
       ],
     });
     return result.rowCount ?? 0;
@@ -96,12 +98,12 @@ export async function insertSales(
   await client.query(
     `CREATE TEMP TABLE IF NOT EXISTS sales_staging (
        sale_id text, sold_on date, product_id text, store_id text, quantity integer,
-       feed text, line_number bigint, kafka_offset bigint, line_seen_at timestamptz
+       feed text, line_number bigint, kafka_offset bigint, line_seen_at timestamptz, bulk boolean
      ) ON COMMIT DELETE ROWS`,
   );
   const lines = sales.map(
-    ({ value: s, offset, seenAt }) =>
-      `${copyText(s.sale_id)}\t${s.sold_on}\t${copyText(s.product_id)}\t${copyText(s.store_id)}\t${s.quantity}\t${copyText(s.feed)}\t${s.line}\t${offset}\t${seenAt === undefined ? '\\N' : new Date(seenAt).toISOString()}\n`,
+    ({ value: s, offset, seenAt, bulk }) =>
+      `${copyText(s.sale_id)}\t${s.sold_on}\t${copyText(s.product_id)}\t${copyText(s.store_id)}\t${s.quantity}\t${copyText(s.feed)}\t${s.line}\t${offset}\t${seenAt === undefined ? '\\N' : new Date(seenAt).toISOString()}\t${bulk === true ? 't' : 'f'}\n`,
   );
   await pipeline(
     Readable.from([lines.join('')]),
@@ -115,6 +117,33 @@ export async function insertSales(
   // gives the table a new file every time. Commit empties it anyway.
   await client.query('DELETE FROM sales_staging');
   return result.rowCount ?? 0;
+}
+
+/**
+ * Records the batch's chunks of sales (`sale_chunks`): one captured change a chunk, from which the
+ * analytics worker and the notifier read its sales. (topic, partition, offset) makes a replay record
+ * nothing twice.
+ */
+export async function recordChunks(
+  client: PoolClient,
+  chunks: Array<{ sales: SaleMessage[]; offset: bigint }>,
+  origin: { topic: string; partition: number },
+): Promise<void> {
+  if (chunks.length === 0) return;
+  await client.query({
+    name: 'consumer-record-chunks',
+    text: `INSERT INTO sale_chunks (kafka_topic, kafka_partition, kafka_offset, feed, sales)
+           SELECT $1, $2, u.kafka_offset, u.feed, u.sales
+             FROM unnest($3::bigint[], $4::text[], $5::integer[]) AS u(kafka_offset, feed, sales)
+           ON CONFLICT DO NOTHING`,
+    values: [
+      origin.topic,
+      origin.partition,
+      chunks.map((c) => c.offset.toString()),
+      chunks.map((c) => pgSafeText(c.sales[0]?.feed ?? '')),
+      chunks.map((c) => c.sales.length),
+    ],
+  });
 }
 
 /**

@@ -77,23 +77,7 @@ export function detectMilestones(
     const big = (row: Record<string, unknown> | null) =>
       !!row && row.status === 'complete' && threshold > 0n && centsOf(row.amount) >= threshold;
     if (!big(after) || big(before)) return { milestones: [] };
-    return {
-      milestones: [
-        {
-          rule: 'big_sale',
-          subject: String(after.sale_id),
-          step: centsToDecimal(threshold),
-          payload: {
-            sale_id: String(after.sale_id),
-            amount: String(after.amount),
-            product_id: String(after.product_id),
-            store_id: String(after.store_id),
-            quantity: Number(after.quantity),
-          },
-          ...lineSeenAt(after),
-        },
-      ],
-    };
+    return { milestones: [bigSaleMilestone(after, threshold)] };
   }
   if (
     table === 'analytics.by_store_day' &&
@@ -110,4 +94,21 @@ export function detectMilestones(
     };
   }
   return { milestones: [] };
+}
+
+/** A big sale's milestone, from its `sales` row (a change event's, or read for a backfill's chunk). */
+export function bigSaleMilestone(row: Record<string, unknown>, threshold: bigint): Milestone {
+  return {
+    rule: 'big_sale',
+    subject: String(row.sale_id),
+    step: centsToDecimal(threshold),
+    payload: {
+      sale_id: String(row.sale_id),
+      amount: String(row.amount),
+      product_id: String(row.product_id),
+      store_id: String(row.store_id),
+      quantity: Number(row.quantity),
+    },
+    ...lineSeenAt(row),
+  };
 }

@@ -1,5 +1,5 @@
-import type { PoolClient } from '@sales-pipeline/platform';
-import type { BestDayCandidate, Milestone } from './detect-milestones.ts';
+import type { ChunkEvent, PoolClient } from '@sales-pipeline/platform';
+import { bigSaleMilestone, type BestDayCandidate, type Milestone } from './detect-milestones.ts';
 import { ALERT_RULES, LISTED, NAMED, type DigestFacts } from './format-digest.ts';
 import { toCents } from './money.ts';
 
@@ -21,6 +21,34 @@ const LIVE = `status = 'pending' AND backfill IS NULL`;
 const HELD_BY = (b: string) => `m.status = 'pending' AND m.backfill = ${b}.feed`;
 
 /** A store's new daily record, confirmed against its other days (none on its first day). */
+/**
+ * The big sales among these chunks' sales (a backfill's history stored in bulk, not captured row by
+ * row), complete and still as the chunk stored them: a sale changed since was captured on its own.
+ */
+export async function bigSalesOfChunks(
+  client: PoolClient,
+  chunks: ChunkEvent[],
+  threshold: bigint,
+): Promise<Milestone[]> {
+  if (chunks.length === 0 || threshold <= 0n) return [];
+  const { rows } = await client.query<Record<string, unknown>>({
+    name: 'notifier-big-sales-of-chunks',
+    text: `SELECT s.sale_id, s.amount::text AS amount, s.product_id, s.store_id, s.quantity,
+                  to_char(s.line_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS line_seen_at
+             FROM unnest($1::text[], $2::integer[], $3::bigint[]) WITH ORDINALITY AS c(topic, part, off, n)
+             JOIN sales s ON s.kafka_topic = c.topic AND s.kafka_partition = c.part AND s.kafka_offset = c.off
+            WHERE s.bulk AND s.status = 'complete' AND s.amount >= $4::numeric / 100
+            ORDER BY c.n, s.line_number`,
+    values: [
+      chunks.map((c) => c.topic),
+      chunks.map((c) => c.partition),
+      chunks.map((c) => c.offset),
+      threshold.toString(),
+    ],
+  });
+  return rows.map((row) => bigSaleMilestone(row, threshold));
+}
+
 export async function confirmBestDay(
   client: PoolClient,
   candidate: BestDayCandidate,

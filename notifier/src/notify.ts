@@ -1,16 +1,19 @@
 import {
   applyExactlyOnce,
+  decodeChunkEvent,
   runPartitionWorker,
   withWorkerClients,
   Wakeup,
   type Logger,
+  type ChunkEvent,
   type PoolClient,
   type WorkerEntry,
 } from '@sales-pipeline/platform';
 import { loadNotifierConfig, type NotifierConfig } from './config.ts';
 import { DEFERRED_OFFSETS_FLUSH_MS, DeferredOffsets } from './deferred-offsets.ts';
 import { detectMilestones, type Milestone } from './detect-milestones.ts';
-import { confirmBestDay, recordMilestones } from './milestone-store.ts';
+import { bigSalesOfChunks, confirmBestDay, recordMilestones } from './milestone-store.ts';
+import { toCents } from './money.ts';
 import { notifierMetrics } from './notifier-metrics.ts';
 import { postOutbox, type NotifierStatus } from './post-outbox.ts';
 import { SlackSender } from './slack-sender.ts';
@@ -29,8 +32,11 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
     `${prefix}.analytics.by_store_day`,
     `${prefix}.public.sales`,
   ];
+  // A backfill's chunks of sales (stored in bulk: their big sales are read from `sales`).
+  const chunksTopic = `${prefix}.public.sale_chunks`;
   const setup = { service: 'notifier', config, logger, database: { url: config.DATABASE_URL, max: 3 } };
-  return withWorkerClients(setup, async ({ log, kafka, pool, registry, serveMetrics, waitForTopics }) => {
+  return withWorkerClients(setup, async (clients) => {
+    const { log, kafka, pool, registry, serveMetrics, waitForTopics } = clients;
     const metrics = notifierMetrics(registry);
     const status: NotifierStatus = { slack: config.SLACK_BOT_TOKEN ? 'ok' : 'dry_run' };
     const sender = config.SLACK_BOT_TOKEN
@@ -75,22 +81,26 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
           log.info({ missing }, 'waiting for the change topics (Debezium creates them on the first change)'),
         halt.signal,
       );
+      const chunks = await clients.ensureChangeTopics([chunksTopic]);
+      const threshold = toCents(config.rules.bigSaleEuros);
       await runPartitionWorker({
         kafka,
         pool,
         logger: log,
         group: config.NOTIFIER_GROUP,
-        topics,
+        topics: [...topics, ...chunks],
         sessionTimeoutMs: config.NOTIFIER_SESSION_TIMEOUT_MS,
         stop: halt.signal,
         handleBatch: async (batch) => {
           // Each change is read once; most batches can record nothing: no transaction for them, their
           // offset is stored later.
-          const detected = batch.messages.map((m) => ({
-            offset: m.offset,
-            ...detectMilestones(m.value?.toString() ?? null, config.rules),
-          }));
-          if (detected.every((d) => d.milestones.length === 0 && d.bestDay === undefined)) {
+          const detected = batch.messages.map((m): Detected =>
+            batch.topic === chunksTopic
+              ? { offset: m.offset, milestones: [], chunk: decodeChunkEvent(m.value?.toString() ?? null) }
+              : { offset: m.offset, ...detectMilestones(m.value?.toString() ?? null, config.rules) },
+          );
+          const maybeBig = (d: Detected) => d.chunk !== undefined && threshold > 0n;
+          if (detected.every((d) => d.milestones.length === 0 && d.bestDay === undefined && !maybeBig(d))) {
             deferred.defer(batch.topic, batch.partition, BigInt(batch.lastOffset()) + 1n);
             return undefined;
           }
@@ -98,7 +108,7 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
             pool,
             { group: config.NOTIFIER_GROUP, topic: batch.topic, partition: batch.partition },
             detected,
-            recordDetected,
+            (client, fresh) => recordDetected(client, fresh, threshold),
             { signal: halt.signal },
           );
           const recorded = outcome.result ?? [];
@@ -127,17 +137,22 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
   });
 }
 
+/** What a change event brings: milestones, a best day to confirm, or a backfill's chunk to read. */
+type Detected = ReturnType<typeof detectMilestones> & { offset: string; chunk?: ChunkEvent | undefined };
+
 /**
  * Records in the outbox the milestones these changes reach (a best day only once confirmed against the
  * days before it), in the order they were detected; returns those recorded.
  */
 async function recordDetected(
   client: PoolClient,
-  changes: Array<Pick<ReturnType<typeof detectMilestones>, 'milestones' | 'bestDay'>>,
+  changes: Detected[],
+  bigSale: bigint,
 ): Promise<Milestone[]> {
   const milestones: Milestone[] = [];
   for (const change of changes) {
     milestones.push(...change.milestones);
+    if (change.chunk) milestones.push(...(await bigSalesOfChunks(client, [change.chunk], bigSale)));
     if (change.bestDay) {
       const record = await confirmBestDay(client, change.bestDay);
       if (record) milestones.push(record);

@@ -60,12 +60,19 @@ export {
 export { retry, RETRY_POLICIES, type RetryPolicy } from './retry.ts';
 export { cityKey, UNKNOWN_REGION } from './city-key.ts';
 export { toCents, fromCents } from './money.ts';
-export { ensureTopics, pipelineTopicSpecs, waitForTopics, type TopicSpec } from './kafka-topics.ts';
+export {
+  ensureChangeTopics,
+  ensureTopics,
+  pipelineTopicSpecs,
+  waitForTopics,
+  type TopicSpec,
+} from './kafka-topics.ts';
 export { lockOffset, storeOffset, storedOffsets } from './pg-offsets.ts';
 export { PendingOffsets, type PartitionOffset } from './pending-offsets.ts';
 export { runPartitionWorker, type PartitionWorkerOptions } from './partition-worker.ts';
 export { applyExactlyOnce, type ExactlyOnceOutcome } from './apply-exactly-once.ts';
 export { Wakeup } from './wakeup.ts';
+export { decodeChunkEvent, type ChunkEvent } from './chunk-event.ts';
 export { readStateFile, StateFileError } from './state-file.ts';
 export {
   counter,

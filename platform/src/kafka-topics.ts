@@ -26,6 +26,30 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<vo
   });
 }
 
+/**
+ * Creates change topics that Debezium may not have made yet (a table with no change since the connector
+ * started: the backfills' chunks), one partition each, as `stack up` does for every change topic.
+ * Returns the topics that exist afterwards; a creation refused (no right to create topics on this
+ * cluster) leaves them out, with the error.
+ */
+export async function ensureChangeTopics(
+  admin: Admin,
+  topics: string[],
+): Promise<{ ready: string[]; refused?: unknown }> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((topic) => !existing.has(topic));
+  if (missing.length === 0) return { ready: topics };
+  try {
+    await ensureTopics(
+      admin,
+      missing.map((topic) => ({ topic, partitions: 1, compacted: false })),
+    );
+    return { ready: topics };
+  } catch (error) {
+    return { ready: topics.filter((topic) => existing.has(topic)), refused: error };
+  }
+}
+
 /** The pipeline's own topics: sales (partitioned), products and stores (compacted), dead letters. */
 export function pipelineTopicSpecs(
   topics: { sales: string; products: string; stores: string; deadLetter: string },

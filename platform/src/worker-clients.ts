@@ -4,7 +4,7 @@ import { createPool, type Pool } from './db.ts';
 import { createKafka } from './kafka.ts';
 import { databaseAccessError, MIGRATED_QUERY, notMigratedError } from './database-access-error.ts';
 import { kafkaAccessError } from './kafka-security.ts';
-import { waitForTopics } from './kafka-topics.ts';
+import { ensureChangeTopics, waitForTopics } from './kafka-topics.ts';
 import type { Logger } from './logger.ts';
 import {
   createRegistry,
@@ -53,6 +53,11 @@ export interface WorkerClients {
     onWait: (missing: string[], changed: boolean) => void,
     stop: AbortSignal,
   ): Promise<void>;
+  /**
+   * Creates the change topics of `topics` that do not exist yet (see ensureChangeTopics) and returns
+   * those that exist; one that could not be created is logged, with what to do, and left out.
+   */
+  ensureChangeTopics(topics: string[]): Promise<string[]>;
   /** The topics the wait in progress still misses (none when no wait is in progress), for /healthz. */
   missingTopics(): string[];
 }
@@ -120,6 +125,21 @@ export async function withWorkerClients<T>(
         await admin.disconnect();
       }
       missingTopics = [];
+    },
+    ensureChangeTopics: async (topics) => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const { ready, refused } = await ensureChangeTopics(admin, topics);
+        if (refused !== undefined)
+          log.error(
+            { err: refused, missing: topics.filter((t) => !ready.includes(t)) },
+            'could not create a change topic: create it (1 partition) and restart this worker; until then backfills in chunks are not counted (or set BACKFILL_CHUNK_SALES=0)',
+          );
+        return ready;
+      } finally {
+        await admin.disconnect();
+      }
     },
     missingTopics: () => missingTopics,
   };

@@ -33,6 +33,11 @@ export interface ProduceOptions {
    * has too much in flight (see the CLI's backfill).
    */
   pace?: ((step: PublishedStep) => Promise<void>) | undefined;
+  /**
+   * Publish the sales feed's sales (those without an id of their own) in chunks of this many: history
+   * loaded in bulk (see the CLI's backfill). Default: one message a sale.
+   */
+  chunkSales?: number | undefined;
 }
 
 export interface FeedResult extends FeedCounts {
@@ -103,6 +108,7 @@ export async function produce(
             snapshot: kind === 'sales' && (options.snapshot ?? config.SALES_FEED_MODE === 'snapshot'),
             stateTopic: config.FEED_STATE_TOPIC,
             maxCancel: config.SNAPSHOT_MAX_CANCEL,
+            chunkSales: kind === 'sales' ? options.chunkSales : undefined,
           },
           kind === 'sales' && options.pace
             ? pacedPublisher(publisher, topics.sales, options.pace)

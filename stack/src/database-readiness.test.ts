@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readinessChecklist, type DatabaseFacts } from './database-readiness.ts';
 
 const ready: DatabaseFacts = {
+  serverVersion: 150_019,
   walLevel: 'logical',
   maxReplicationSlots: 10,
   maxWalSenders: 10,
@@ -16,6 +17,16 @@ const missing = (facts: DatabaseFacts) => readinessChecklist(facts).filter((item
 describe('readinessChecklist', () => {
   it('passes a managed database prepared as documented (owner with CREATEROLE, sales_cdc made beforehand)', () => {
     expect(missing(ready)).toEqual([]);
+  });
+
+  it('asks for PostgreSQL 15 (the publication row filter of bulk history)', () => {
+    expect(missing({ ...ready, serverVersion: 140_011 })).toEqual([
+      {
+        need: 'PostgreSQL 15 or later (it is 14)',
+        ok: false,
+        fix: 'upgrade the server to PostgreSQL 15 or later (the CDC publication uses a row filter)',
+      },
+    ]);
   });
 
   it('names wal_level with the setting of each managed service', () => {

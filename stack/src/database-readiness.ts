@@ -3,6 +3,8 @@ import { StackError } from '@sales-pipeline/platform';
 
 /** What the database must offer before `migrate` runs, as read from it. */
 export interface DatabaseFacts {
+  /** server_version_num, e.g. 150019. */
+  serverVersion: number;
   walLevel: string;
   maxReplicationSlots: number;
   maxWalSenders: number;
@@ -34,6 +36,12 @@ export function readinessChecklist(facts: DatabaseFacts): ReadinessItem[] {
   const missingRoles = ROLES.filter((role) => !facts.existingRoles.includes(role));
   const cdcExists = facts.existingRoles.includes('sales_cdc');
   return [
+    {
+      // The publication leaves a backfill's bulk rows out with a row filter (PostgreSQL 15).
+      need: `PostgreSQL 15 or later (it is ${Math.floor(facts.serverVersion / 10_000)})`,
+      ok: facts.serverVersion >= 150_000,
+      fix: 'upgrade the server to PostgreSQL 15 or later (the CDC publication uses a row filter)',
+    },
     {
       need: `wal_level = logical (it is ${facts.walLevel})`,
       ok: facts.walLevel === 'logical',
@@ -70,6 +78,7 @@ export function readinessChecklist(facts: DatabaseFacts): ReadinessItem[] {
 /** Reads the facts the checklist needs, with the migrating role's own connection. */
 export async function readDatabaseFacts(client: pg.Client): Promise<DatabaseFacts> {
   const { rows } = await client.query<{
+    server_version: string;
     wal_level: string;
     max_replication_slots: string;
     max_wal_senders: string;
@@ -77,7 +86,7 @@ export async function readDatabaseFacts(client: pg.Client): Promise<DatabaseFact
     createrole: boolean;
     create_db: boolean;
   }>(
-    `SELECT current_setting('wal_level') AS wal_level,
+    `SELECT current_setting('server_version_num') AS server_version, current_setting('wal_level') AS wal_level,
             current_setting('max_replication_slots') AS max_replication_slots,
             current_setting('max_wal_senders') AS max_wal_senders,
             r.rolsuper AS superuser, r.rolcreaterole AS createrole,
@@ -95,6 +104,7 @@ export async function readDatabaseFacts(client: pg.Client): Promise<DatabaseFact
   const row = rows[0];
   if (!row) throw new StackError('cannot read the migrating role from pg_roles');
   return {
+    serverVersion: Number(row.server_version),
     walLevel: row.wal_level,
     maxReplicationSlots: Number(row.max_replication_slots),
     maxWalSenders: Number(row.max_wal_senders),

@@ -23,6 +23,11 @@ const schema = cdcWorkerSchema({
   BACKFILL_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(2_500),
   /** BACKFILL_READ_BYTES: bytes of history per step (one Kafka transaction). Default 32768 (~1,200 lines). */
   BACKFILL_READ_BYTES: z.coerce.number().int().min(4_096).default(32_768),
+  /**
+   * BACKFILL_CHUNK_SALES: history sales per Kafka message (a chunk, stored in one go and captured as one
+   * change event); 0: one message a sale, as live sales go. Default 1000.
+   */
+  BACKFILL_CHUNK_SALES: z.coerce.number().int().min(0).max(10_000).default(1_000),
 });
 
 export type BackfillConfig = z.infer<typeof schema>;

@@ -129,6 +129,7 @@ export async function runBackfill(
             salesFeedId: feed,
             follow: false,
             tty: options.tty,
+            chunkSales: config.wait.BACKFILL_CHUNK_SALES,
             pace: async (step) => {
               await open();
               await gate(step);

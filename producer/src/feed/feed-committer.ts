@@ -46,6 +46,8 @@ export class FeedCommitter {
     private rev = 0,
     /** Hashes of the first and last sale lines published of the generation (sales feeds). */
     private fingerprint: { generation: number; first?: string; last?: string } = { generation: 0 },
+    /** Sales without an id of their own go out in chunks of this many (a backfill); 0: one message each. */
+    private readonly chunkSales = 0,
   ) {}
 
   /** The first and last sale lines published of the current generation, as hashes. */
@@ -79,6 +81,7 @@ export class FeedCommitter {
       this.topics,
       this.position.cursor.generation,
       byOwnId ? () => ++this.rev : undefined,
+      this.chunkSales,
     );
     const before = this.fingerprint;
     this.fingerprintRows(outputs, this.position.cursor.generation);

@@ -43,6 +43,11 @@ export interface FeedRunnerOptions {
   stateTopic: string;
   /** SNAPSHOT_MAX_CANCEL: a version that would cancel more than this share of the live sales is held. */
   maxCancel: number;
+  /**
+   * A tailed sales feed's sales without an id of their own go out in chunks of this many (a backfill's
+   * history: fewer messages, one change event a chunk); 0 or unset: one message a sale.
+   */
+  chunkSales?: number | undefined;
 }
 
 /**
@@ -87,6 +92,7 @@ export class FeedContext {
         first: checkpoint?.fingerprint?.[0],
         last: checkpoint?.fingerprint?.[1] ?? checkpoint?.fingerprint?.[0],
       },
+      options.chunkSales,
     );
   }
 

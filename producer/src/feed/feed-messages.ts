@@ -1,5 +1,10 @@
 import type { Message } from 'kafkajs';
-import { LINE_SEEN_AT_HEADER, type DeadLetter, type SaleCancellation } from '@sales-pipeline/platform';
+import {
+  LINE_SEEN_AT_HEADER,
+  type DeadLetter,
+  type SaleCancellation,
+  type SaleMessage,
+} from '@sales-pipeline/platform';
 import type { FeedOutput } from '../parse/feed-parser.ts';
 import type { ParsedRow } from '../parse/parse-row.ts';
 import type { TopicMessages } from '../publish/kafka-publisher.ts';
@@ -12,10 +17,35 @@ export interface FeedTopics {
   deadLetter: string;
 }
 
+/** On a chunk of sales: how many sales it holds. */
+export const CHUNK_SALES_HEADER = 'chunk-sales';
+/** On a chunk of sales: the id of its last sale. */
+export const CHUNK_LAST_SALE_HEADER = 'chunk-last-sale';
+
+/**
+ * One message for several sales of a backfill (`{"op":"chunk","sales":[…]}`), keyed by its first sale's
+ * id: the consumer stores them in one go and Debezium captures the chunk, not each row
+ * (db/migrations/…027_bulk-history.sql).
+ */
+function chunkMessage(sales: SaleMessage[], seenAt: number): Message {
+  const first = sales[0] as SaleMessage;
+  const last = sales[sales.length - 1] as SaleMessage;
+  return {
+    key: first.sale_id,
+    value: JSON.stringify({ op: 'chunk', sales }),
+    headers: {
+      [LINE_SEEN_AT_HEADER]: String(seenAt),
+      [CHUNK_SALES_HEADER]: String(sales.length),
+      [CHUNK_LAST_SALE_HEADER]: last.sale_id,
+    },
+  };
+}
+
 /**
  * The Kafka messages of a step's outputs, by topic: each row to its kind's topic with the time its line
  * was seen, each dead letter to the dead-letter topic keyed by feed, generation and line. Headers
- * become no message.
+ * become no message. With `chunkSales`, sales without an id of their own go out in chunks of that many
+ * (a backfill's history), the other rows one message each.
  */
 export function feedMessages(
   outputs: FeedOutput[],
@@ -24,12 +54,18 @@ export function feedMessages(
   generation: number,
   /** Gives the next `rev` of the feed: set when its sales have their own ids (an id column). */
   nextRev?: () => number,
+  chunkSales = 0,
 ): TopicMessages {
   const messages: TopicMessages = new Map();
   const add = (topic: string, message: Message) => {
     const list = messages.get(topic);
     if (list) list.push(message);
     else messages.set(topic, [message]);
+  };
+  let chunk: SaleMessage[] = [];
+  const flushChunk = () => {
+    if (chunk.length > 0) add(topics.sales, chunkMessage(chunk, seenAt));
+    chunk = [];
   };
   for (const output of outputs) {
     if (output.type === 'dead') {
@@ -45,6 +81,11 @@ export function feedMessages(
         add(topics.sales, saleChangeMessage(row, nextRev(), undefined, seenAt, output.line));
         continue;
       }
+      if (row.kind === 'sales' && chunkSales > 0) {
+        chunk.push(row.value);
+        if (chunk.length >= chunkSales) flushChunk();
+        continue;
+      }
       add(topics[row.kind], {
         key: row.key,
         value: JSON.stringify(row.value),
@@ -52,6 +93,7 @@ export function feedMessages(
       });
     }
   }
+  flushChunk();
   return messages;
 }
 

@@ -1,8 +1,10 @@
+import type { Message } from 'kafkajs';
 import type { Publisher } from '../feed/feed-committer.ts';
+import { CHUNK_LAST_SALE_HEADER, CHUNK_SALES_HEADER } from '../feed/feed-messages.ts';
 
 /** A step about to be published: its sales (and cancellations), and the id of its last one. */
 export interface PublishedStep {
-  /** Messages on the sales topic in the step. */
+  /** Sales (and cancellations) on the sales topic in the step: a chunk's count for each chunk. */
   sales: number;
   /** The key (sale id) of its last sale on the sales topic (cancellations aside), if it has any. */
   lastSaleId: string | undefined;
@@ -26,12 +28,18 @@ export function pacedPublisher(
     async publish(messages, checkpoint, state) {
       const sales = messages.get(salesTopic) ?? [];
       // The last sale, not a cancellation: a cancellation of a sale never stored leaves no row to wait for.
-      const last = sales.findLast((m) => !String(m.value).includes('"op":"cancel"'))?.key;
+      const last = sales.findLast((m) => !String(m.value).includes('"op":"cancel"'));
       await pace({
-        sales: sales.length,
-        lastSaleId: last === undefined || last === null ? undefined : String(last),
+        sales: sales.reduce((n, m) => n + (Number(header(m, CHUNK_SALES_HEADER)) || 1), 0),
+        lastSaleId: last && (header(last, CHUNK_LAST_SALE_HEADER) ?? last.key?.toString()),
       });
       return publisher.publish(messages, checkpoint, state);
     },
   };
+}
+
+/** A header of a message being published, as text. */
+function header(message: Message, name: string): string | undefined {
+  const value = message.headers?.[name];
+  return value === undefined || value === null ? undefined : String(value);
 }
