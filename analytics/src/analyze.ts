@@ -1,5 +1,6 @@
 import { Counter, Histogram } from 'prom-client';
 import {
+  chunkRuns,
   runPartitionWorker,
   withWorkerClients,
   type Logger,
@@ -127,30 +128,38 @@ export async function analyze(
         topics: [storesTopic, salesTopic, ...chunks],
         sessionTimeoutMs: config.ANALYTICS_SESSION_TIMEOUT_MS,
         stop,
-        handleBatch: async (batch) => {
+        handleBatch: async (batch, { heartbeat }) => {
           const kind =
             batch.topic === salesTopic ? 'sales' : batch.topic === chunksTopic ? 'chunks' : 'stores';
-          const started = performance.now();
-          const result = await applyChanges(pool, {
-            group: config.ANALYTICS_GROUP,
-            kind,
-            topic: batch.topic,
-            partition: batch.partition,
-            messages: batch.messages,
-            signal: stop,
-            onRetry: (error) => log.warn({ err: error }, 'database unavailable; retrying the batch'),
-          });
-          hooks.afterBatch?.(result.applied + result.replays, performance.now() - started);
-          changes.inc({ table: kind, outcome: 'applied' }, result.applied);
-          changes.inc({ table: kind, outcome: 'replay' }, result.replays);
-          changes.inc({ table: kind, outcome: 'undecodable' }, result.undecodable);
-          const now = Date.now();
-          for (const seenAt of result.lineSeenAt) lineToAggregate.observe(Math.max(0, now - seenAt) / 1000);
-          for (const message of batch.messages) {
-            const committedAt = sourceTimestamp(message.value);
-            if (committedAt) commitToAggregate.observe(Math.max(0, now - committedAt) / 1000);
+          // A fetch of chunk events can name a million sales: read and applied a run at a time.
+          let next: bigint | undefined;
+          for (const messages of kind === 'chunks' ? chunkRuns(batch.messages) : [batch.messages]) {
+            const started = performance.now();
+            const result = await applyChanges(pool, {
+              group: config.ANALYTICS_GROUP,
+              kind,
+              topic: batch.topic,
+              partition: batch.partition,
+              messages,
+              signal: stop,
+              onRetry: (error) => log.warn({ err: error }, 'database unavailable; retrying the batch'),
+            });
+            hooks.afterBatch?.(result.applied + result.replays, performance.now() - started);
+            changes.inc({ table: kind, outcome: 'applied' }, result.applied);
+            changes.inc({ table: kind, outcome: 'replay' }, result.replays);
+            changes.inc({ table: kind, outcome: 'undecodable' }, result.undecodable);
+            const now = Date.now();
+            for (const seenAt of result.lineSeenAt) lineToAggregate.observe(Math.max(0, now - seenAt) / 1000);
+            for (const message of messages) {
+              const committedAt = sourceTimestamp(message.value);
+              if (committedAt) commitToAggregate.observe(Math.max(0, now - committedAt) / 1000);
+            }
+            next = BigInt((messages.at(-1) as { offset: string }).offset) + 1n;
+            // Still in the group between runs (a batch of runs can outlast the session timeout).
+            await heartbeat();
+            if (stop.aborted) break;
           }
-          return BigInt(batch.lastOffset()) + 1n;
+          return next;
         },
       });
     }

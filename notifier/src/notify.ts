@@ -1,5 +1,6 @@
 import {
   applyExactlyOnce,
+  chunkRuns,
   decodeChunkEvent,
   runPartitionWorker,
   withWorkerClients,
@@ -83,6 +84,44 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
       );
       const chunks = await clients.ensureChangeTopics([chunksTopic]);
       const threshold = toCents(config.rules.bigSaleEuros);
+      /** Records what a run of one partition's change events brings; returns the offset after it. */
+      const record = async (
+        topic: string,
+        partition: number,
+        messages: Array<{ offset: string; value: Buffer | null }>,
+      ): Promise<bigint> => {
+        const after = BigInt((messages.at(-1) as { offset: string }).offset) + 1n;
+        // Each change is read once; most batches can record nothing: no transaction for them, their
+        // offset is stored later.
+        const detected = messages.map((m): Detected =>
+          topic === chunksTopic
+            ? { offset: m.offset, milestones: [], chunk: decodeChunkEvent(m.value?.toString() ?? null) }
+            : { offset: m.offset, ...detectMilestones(m.value?.toString() ?? null, config.rules) },
+        );
+        const maybeBig = (d: Detected) => d.chunk !== undefined && threshold > 0n;
+        if (detected.every((d) => d.milestones.length === 0 && d.bestDay === undefined && !maybeBig(d))) {
+          deferred.defer(topic, partition, after);
+          return after;
+        }
+        const outcome = await applyExactlyOnce(
+          pool,
+          { group: config.NOTIFIER_GROUP, topic, partition },
+          detected,
+          (client, fresh) => recordDetected(client, fresh, threshold),
+          { signal: halt.signal },
+        );
+        const recorded = outcome.result ?? [];
+        if (recorded.length > 0) {
+          outboxFilled.notify();
+          const now = Date.now();
+          for (const m of recorded)
+            if (m.lineSeenAt !== undefined)
+              metrics.lineToMilestone.observe(Math.max(0, now - m.lineSeenAt) / 1000);
+          metrics.recorded.inc(recorded.length);
+          log.info({ recorded: recorded.length }, 'milestones recorded');
+        }
+        return outcome.nextOffset ?? after;
+      };
       await runPartitionWorker({
         kafka,
         pool,
@@ -91,37 +130,15 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
         topics: [...topics, ...chunks],
         sessionTimeoutMs: config.NOTIFIER_SESSION_TIMEOUT_MS,
         stop: halt.signal,
-        handleBatch: async (batch) => {
-          // Each change is read once; most batches can record nothing: no transaction for them, their
-          // offset is stored later.
-          const detected = batch.messages.map((m): Detected =>
-            batch.topic === chunksTopic
-              ? { offset: m.offset, milestones: [], chunk: decodeChunkEvent(m.value?.toString() ?? null) }
-              : { offset: m.offset, ...detectMilestones(m.value?.toString() ?? null, config.rules) },
-          );
-          const maybeBig = (d: Detected) => d.chunk !== undefined && threshold > 0n;
-          if (detected.every((d) => d.milestones.length === 0 && d.bestDay === undefined && !maybeBig(d))) {
-            deferred.defer(batch.topic, batch.partition, BigInt(batch.lastOffset()) + 1n);
-            return undefined;
+        handleBatch: async (batch, { heartbeat }) => {
+          // A fetch of chunk events can name a million sales: their big sales read a run at a time.
+          let next: bigint | undefined;
+          for (const messages of batch.topic === chunksTopic ? chunkRuns(batch.messages) : [batch.messages]) {
+            next = await record(batch.topic, batch.partition, messages);
+            await heartbeat();
+            if (halt.signal.aborted) break;
           }
-          const outcome = await applyExactlyOnce(
-            pool,
-            { group: config.NOTIFIER_GROUP, topic: batch.topic, partition: batch.partition },
-            detected,
-            (client, fresh) => recordDetected(client, fresh, threshold),
-            { signal: halt.signal },
-          );
-          const recorded = outcome.result ?? [];
-          if (recorded.length > 0) {
-            outboxFilled.notify();
-            const now = Date.now();
-            for (const m of recorded)
-              if (m.lineSeenAt !== undefined)
-                metrics.lineToMilestone.observe(Math.max(0, now - m.lineSeenAt) / 1000);
-            metrics.recorded.inc(recorded.length);
-            log.info({ recorded: recorded.length }, 'milestones recorded');
-          }
-          return outcome.nextOffset;
+          return next;
         },
       });
       if (sendFailure !== undefined) throw sendFailure;

@@ -30,7 +30,7 @@ export interface PartitionWorkerOptions {
    * Applies one partition's batch in one database transaction that also stores the offset to resume
    * from, and returns that offset (undefined when the batch changed nothing).
    */
-  handleBatch: (batch: Batch) => Promise<bigint | undefined>;
+  handleBatch: (batch: Batch, kafka: { heartbeat: () => Promise<void> }) => Promise<bigint | undefined>;
   /** Called after each handled batch (metrics), with the offset resumed from and the batch. */
   afterBatch?: (batch: Batch, nextOffset: bigint) => void;
   /** How often the handled offsets are committed to Kafka (informational); default {@link KAFKA_COMMIT_INTERVAL_MS}. */
@@ -116,7 +116,7 @@ export async function runPartitionWorker(options: PartitionWorkerOptions): Promi
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const next = (await options.handleBatch(batch)) ?? BigInt(batch.lastOffset()) + 1n;
+        const next = (await options.handleBatch(batch, { heartbeat })) ?? BigInt(batch.lastOffset()) + 1n;
         options.afterBatch?.(batch, next);
         // Where kafkajs fetches from next (resolved, not committed, offsets).
         resolveOffset((next - 1n).toString());
