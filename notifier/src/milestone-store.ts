@@ -49,29 +49,50 @@ export async function bigSalesOfChunks(
   return rows.map((row) => bigSaleMilestone(row, threshold));
 }
 
-export async function confirmBestDay(
+/**
+ * The store records among these candidates, in their order: a candidate is a record when its store has
+ * at least two days with sales and its revenue beats every other day's as the aggregates are now. One
+ * query for them all (a backfill's aggregates move thousands of store-days in one transaction): each
+ * store's two best days answer "the best other day" for any of its days.
+ */
+export async function confirmBestDays(
   client: PoolClient,
-  candidate: BestDayCandidate,
-): Promise<Milestone | undefined> {
-  const { rows } = await client.query<{ days: string; best_other: string | null }>(
-    `SELECT count(*) AS days, max(revenue) FILTER (WHERE day <> $2::date) AS best_other
-       FROM analytics.by_store_day WHERE store_id = $1 AND sales > 0`,
-    [candidate.storeId, candidate.day],
-  );
-  const row = rows[0];
-  if (!row || Number(row.days) < 2 || row.best_other === null) return undefined;
-  if (toCents(candidate.revenue) <= toCents(row.best_other)) return undefined;
-  return {
-    rule: 'store_best_day',
-    subject: candidate.storeId,
-    step: candidate.day.replaceAll('-', ''),
-    payload: {
-      store_id: candidate.storeId,
-      day: candidate.day,
-      revenue: candidate.revenue,
-      previous_best: row.best_other,
-    },
-  };
+  candidates: BestDayCandidate[],
+): Promise<Array<Milestone | undefined>> {
+  if (candidates.length === 0) return [];
+  const { rows } = await client.query<{ store_id: string; day: string; revenue: string; days: string }>({
+    name: 'notifier-best-two-days',
+    text: `SELECT store_id, to_char(day, 'YYYY-MM-DD') AS day, revenue::text AS revenue, days::text AS days
+             FROM (SELECT store_id, day, revenue, count(*) OVER (PARTITION BY store_id) AS days,
+                          row_number() OVER (PARTITION BY store_id ORDER BY revenue DESC, day) AS rank
+                     FROM analytics.by_store_day WHERE store_id = ANY($1::text[]) AND sales > 0) d
+            WHERE rank <= 2
+            ORDER BY store_id, rank`,
+    values: [[...new Set(candidates.map((c) => c.storeId))]],
+  });
+  const best = new Map<string, Array<{ day: string; revenue: string; days: number }>>();
+  for (const r of rows) {
+    const list = best.get(r.store_id) ?? [];
+    list.push({ day: r.day, revenue: r.revenue, days: Number(r.days) });
+    best.set(r.store_id, list);
+  }
+  return candidates.map((candidate) => {
+    const top = best.get(candidate.storeId) ?? [];
+    const other = top.find((d) => d.day !== candidate.day);
+    if ((top[0]?.days ?? 0) < 2 || !other) return undefined;
+    if (toCents(candidate.revenue) <= toCents(other.revenue)) return undefined;
+    return {
+      rule: 'store_best_day',
+      subject: candidate.storeId,
+      step: candidate.day.replaceAll('-', ''),
+      payload: {
+        store_id: candidate.storeId,
+        day: candidate.day,
+        revenue: candidate.revenue,
+        previous_best: other.revenue,
+      },
+    };
+  });
 }
 
 /**

@@ -13,7 +13,7 @@ import {
 import { loadNotifierConfig, type NotifierConfig } from './config.ts';
 import { DEFERRED_OFFSETS_FLUSH_MS, DeferredOffsets } from './deferred-offsets.ts';
 import { detectMilestones, type Milestone } from './detect-milestones.ts';
-import { bigSalesOfChunks, confirmBestDay, recordMilestones } from './milestone-store.ts';
+import { bigSalesOfChunks, confirmBestDays, recordMilestones } from './milestone-store.ts';
 import { toCents } from './money.ts';
 import { notifierMetrics } from './notifier-metrics.ts';
 import { postOutbox, type NotifierStatus } from './post-outbox.ts';
@@ -166,12 +166,16 @@ async function recordDetected(
   changes: Detected[],
   bigSale: bigint,
 ): Promise<Milestone[]> {
+  const records = await confirmBestDays(
+    client,
+    changes.flatMap((c) => (c.bestDay ? [c.bestDay] : [])),
+  );
   const milestones: Milestone[] = [];
   for (const change of changes) {
     milestones.push(...change.milestones);
     if (change.chunk) milestones.push(...(await bigSalesOfChunks(client, [change.chunk], bigSale)));
     if (change.bestDay) {
-      const record = await confirmBestDay(client, change.bestDay);
+      const record = records.shift();
       if (record) milestones.push(record);
     }
   }
