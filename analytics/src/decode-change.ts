@@ -45,7 +45,7 @@ export interface StoreChange {
   deleted: boolean;
 }
 
-export interface SaleRow {
+interface SaleRow {
   sale_id: string;
   sold_on: number | string;
   product_id: string;

@@ -20,7 +20,6 @@ const LIVE = `status = 'pending' AND backfill IS NULL`;
 /** The pending milestones of the finished backfill `b` (an index lookup per finished backfill). */
 const HELD_BY = (b: string) => `m.status = 'pending' AND m.backfill = ${b}.feed`;
 
-/** A store's new daily record, confirmed against its other days (none on its first day). */
 /**
  * The big sales among these chunks' sales (a backfill's history stored in bulk, not captured row by
  * row), complete and still as the chunk stored them: a sale changed since was captured on its own.

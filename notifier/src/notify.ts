@@ -170,15 +170,18 @@ async function recordDetected(
     client,
     changes.flatMap((c) => (c.bestDay ? [c.bestDay] : [])),
   );
+  let nextRecord = 0;
   const milestones: Milestone[] = [];
   for (const change of changes) {
     milestones.push(...change.milestones);
-    if (change.chunk) milestones.push(...(await bigSalesOfChunks(client, [change.chunk], bigSale)));
     if (change.bestDay) {
-      const record = records.shift();
+      const record = records[nextRecord++];
       if (record) milestones.push(record);
     }
   }
+  // A run of chunk events (at most 10,000 sales, see chunkRuns): their big sales in one query, in order.
+  const chunks = changes.flatMap((c) => (c.chunk ? [c.chunk] : []));
+  milestones.push(...(await bigSalesOfChunks(client, chunks, bigSale)));
   return recordMilestones(client, milestones);
 }
 

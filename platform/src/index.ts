@@ -72,12 +72,7 @@ export { PendingOffsets, type PartitionOffset } from './pending-offsets.ts';
 export { runPartitionWorker, type PartitionWorkerOptions } from './partition-worker.ts';
 export { applyExactlyOnce, type ExactlyOnceOutcome } from './apply-exactly-once.ts';
 export { Wakeup } from './wakeup.ts';
-export {
-  chunkRuns,
-  decodeChunkEvent,
-  MAX_CHUNK_SALES_PER_TRANSACTION,
-  type ChunkEvent,
-} from './chunk-event.ts';
+export { chunkRuns, decodeChunkEvent, type ChunkEvent } from './chunk-event.ts';
 export { readStateFile, StateFileError } from './state-file.ts';
 export {
   counter,
