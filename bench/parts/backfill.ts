@@ -20,6 +20,7 @@ import { copySalesRows } from '../lib/copy-rows.ts';
 import { tempDir, writeFeed, writeSalesCopyFile } from '../lib/feed.ts';
 import { startLivePipeline } from '../lib/live-pipeline.ts';
 import type { PartResult } from '../lib/part.ts';
+import { pgBackendCpuMeter } from '../lib/pg-backend-cpu.ts';
 import { cpuMeter } from '../lib/proc-cpu.ts';
 import { startWorker, whileAlive, workerEnv } from '../lib/workers.ts';
 import { stackRoots } from './cost.ts';
@@ -47,16 +48,29 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
     writeFeed(historyFile, rows);
     writeSalesCopyFile(copyFile, 'history', rows);
 
-    // The live feed's lines → their aggregates committed (the live feed is `bench`).
+    // The live feed's lines → their row in `sales` committed → their aggregates committed (the live feed
+    // is `bench`): the whole path and its two hops, to tell where a live sale waits behind the history.
     const liveStamps = async (from: number, to: number) => {
-      const { rows: facts } = await db.query<{ sale_id: string; at: number }>(
-        `SELECT sale_id, extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000 AS at
-           FROM analytics.sale_facts WHERE sale_id LIKE 'bench/%'`,
+      const { rows: facts } = await db.query<{ sale_id: string; row_at: number; fact_at: number }>(
+        `SELECT f.sale_id,
+                extract(epoch FROM pg_xact_commit_timestamp(s.xmin)) * 1000 AS row_at,
+                extract(epoch FROM pg_xact_commit_timestamp(f.xmin)) * 1000 AS fact_at
+           FROM analytics.sale_facts f JOIN sales s USING (sale_id)
+          WHERE f.sale_id LIKE 'bench/%'`,
       );
-      return facts
-        .map((f) => ({ row: lineOfSaleId(f.sale_id) - 2, at: Number(f.at) }))
+      const lines = facts
+        .map((f) => ({
+          row: lineOfSaleId(f.sale_id) - 2,
+          rowAt: Number(f.row_at),
+          factAt: Number(f.fact_at),
+        }))
         .filter((f) => f.row >= from && f.row < to)
-        .map((f) => f.at - (feed.appendedAt[f.row] ?? Number.NaN));
+        .map((f) => ({ ...f, appendedAt: feed.appendedAt[f.row] ?? Number.NaN }));
+      return {
+        total: summarize(lines.map((f) => f.factAt - f.appendedAt)),
+        toRow: summarize(lines.map((f) => f.rowAt - f.appendedAt)),
+        rowToAggregates: summarize(lines.map((f) => f.factAt - f.rowAt)),
+      };
     };
     const liveAggregated = async (to: number) =>
       Number(
@@ -81,7 +95,8 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
         (await liveAggregated(aloneTo)) ? true : undefined,
       ),
     );
-    const alone = summarize(await liveStamps(aloneFrom, aloneTo));
+    const aloneHops = await liveStamps(aloneFrom, aloneTo);
+    const alone = aloneHops.total;
 
     // 2. COPY of the same final rows into a table shaped like `sales`, in the same database.
     process.stdout.write('backfill: COPY of the same rows into a table shaped like sales…\n');
@@ -107,6 +122,7 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
     );
     roots.backfill = command.child.pid as number;
     const ingestCpu = cpuMeter(roots);
+    const pgCpu = pgBackendCpuMeter(stack.secrets.adminDatabaseUrl, roots.postgres as number);
     const duringFrom = feed.written;
     let rowsIn = false;
     const liveFeed = (async () => {
@@ -138,6 +154,7 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
     ).rows[0]?.last;
     const ingestMs = Number(lastRow) - started;
     const ingestUse = ingestCpu.stop(rows);
+    const pgUse = await pgCpu.stop(rows);
     const catchUpCpu = cpuMeter(roots);
     const code = await whileAlive(live.workers, command.exited);
     if (code !== 0) throw new Error(`backfill exited with ${code}: ${command.output().slice(-3000)}`);
@@ -148,7 +165,8 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
         (await liveAggregated(duringTo)) ? true : undefined,
       ),
     );
-    const during = summarize(await liveStamps(duringFrom, duringTo));
+    const duringHops = await liveStamps(duringFrom, duringTo);
+    const during = duringHops.total;
     // The summary goes out once the backfill is closed (after a digest, the channel rests up to
     // NOTIFIER_DIGEST_INTERVAL_MS first).
     const summaries = () => slack.posted.slice(postsBefore).filter((p) => p.text.startsWith('📚'));
@@ -185,8 +203,13 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
         doneMs,
         liveAlone: alone,
         liveDuring: during,
+        liveHops: {
+          alone: { toRow: aloneHops.toRow, rowToAggregates: aloneHops.rowToAggregates },
+          during: { toRow: duringHops.toRow, rowToAggregates: duringHops.rowToAggregates },
+        },
         ingestCpuMsPerSale: ingestUse.perSale,
         ingestCoresBusy: ingestUse.coresBusy,
+        ingestPostgresUsPerSaleByBackend: pgUse,
         catchUpCpuMsPerSale: catchUpUse.perSale,
         catchUpCoresBusy: catchUpUse.coresBusy,
         summaryPosts: posts.length,
@@ -206,7 +229,13 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
         `| aggregates (and the notifier) caught up, after the last row | ${secs(catchUpMs)} (${(catchUpMs / ingestMs).toFixed(2)}× the ingest time) | ≤ ${t.catchUpRatio}×: ${verdict(catchUpMs <= t.catchUpRatio * ingestMs)} |`,
         `| live feed at ${liveRate}/s, line → aggregates, alone: p50 / p99 | ${alone.p50Ms} / ${alone.p99Ms} ms (${fmt(alone.samples)} lines) | |`,
         `| the same during the backfill: p50 / p99 | ${during.p50Ms} / ${during.p99Ms} ms (${fmt(during.samples)} lines) | p99 ≤ ${t.liveP99Ratio}× alone: ${verdict(during.p99Ms <= t.liveP99Ratio * alone.p99Ms)} |`,
+        `| the live feed's hops, alone → during: p99 line → row in \`sales\`, row → aggregates | ${aloneHops.toRow.p99Ms} → ${duringHops.toRow.p99Ms} ms, ${aloneHops.rowToAggregates.p99Ms} → ${duringHops.rowToAggregates.p99Ms} ms | |`,
         `| CPU while the rows went in: cores busy, per history line by process tree | ${ingestUse.coresBusy.toFixed(2)} of 2; ${perSale(ingestUse.perSale)} | |`,
+        `| PostgreSQL's share by backend (application_name, else backend type), per history line | ${Object.entries(
+          pgUse,
+        )
+          .map(([name, us]) => `${name} ${us.toFixed(1)} µs`)
+          .join(', ')} | |`,
         `| CPU while the aggregates caught up | ${catchUpUse.coresBusy.toFixed(2)} of 2; ${perSale(catchUpUse.perSale)} | |`,
         `| peak memory: backfill, producer, consumer, analytics, notifier | ${[command.peakMb(), peaks.producerPeakMb, peaks.consumerPeakMb, peaks.analyticsPeakMb, peaks.notifierPeakMb].map((m) => (m ?? Number.NaN).toFixed(0)).join(' / ')} MiB | ≤ 150 MiB each |`,
         `| Slack posts of the backfill | ${posts.length} (carrying ${Number(posts[0]?.metadata?.event_payload.milestone_count ?? (posts[0] ? 1 : 0))} milestones) | 1 summary |`,
