@@ -60,6 +60,9 @@ FROM base AS runtime
 ENV NODE_ENV=production
 # The workers' V8 heap bounds (platform/src/worker-runtime.ts WORKER_NODE_FLAGS; a test keeps them equal).
 ENV NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=64"
+# glibc's allocator thresholds for the workers (WORKER_MALLOC_ENV, same file; the same test).
+ENV MALLOC_MMAP_THRESHOLD_=131072
+ENV MALLOC_TRIM_THRESHOLD_=131072
 # node_modules, the root and workspace manifests and the lockfile.
 COPY --from=production-dependencies /app/ ./
 # The compiled code: each package's `exports` maps `default` to ./dist.

@@ -14,13 +14,13 @@ process.emitWarning = (warning, ...rest) => {
 let main;
 try {
   // A worker command typed by hand runs with the heap `up` gives its workers: the process replaces itself
-  // (same pid) with those Node flags added (cli/src/worker-heap.ts).
-  const { workerHeapCommandLine } = await import('../dist/worker-heap.js');
+  // (same pid) with those Node flags and glibc's allocator settings added (cli/src/worker-heap.ts).
+  const { workerHeapCommandLine, workerHeapEnvironment } = await import('../dist/worker-heap.js');
   const again = workerHeapCommandLine(process.argv, process.execArgv, process.env.NODE_OPTIONS);
   // Where it cannot (Node before 22.15, Windows, --permission), the command runs as it was started.
   if (again && typeof process.execve === 'function') {
     try {
-      process.execve(process.execPath, [process.execPath, ...again], process.env);
+      process.execve(process.execPath, [process.execPath, ...again], workerHeapEnvironment(process.env));
     } catch {
       // not available here: Node's default heap
     }

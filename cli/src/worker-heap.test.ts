@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { WORKER_NODE_FLAGS } from '@sales-pipeline/platform/worker-runtime';
-import { workerHeapCommandLine } from './worker-heap.ts';
+import { WORKER_MALLOC_ENV, WORKER_NODE_FLAGS } from '@sales-pipeline/platform/worker-runtime';
+import { workerHeapCommandLine, workerHeapEnvironment } from './worker-heap.ts';
 
 const bin = '/repo/cli/bin/sales-pipeline.js';
 
@@ -29,5 +29,12 @@ describe('workerHeapCommandLine', () => {
     expect(
       workerHeapCommandLine(['node', bin, 'consume'], [], '--enable-source-maps --max-old-space-size=512'),
     ).toBeUndefined();
+  });
+});
+
+describe('workerHeapEnvironment', () => {
+  it("adds glibc's allocator thresholds to the caller's environment; the caller's own values win", () => {
+    expect(workerHeapEnvironment({ HOME: '/h' })).toEqual({ HOME: '/h', ...WORKER_MALLOC_ENV });
+    expect(workerHeapEnvironment({ MALLOC_MMAP_THRESHOLD_: '65536' }).MALLOC_MMAP_THRESHOLD_).toBe('65536');
   });
 });

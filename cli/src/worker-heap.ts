@@ -1,4 +1,4 @@
-import { WORKER_NODE_FLAGS } from '@sales-pipeline/platform/worker-runtime';
+import { WORKER_NODE_FLAGS, withWorkerMalloc } from '@sales-pipeline/platform/worker-runtime';
 
 /** The commands that run a worker until stopped, or through a whole file: a worker's heap, by hand too. */
 const WORKER_COMMANDS = new Set([
@@ -32,4 +32,9 @@ export function workerHeapCommandLine(
   if (rest.some((arg) => arg === '--help' || arg === '-h')) return undefined;
   if ([...execArgv, nodeOptions ?? ''].some((flag) => HEAP_FLAG.test(flag))) return undefined;
   return [...WORKER_NODE_FLAGS, ...execArgv, script, command, ...rest];
+}
+
+/** The environment that command line runs with: the caller's, with glibc's WORKER_MALLOC_ENV added. Pure. */
+export function workerHeapEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return withWorkerMalloc(env);
 }

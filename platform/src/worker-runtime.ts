@@ -8,3 +8,21 @@
  * for a little more time in the garbage collector. Measured with `npm run bench -- memory`.
  */
 export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--max-old-space-size=64'];
+
+/**
+ * glibc's allocator settings for every worker process, set in its environment by whatever starts it (as
+ * WORKER_NODE_FLAGS; the user's own values win). By default glibc raises its mmap and trim thresholds as
+ * large blocks are freed (up to 32 MB), so the memory of a burst's buffers stays in the process's heap
+ * after they are freed. Fixed at 128 KiB, freed large blocks go back to the system at once: the ingest
+ * server under a burst of batches peaked 10 to 11 MiB lower (161 → 150 MiB), at the same throughput.
+ * Ignored where the C library is not glibc (Alpine's musl).
+ */
+export const WORKER_MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: '131072',
+  MALLOC_TRIM_THRESHOLD_: '131072',
+};
+
+/** `env` with {@link WORKER_MALLOC_ENV} added where it does not set them itself. Pure. */
+export function withWorkerMalloc(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...WORKER_MALLOC_ENV, ...env };
+}

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { DCLinter } from 'dclint';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { WORKER_NODE_FLAGS } from '@sales-pipeline/platform/worker-runtime';
+import { WORKER_MALLOC_ENV, WORKER_NODE_FLAGS } from '@sales-pipeline/platform/worker-runtime';
 import { REPO_ROOT } from './config.ts';
 import { IMAGES } from './images.ts';
 import { MIGRATIONS_DIR } from './migrate.ts';
@@ -625,6 +625,13 @@ describe('the Docker path, checked without a Docker engine', () => {
     const env = runtime.instructions.filter((i) => i.keyword === 'ENV').map((i) => i.args);
     const nodeOptions = env.map((args) => /^NODE_OPTIONS="?([^"]*)"?$/.exec(args)?.[1]).find(Boolean);
     expect(nodeOptions?.split(/\s+/)).toEqual([...WORKER_NODE_FLAGS]);
+    const malloc = Object.fromEntries(
+      env.flatMap((args) => {
+        const m = /^(MALLOC_\w+)=(\S+)$/.exec(args);
+        return m ? [[m[1], m[2]]] : [];
+      }),
+    );
+    expect(malloc).toEqual({ ...WORKER_MALLOC_ENV });
   });
 
   it(`the ${DOCKERFILE}'s runtime stage has every workspace's dist/ and what runs, from production dependencies`, () => {

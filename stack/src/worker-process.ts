@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { WORKER_NODE_FLAGS } from '@sales-pipeline/platform/worker-runtime';
+import { WORKER_NODE_FLAGS, withWorkerMalloc } from '@sales-pipeline/platform/worker-runtime';
 import { REPO_ROOT } from './config.ts';
 import { lowerSessionPriority } from './priority.ts';
 
@@ -8,7 +8,7 @@ import { lowerSessionPriority } from './priority.ts';
 export const CLI_BIN = path.join(REPO_ROOT, 'cli', 'bin', 'sales-pipeline.js');
 
 export interface WorkerSpawnOptions {
-  /** The process's whole environment: nothing else is inherited. */
+  /** The process's whole environment (glibc's WORKER_MALLOC_ENV added unless set): nothing else is inherited. */
   env: NodeJS.ProcessEnv;
   /** The script run with the arguments. Default: {@link CLI_BIN}. */
   bin?: string;
@@ -41,7 +41,7 @@ export function spawnWorker(args: readonly string[], options: WorkerSpawnOptions
     niced ? 'nice' : process.execPath,
     niced ? ['-n', String(options.nice), ...command] : command.slice(1),
     {
-      env: options.env,
+      env: withWorkerMalloc(options.env),
       cwd: options.cwd,
       stdio: outputFd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', outputFd, outputFd],
       detached: options.detached ?? false,
