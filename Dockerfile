@@ -58,8 +58,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 # user, so the running code cannot modify itself.
 FROM base AS runtime
 ENV NODE_ENV=production
-# The workers' V8 heap bounds (platform/src/worker-runtime.ts WORKER_NODE_FLAGS; a test keeps them equal).
-ENV NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=64"
+# The workers' V8 heap bounds and helper threads (platform/src/worker-runtime.ts WORKER_NODE_FLAGS; a test keeps them equal).
+ENV NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=64 --v8-pool-size=1"
 # glibc's allocator thresholds for the workers (WORKER_MALLOC_ENV, same file; the same test).
 ENV MALLOC_MMAP_THRESHOLD_=131072
 ENV MALLOC_TRIM_THRESHOLD_=131072

@@ -5,16 +5,24 @@
  * of its memory, a young generation of tens of MB) and lets garbage pile up to that before it collects:
  * a worker streaming a large backlog then peaked at 330–360 MB although it holds a few MB of live data.
  * A small young generation and a bounded old one keep each worker near 150 MB, whatever the backlog,
- * for a little more time in the garbage collector. Measured with `npm run bench -- memory`.
+ * for a little more time in the garbage collector. Measured with `npm run bench -- memory`. One V8 helper
+ * thread instead of four (`--v8-pool-size=1`: concurrent marking and compilation; the machines have two
+ * cores shared by every process of the pipeline): the ingest server under a burst of batches peaked at
+ * 143–148 MiB instead of 148–158 (three runs each, with WORKER_MALLOC_ENV), at the same throughput.
  */
-export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--max-old-space-size=64'];
+export const WORKER_NODE_FLAGS: readonly string[] = [
+  '--max-semi-space-size=2',
+  '--max-old-space-size=64',
+  '--v8-pool-size=1',
+];
 
 /**
  * glibc's allocator settings for every worker process, set in its environment by whatever starts it (as
  * WORKER_NODE_FLAGS; the user's own values win). By default glibc raises its mmap and trim thresholds as
  * large blocks are freed (up to 32 MB), so the memory of a burst's buffers stays in the process's heap
  * after they are freed. Fixed at 128 KiB, freed large blocks go back to the system at once: the ingest
- * server under a burst of batches peaked 10 to 11 MiB lower (161 → 150 MiB), at the same throughput.
+ * server alone under 20 s bursts of batches of 100 on 16 connections peaked at 148–158 MiB instead of
+ * 159–162 (three runs each, alternated), at the same throughput (22,000–26,000 sales/s).
  * Ignored where the C library is not glibc (Alpine's musl).
  */
 export const WORKER_MALLOC_ENV: Readonly<Record<string, string>> = {
