@@ -62,6 +62,8 @@ describe('LedgerTable', () => {
   it('sized(n) holds n sales without growing, and clear() forgets them all in the same slots', () => {
     const table = LedgerTable.sized(1000);
     const bytes = table.bytes;
+    // 32 bytes a slot, n / 0.6 slots: not rounded up to a power of two (2,048 slots, 65,536 bytes).
+    expect(bytes).toBe(32 * Math.ceil(1001 / 0.6));
     for (let i = 0; i < 1000; i++) table.set(`s/http/${i}`, { digest: i, rev: 1 });
     expect(table.bytes).toBe(bytes);
     table.clear();
