@@ -128,15 +128,34 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
     const liveFeed = (async () => {
       while (!rowsIn) await feed.appendAtRate(liveRate, feed.written + liveRate);
     })();
+    // Its progress, cheaply: counting a million rows every second cost PostgreSQL about 10 µs a history
+    // line (seen in its CPU by backend). In bulk, the chunks recorded with the rows say how many went in
+    // (one row a thousand sales); the rows are counted once they say all, and every 15 s otherwise (one
+    // message a sale: no chunks).
     const historyRows = async () =>
       Number(
         (await db.query<{ n: string }>(`SELECT count(*) AS n FROM sales WHERE feed = 'history'`)).rows[0]?.n,
       );
+    const chunkedRows = async () =>
+      Number(
+        (
+          await db.query<{ n: string | null }>(
+            `SELECT sum(sales) AS n FROM sale_chunks WHERE feed = 'history'`,
+          )
+        ).rows[0]?.n ?? 0,
+      );
+    let countedAt = Date.now();
     await whileAlive(
       [...live.workers, command],
       until(
         'the history in sales',
         async (saw) => {
+          const chunked = await chunkedRows();
+          if (chunked < rows && Date.now() - countedAt < 15_000) {
+            saw(`${fmt(chunked)} of ${fmt(rows)} rows in chunks`);
+            return undefined;
+          }
+          countedAt = Date.now();
           const n = await historyRows();
           saw(`${fmt(n)} of ${fmt(rows)} rows`);
           return n >= rows ? true : undefined;
