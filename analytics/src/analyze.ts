@@ -119,7 +119,7 @@ export async function analyze(
         stop,
       );
       // A backfill's chunks: their topic may not exist until the first one (created here if so).
-      const chunks = await clients.ensureChangeTopics([chunksTopic]);
+      const chunks = await clients.createMissingChangeTopics([chunksTopic]);
       await runPartitionWorker({
         kafka,
         pool,

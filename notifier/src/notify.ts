@@ -82,7 +82,7 @@ export async function notify(config: NotifierConfig, logger: Logger, stop: Abort
           log.info({ missing }, 'waiting for the change topics (Debezium creates them on the first change)'),
         halt.signal,
       );
-      const chunks = await clients.ensureChangeTopics([chunksTopic]);
+      const chunks = await clients.createMissingChangeTopics([chunksTopic]);
       const threshold = toCents(config.rules.bigSaleEuros);
       /** Records what a run of one partition's change events brings; returns the offset after it. */
       const record = async (

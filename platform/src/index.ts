@@ -61,7 +61,7 @@ export { retry, RETRY_POLICIES, type RetryPolicy } from './retry.ts';
 export { cityKey, UNKNOWN_REGION } from './city-key.ts';
 export { toCents, fromCents } from './money.ts';
 export {
-  ensureChangeTopics,
+  createMissingChangeTopics,
   ensureTopics,
   pipelineTopicSpecs,
   waitForTopics,

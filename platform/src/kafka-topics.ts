@@ -32,7 +32,7 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<vo
  * Returns the topics that exist afterwards; a creation refused (no right to create topics on this
  * cluster) leaves them out, with the error.
  */
-export async function ensureChangeTopics(
+export async function createMissingChangeTopics(
   admin: Admin,
   topics: string[],
 ): Promise<{ ready: string[]; refused?: unknown }> {

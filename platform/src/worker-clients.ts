@@ -4,7 +4,7 @@ import { createPool, type Pool } from './db.ts';
 import { createKafka } from './kafka.ts';
 import { databaseAccessError, MIGRATED_QUERY, notMigratedError } from './database-access-error.ts';
 import { kafkaAccessError } from './kafka-security.ts';
-import { ensureChangeTopics, waitForTopics } from './kafka-topics.ts';
+import { createMissingChangeTopics, waitForTopics } from './kafka-topics.ts';
 import type { Logger } from './logger.ts';
 import {
   createRegistry,
@@ -54,10 +54,10 @@ export interface WorkerClients {
     stop: AbortSignal,
   ): Promise<void>;
   /**
-   * Creates the change topics of `topics` that do not exist yet (see ensureChangeTopics) and returns
+   * Creates the change topics of `topics` that do not exist yet (see createMissingChangeTopics) and returns
    * those that exist; one that could not be created is logged, with what to do, and left out.
    */
-  ensureChangeTopics(topics: string[]): Promise<string[]>;
+  createMissingChangeTopics(topics: string[]): Promise<string[]>;
   /** The topics the wait in progress still misses (none when no wait is in progress), for /healthz. */
   missingTopics(): string[];
 }
@@ -126,11 +126,11 @@ export async function withWorkerClients<T>(
       }
       missingTopics = [];
     },
-    ensureChangeTopics: async (topics) => {
+    createMissingChangeTopics: async (topics) => {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        const { ready, refused } = await ensureChangeTopics(admin, topics);
+        const { ready, refused } = await createMissingChangeTopics(admin, topics);
         if (refused !== undefined)
           log.error(
             { err: refused, missing: topics.filter((t) => !ready.includes(t)) },
