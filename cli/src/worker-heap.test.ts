@@ -17,6 +17,15 @@ describe('workerHeapCommandLine', () => {
       expect(workerHeapCommandLine(['node', bin, command], [], undefined)?.slice(-2)).toEqual([bin, command]);
   });
 
+  it('gives the ingest server an old space of its own, the same other flags', () => {
+    const flags = workerHeapCommandLine(['node', bin, 'ingest'], [], undefined)?.slice(0, -2);
+    expect(flags).toContain('--max-old-space-size=40');
+    expect(flags).toHaveLength(WORKER_NODE_FLAGS.length);
+    expect(flags?.filter((f) => !f.startsWith('--max-old-space-size='))).toEqual(
+      WORKER_NODE_FLAGS.filter((f) => !f.startsWith('--max-old-space-size=')),
+    );
+  });
+
   it('leaves alone other commands, --help, and heap flags given by the user or by up', () => {
     expect(workerHeapCommandLine(['node', bin, 'report'], [], undefined)).toBeUndefined();
     expect(workerHeapCommandLine(['node', bin], [], undefined)).toBeUndefined();

@@ -1,4 +1,4 @@
-import { WORKER_NODE_FLAGS, withWorkerMalloc } from '@sales-pipeline/platform/worker-runtime';
+import { withWorkerMalloc, workerNodeFlags } from '@sales-pipeline/platform/worker-runtime';
 
 /** The commands that run a worker until stopped, or through a whole file: a worker's heap, by hand too. */
 const WORKER_COMMANDS = new Set([
@@ -31,7 +31,7 @@ export function workerHeapCommandLine(
   if (script === undefined || command === undefined || !WORKER_COMMANDS.has(command)) return undefined;
   if (rest.some((arg) => arg === '--help' || arg === '-h')) return undefined;
   if ([...execArgv, nodeOptions ?? ''].some((flag) => HEAP_FLAG.test(flag))) return undefined;
-  return [...WORKER_NODE_FLAGS, ...execArgv, script, command, ...rest];
+  return [...workerNodeFlags(command), ...execArgv, script, command, ...rest];
 }
 
 /** The environment that command line runs with: the caller's, with glibc's WORKER_MALLOC_ENV added. Pure. */

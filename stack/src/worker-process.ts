@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { WORKER_NODE_FLAGS, withWorkerMalloc } from '@sales-pipeline/platform/worker-runtime';
+import { withWorkerMalloc, workerNodeFlags } from '@sales-pipeline/platform/worker-runtime';
 import { REPO_ROOT } from './config.ts';
 import { lowerSessionPriority } from './priority.ts';
 
@@ -12,7 +12,7 @@ export interface WorkerSpawnOptions {
   env: NodeJS.ProcessEnv;
   /** The script run with the arguments. Default: {@link CLI_BIN}. */
   bin?: string;
-  /** Node's own flags, before the script. Default: `WORKER_NODE_FLAGS` (platform/worker-runtime). */
+  /** Node's own flags, before the script. Default: `workerNodeFlags(args[0])` (platform/worker-runtime). */
   nodeFlags?: readonly string[];
   /** A file descriptor that stdout and stderr are appended to. Default: pipes, for the caller to read. */
   outputFd?: number;
@@ -32,7 +32,7 @@ export function spawnWorker(args: readonly string[], options: WorkerSpawnOptions
   const { outputFd } = options;
   const command = [
     process.execPath,
-    ...(options.nodeFlags ?? WORKER_NODE_FLAGS),
+    ...(options.nodeFlags ?? workerNodeFlags(args[0])),
     options.bin ?? CLI_BIN,
     ...args,
   ];
