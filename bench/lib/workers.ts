@@ -6,6 +6,7 @@ import {
   spawnWorker,
   stopChild,
   downstreamNiceSchema,
+  resolveDownstreamNice,
   workerNice,
   type RunningStack,
 } from '@sales-pipeline/stack';
@@ -161,7 +162,13 @@ export async function waitForExit(
   if (code !== 0) throw new Error(`${worker.name} exited ${code}:\n${worker.output().slice(-3000)}`);
 }
 
-/** DOWNSTREAM_NICE for this run (0 when unset): the stages after Kafka run at that niceness, as under `up`. */
+/**
+ * DOWNSTREAM_NICE for this run: the stages after Kafka run at that niceness, as under `up`; unset, as `up`
+ * decides it (10 while the ingest server runs: BENCH_RUNS_INGEST, set by the http part).
+ */
 export function downstreamNice(): number {
-  return downstreamNiceSchema.parse(process.env.DOWNSTREAM_NICE);
+  return resolveDownstreamNice(
+    downstreamNiceSchema.parse(process.env.DOWNSTREAM_NICE),
+    process.env.BENCH_RUNS_INGEST === '1',
+  );
 }

@@ -48,6 +48,20 @@ export async function http(stack: RunningStack): Promise<PartResult> {
   const connections = sizeFromEnv('BENCH_HTTP_CONNECTIONS', 16);
   const rate = sizeFromEnv('BENCH_HTTP_RATE', 300);
   const latencySeconds = sizeFromEnv('BENCH_HTTP_LATENCY_SECONDS', 30);
+  // The ingest server runs: DOWNSTREAM_NICE, unset, is what `up` gives the downstream then (10).
+  process.env.BENCH_RUNS_INGEST = '1';
+  try {
+    return await measure(stack, { seconds, connections, rate, latencySeconds });
+  } finally {
+    delete process.env.BENCH_RUNS_INGEST;
+  }
+}
+
+async function measure(
+  stack: RunningStack,
+  settings: { seconds: number; connections: number; rate: number; latencySeconds: number },
+): Promise<PartResult> {
+  const { seconds, connections, rate, latencySeconds } = settings;
   const pipeline = await startLivePipeline(stack, 'http', {
     rows: 0,
     revenueStepEuros: 100_000,
@@ -178,7 +192,7 @@ export async function http(stack: RunningStack): Promise<PartResult> {
         `| CPU during the single-sale requests: cores busy, and per sale by process tree | ${steadyUse.coresBusy.toFixed(2)} of 2; ${perSale(steadyUse.perSale)} | |`,
         `| ingest process peak memory (by the end of the burst) | ${ingest.peakMb().toFixed(0)} MiB (${burstPeakMb.toFixed(0)} MiB) | ≤ 150 MiB |`,
         '',
-        `DOWNSTREAM_NICE=${downstreamNice()}: the consumer, analytics, the notifier, Connect and PostgreSQL ${downstreamNice() > 0 ? `at niceness ${downstreamNice()}` : 'at the same priority as the ingest server and the broker'}.`,
+        `DOWNSTREAM_NICE=${downstreamNice()}${process.env.DOWNSTREAM_NICE === undefined ? ' (unset: what `up` gives the downstream while the ingest server runs)' : ''}: the consumer, analytics, the notifier, Connect and PostgreSQL ${downstreamNice() > 0 ? `at niceness ${downstreamNice()}` : 'at the same priority as the ingest server and the broker'}.`,
         '',
       ],
     };

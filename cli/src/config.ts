@@ -33,7 +33,7 @@ const schema = z.object({
   SALES_CDC_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   /**
    * DOWNSTREAM_NICE: under `up`, the niceness of the stages after Kafka (consumer, analytics, notifier, and a
-   * native stack's Connect and PostgreSQL), 0–19. Default 0: every process equal.
+   * native stack's Connect and PostgreSQL), 0–19. Unset: 10 while the HTTP ingest server runs, else 0.
    */
   DOWNSTREAM_NICE: downstreamNiceSchema,
 });

@@ -46,4 +46,11 @@ export {
 export { ConnectAuthError, type ConnectorState } from '@sales-pipeline/platform';
 export { IMAGES } from './images.ts';
 export type { StackEndpoints, StackStatus, ComponentHealth, RunningStack } from './types.ts';
-export { downstreamNiceSchema, lowerNativeStackPriority, lowerPriority, workerNice } from './priority.ts';
+export {
+  INGEST_DOWNSTREAM_NICE,
+  downstreamNiceSchema,
+  lowerNativeStackPriority,
+  lowerPriority,
+  resolveDownstreamNice,
+  workerNice,
+} from './priority.ts';

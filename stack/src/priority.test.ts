@@ -3,7 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lowerPriority, workerNice } from './priority.ts';
+import {
+  INGEST_DOWNSTREAM_NICE,
+  downstreamNiceSchema,
+  lowerPriority,
+  resolveDownstreamNice,
+  workerNice,
+} from './priority.ts';
 import { spawnWorker } from './worker-process.ts';
 
 /** The niceness of each thread of a process, from /proc/<pid>/task/<tid>/stat (field 19). */
@@ -112,5 +118,18 @@ describe('workerNice', () => {
     expect(['producer', 'ingest', 'dashboard', 'simulator'].map((w) => workerNice(w, 10))).toEqual([
       0, 0, 0, 0,
     ]);
+  });
+});
+
+describe('resolveDownstreamNice', () => {
+  it('lowers the downstream by default only while the ingest server runs; DOWNSTREAM_NICE, when set, wins', () => {
+    const unset = downstreamNiceSchema.parse(undefined);
+    expect(unset).toBeUndefined();
+    expect(resolveDownstreamNice(unset, true)).toBe(INGEST_DOWNSTREAM_NICE);
+    expect(INGEST_DOWNSTREAM_NICE).toBe(10);
+    expect(resolveDownstreamNice(unset, false)).toBe(0);
+    expect(resolveDownstreamNice(downstreamNiceSchema.parse('0'), true)).toBe(0);
+    expect(resolveDownstreamNice(downstreamNiceSchema.parse('5'), false)).toBe(5);
+    expect(() => downstreamNiceSchema.parse('20')).toThrow(/whole number from 0 to 19/);
   });
 });

@@ -11,6 +11,7 @@ import {
   nativeDown,
   externalStack,
   REPO_ROOT,
+  resolveDownstreamNice,
   startStack,
   type StackConfig,
   type StackEndpoints,
@@ -91,8 +92,8 @@ async function runSupervised(
     rate: number;
     mode: 'native' | 'docker' | 'external';
     endpoints?: StackEndpoints | undefined;
-    /** DOWNSTREAM_NICE: the niceness of the consumer, analytics and the notifier. */
-    downstreamNice: number;
+    /** DOWNSTREAM_NICE as configured (unset: resolveDownstreamNice decides). */
+    downstreamNice: number | undefined;
   },
   env: Env,
   logger: Logger,
@@ -102,11 +103,7 @@ async function runSupervised(
   const specs = planWorkers(
     feeds,
     options.demo ? { rate: options.rate, salesFile: feeds.sales as string } : undefined,
-    {
-      dashboard: true,
-      ingest:
-        options.ingest === true || env.INGEST_TOKEN !== undefined || env.INGEST_TOKENS_FILE !== undefined,
-    },
+    { dashboard: true, ingest: runsIngest(options, env) },
   );
   const workerEnv =
     options.demo && !env.MILESTONE_RULES_FILE
@@ -122,10 +119,15 @@ async function runSupervised(
       specs,
       env: workerEnv,
       logger,
-      downstreamNice: options.downstreamNice,
+      downstreamNice: resolveDownstreamNice(options.downstreamNice, runsIngest(options, env)),
     },
     stop,
   );
+}
+
+/** Whether `up` runs the HTTP ingest server: `--ingest`, or a token in the environment. */
+function runsIngest(options: { ingest?: boolean | undefined }, env: Env): boolean {
+  return options.ingest === true || env.INGEST_TOKEN !== undefined || env.INGEST_TOKENS_FILE !== undefined;
 }
 
 /** `up`: the stack, then the supervised workers (in the foreground, or detached with --detach). */
@@ -161,10 +163,13 @@ export async function runUp(options: UpOptions): Promise<void> {
     DATABASE_READER_URL: running.secrets.readerDatabaseUrl,
   };
   logger.info({ seconds: (Date.now() - started) / 1000 }, `stack up (${running.mode})`);
-  if (running.mode === 'native' && cli.DOWNSTREAM_NICE > 0)
+  const nice = resolveDownstreamNice(cli.DOWNSTREAM_NICE, runsIngest(options, env));
+  if (running.mode === 'native' && nice > 0)
     logger.info(
-      { nice: cli.DOWNSTREAM_NICE, threads: lowerNativeStackPriority(config, cli.DOWNSTREAM_NICE) },
-      'Connect and PostgreSQL at a lower priority (DOWNSTREAM_NICE)',
+      { nice, threads: lowerNativeStackPriority(config, nice) },
+      cli.DOWNSTREAM_NICE === undefined
+        ? 'Connect and PostgreSQL at a lower priority while the ingest server runs (DOWNSTREAM_NICE unset)'
+        : 'Connect and PostgreSQL at a lower priority (DOWNSTREAM_NICE)',
     );
 
   if (options.detach) {
