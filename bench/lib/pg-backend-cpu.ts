@@ -1,18 +1,6 @@
 import fs from 'node:fs';
 import pg from 'pg';
-import { CLOCK_TICKS } from './proc-cpu.ts';
-
-/** utime + stime of one process, in ticks; cutime + cstime too for the postmaster. */
-function ticks(pid: number): { own: number; reaped: number } | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined; // gone meanwhile
-  }
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { own: Number(f[11]) + Number(f[12]), reaped: Number(f[13]) + Number(f[14]) };
-}
+import { CLOCK_TICKS, readStat as ticks } from './proc-cpu.ts';
 
 interface Seen {
   label: string;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 /** Clock ticks per second of utime/stime in /proc/<pid>/stat (USER_HZ: 100 on every Linux we run on). */
 export const CLOCK_TICKS = 100;
 
-interface ProcStat {
+export interface ProcStat {
   ppid: number;
   /** utime + stime of the process itself (all its threads), in ticks. */
   own: number;
@@ -12,7 +12,7 @@ interface ProcStat {
 }
 
 /** Fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
-function readStat(pid: number): ProcStat | undefined {
+export function readStat(pid: number): ProcStat | undefined {
   let text: string;
   try {
     text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
