@@ -43,6 +43,14 @@ const schema = workerSchema({
   INGEST_TIMEOUT_MS: positiveIntSchema(5_000),
   /** INGEST_MAX_INFLIGHT: more requests in flight are answered 429. Default 256. */
   INGEST_MAX_INFLIGHT: positiveIntSchema(256),
+  /**
+   * INGEST_MAX_INFLIGHT_BYTES: request bodies in flight at most, bytes (a body without a length counts as
+   * INGEST_MAX_BODY_BYTES); a request that would go over is answered 429, one is always taken when none is
+   * in flight. Default 1 MiB: a request of 10,000 sales (870 KB) takes tens of MB of heap while it is
+   * handled; sixteen such requests at once put the server out of memory, two at once too with its 40 MB old
+   * space, again at each retry.
+   */
+  INGEST_MAX_INFLIGHT_BYTES: positiveIntSchema(1024 * 1024),
   /** INGEST_STATE_TOPIC: compacted topic of the sales accepted over HTTP (their hash and rev). */
   INGEST_STATE_TOPIC: z.string().min(1).default('sales.ingest-state'),
   /** INGEST_LEDGER_SALES: the ledger remembers at least this many of the latest sales. Default 100,000. */
@@ -106,6 +114,7 @@ export async function ingest(config: IngestConfig, logger: Logger, stop: AbortSi
             port: config.INGEST_PORT,
             maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
             maxInflight: config.INGEST_MAX_INFLIGHT,
+            maxInflightBytes: config.INGEST_MAX_INFLIGHT_BYTES,
             tls: readTls(config),
             ids: { product: config.PRODUCT_ID_PATTERN, store: config.STORE_ID_PATTERN },
             rules: { ...DEFAULT_SALE_RULES, quantityMax: config.QUANTITY_MAX },

@@ -304,6 +304,45 @@ describe('POST /v1/sales', () => {
     expect((await versionCounts('pos-b')).map((v) => v.n)).toEqual([1, 1]);
   });
 
+  it('answers 429 beyond INGEST_MAX_INFLIGHT_BYTES of request bodies in flight; a small request still fits beside a large one', async () => {
+    await stopWorker(ingest);
+    ingest = await startIngest({ INGEST_MAX_INFLIGHT_BYTES: String(48 * 1024) });
+    const large = (tag: string) => ({
+      source: 'pos-bytes',
+      sales: Array.from({ length: 300 }, (_, i) => sale('pos-bytes', `${tag}-${i}`)),
+    });
+    const small = { source: 'pos-bytes', sales: [sale('pos-bytes', 'small')] };
+    // Two large bodies are more than the budget, one is less.
+    expect(JSON.stringify(large('L0')).length).toBeGreaterThan(24 * 1024);
+    expect(JSON.stringify(large('L0')).length).toBeLessThan(48 * 1024);
+    const stack = loadStackConfig({ ...process.env, SALES_PIPELINE_HOME: inject('stack').home });
+    const broker = nativeComponentPid(stack, 'kafka') as number;
+    // The broker stopped: a request taken stays in flight until its INGEST_TIMEOUT_MS (503).
+    process.kill(broker, 'SIGSTOP');
+    let results;
+    try {
+      results = await Promise.all([...['L0', 'L1', 'L2', 'L3'].map((tag) => post(large(tag))), post(small)]);
+    } finally {
+      process.kill(broker, 'SIGCONT');
+    }
+    const statuses = results.map((r) => r.status);
+    expect(statuses.slice(0, 4).sort()).toEqual([429, 429, 429, 503]);
+    expect(statuses[4]).toBe(503);
+    const refused = results.find((r) => r.status === 429);
+    expect(refused?.headers.get('retry-after')).toBe('1');
+    expect(String(refused?.body.error)).toContain('INGEST_MAX_INFLIGHT_BYTES');
+    // Retried until 200, as a sender does: every sale stored once.
+    for (const body of [...['L0', 'L1', 'L2', 'L3'].map((tag) => large(tag)), small]) await postUntilOk(body);
+    const rows = await eventually(
+      () => storedSales('pos-bytes'),
+      (r) => r.length === 1201,
+    );
+    expect(rows).toHaveLength(1201);
+    expect((await versionCounts('pos-bytes')).every((v) => v.n === 1)).toBe(true);
+    await stopWorker(ingest);
+    ingest = await startIngest();
+  });
+
   it('kill -9 of the server at any moment: a client retrying until 200 ends with every sale stored exactly once', async () => {
     const requests = Array.from({ length: 40 }, (_, r) => ({
       source: 'pos-kill',

@@ -14,6 +14,8 @@ export interface IngestServerOptions {
   port: number;
   maxBodyBytes: number;
   maxInflight: number;
+  /** Request bodies in flight at most (bytes): more is answered 429; one request is always taken alone. */
+  maxInflightBytes: number;
   /** Serve HTTPS with this certificate (chain) and key, PEM. */
   tls?: { cert: string; key: string } | undefined;
   ids: IdPatterns;
@@ -44,6 +46,7 @@ class HttpProblem extends Error {
 export class IngestServer {
   private server: http.Server | undefined;
   private inflight = 0;
+  private inflightBytes = 0;
 
   constructor(
     private readonly options: IngestServerOptions,
@@ -105,7 +108,21 @@ export class IngestServer {
         `more than INGEST_MAX_INFLIGHT (${this.options.maxInflight}) requests in flight`,
         1,
       );
+    // A body's bytes are held until its answer (parsed, they take several times as much heap): its
+    // declared length, or the largest body allowed when it declares none.
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    const reserved = Math.min(
+      Number.isFinite(declared) ? declared : this.options.maxBodyBytes,
+      this.options.maxBodyBytes,
+    );
+    if (this.inflightBytes > 0 && this.inflightBytes + reserved > this.options.maxInflightBytes)
+      throw new HttpProblem(
+        429,
+        `more than INGEST_MAX_INFLIGHT_BYTES (${this.options.maxInflightBytes}) of request bodies in flight`,
+        1,
+      );
     this.inflight++;
+    this.inflightBytes += reserved;
     try {
       const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
       if (type !== 'application/json' && type !== 'text/csv')
@@ -143,6 +160,7 @@ export class IngestServer {
       return this.send(res, 200, result);
     } finally {
       this.inflight--;
+      this.inflightBytes -= reserved;
     }
   }
 
