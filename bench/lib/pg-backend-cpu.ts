@@ -23,8 +23,9 @@ export function pgBackendCpuMeter(
 ): { stop: (sales: number) => Promise<Record<string, number>> } {
   const client = new pg.Client({ connectionString, application_name: 'bench-pg-meter' });
   const seen = new Map<number, Seen>();
-  const startReaped = ticks(postmasterPid)?.reaped ?? Number.NaN;
-  const startOwn = ticks(postmasterPid)?.own ?? Number.NaN;
+  const postmaster = ticks(postmasterPid);
+  const startReaped = postmaster?.reaped ?? Number.NaN;
+  const startOwn = postmaster?.own ?? Number.NaN;
   let first = true;
   let running = true;
   const read = async () => {

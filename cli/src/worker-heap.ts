@@ -35,6 +35,4 @@ export function workerHeapCommandLine(
 }
 
 /** The environment that command line runs with: the caller's, with glibc's WORKER_MALLOC_ENV added. Pure. */
-export function workerHeapEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return withWorkerMalloc(env);
-}
+export { withWorkerMalloc as workerHeapEnvironment };
