@@ -22,8 +22,10 @@ import { startLivePipeline } from '../lib/live-pipeline.ts';
 import type { PartResult } from '../lib/part.ts';
 import { pgBackendCpuMeter } from '../lib/pg-backend-cpu.ts';
 import { cpuMeter } from '../lib/proc-cpu.ts';
+import { replicationLagMeter, walsenderThrough, type LagSample } from '../lib/replication-lag.ts';
 import { startWorker, whileAlive, workerEnv } from '../lib/workers.ts';
 import { stackRoots } from './cost.ts';
+import { readChangeEventStamps } from './cost/hop-stamps.ts';
 
 export const BACKFILL_TARGETS = { copyRatio: 0.35, catchUpRatio: 2, liveP99Ratio: 2 };
 const WARMUP = 200;
@@ -48,9 +50,11 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
     writeFeed(historyFile, rows);
     writeSalesCopyFile(copyFile, 'history', rows);
 
-    // The live feed's lines → their row in `sales` committed → their aggregates committed (the live feed
-    // is `bench`): the whole path and its two hops, to tell where a live sale waits behind the history.
-    const liveStamps = async (from: number, to: number) => {
+    // The live feed's lines → their row in `sales` committed → read by Debezium (the change event's
+    // `ts_ms`) → the change event in Kafka (its record's timestamp) → their aggregates committed (the live
+    // feed is `bench`): the whole path and its hops, to tell where a live sale waits behind the history.
+    // Read once everything is in (the change events of both windows in one pass over the topic).
+    const liveStamps = async () => {
       const { rows: facts } = await db.query<{ sale_id: string; row_at: number; fact_at: number }>(
         `SELECT f.sale_id,
                 extract(epoch FROM pg_xact_commit_timestamp(s.xmin)) * 1000 AS row_at,
@@ -58,18 +62,43 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
            FROM analytics.sale_facts f JOIN sales s USING (sale_id)
           WHERE f.sale_id LIKE 'bench/%'`,
       );
-      const lines = facts
-        .map((f) => ({
-          row: lineOfSaleId(f.sale_id) - 2,
+      const written = feed.written;
+      const change = {
+        debeziumRead: new Float64Array(written).fill(Number.NaN),
+        changeInKafka: new Float64Array(written).fill(Number.NaN),
+      };
+      await readChangeEventStamps(stack, change, (saleId) => {
+        const row = lineOfSaleId(saleId) - 2;
+        return saleId.startsWith('bench/') && row >= 0 && row < written ? row : -1;
+      });
+      const lines = facts.map((f) => {
+        const row = lineOfSaleId(f.sale_id) - 2;
+        return {
+          row,
+          appendedAt: feed.appendedAt[row] ?? Number.NaN,
           rowAt: Number(f.row_at),
+          readAt: change.debeziumRead[row] ?? Number.NaN,
+          inKafkaAt: change.changeInKafka[row] ?? Number.NaN,
           factAt: Number(f.fact_at),
-        }))
-        .filter((f) => f.row >= from && f.row < to)
-        .map((f) => ({ ...f, appendedAt: feed.appendedAt[f.row] ?? Number.NaN }));
-      return {
-        total: summarize(lines.map((f) => f.factAt - f.appendedAt)),
-        toRow: summarize(lines.map((f) => f.rowAt - f.appendedAt)),
-        rowToAggregates: summarize(lines.map((f) => f.factAt - f.rowAt)),
+        };
+      });
+      return (from: number, to: number) => {
+        const window = lines.filter((f) => f.row >= from && f.row < to);
+        const hop = (values: number[]) => summarize(values.filter((v) => !Number.isNaN(v)));
+        return {
+          total: summarize(window.map((f) => f.factAt - f.appendedAt)),
+          toRow: summarize(window.map((f) => f.rowAt - f.appendedAt)),
+          rowToAggregates: summarize(window.map((f) => f.factAt - f.rowAt)),
+          rowToDebezium: hop(window.map((f) => f.readAt - f.rowAt)),
+          debeziumToKafka: hop(window.map((f) => f.inKafkaAt - f.readAt)),
+          kafkaToAggregates: hop(window.map((f) => f.factAt - f.inKafkaAt)),
+          /** The five latest reads by Debezium: when the row was committed, and how late it was read. */
+          worstReads: window
+            .filter((f) => !Number.isNaN(f.readAt))
+            .sort((a, b) => b.readAt - b.rowAt - (a.readAt - a.rowAt))
+            .slice(0, 5)
+            .map((f) => ({ rowAt: f.rowAt, lateMs: Math.round(f.readAt - f.rowAt) })),
+        };
       };
     };
     const liveAggregated = async (to: number) =>
@@ -95,8 +124,6 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
         (await liveAggregated(aloneTo)) ? true : undefined,
       ),
     );
-    const aloneHops = await liveStamps(aloneFrom, aloneTo);
-    const alone = aloneHops.total;
 
     // 2. COPY of the same final rows into a table shaped like `sales`, in the same database.
     process.stdout.write('backfill: COPY of the same rows into a table shaped like sales…\n');
@@ -106,6 +133,10 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
     const copyMs = await copySalesRows(stack, 'bench_copy_sales', copyFile);
     await db.query('DROP TABLE bench_copy_sales');
     await db.query('CHECKPOINT');
+    // Debezium's walsender decodes the whole WAL, the COPY's too (then drops it: the table is not
+    // published); until it is through, every live change waits behind it (seen: 91 MB behind, live
+    // changes read 6.8 s late at the backfill's start). The backfill starts once it is through.
+    const copyDecodedMs = await walsenderThrough(db, process.env.CDC_SLOT_NAME ?? 'sales_pipeline_cdc');
 
     // 3. The backfill, the live feed going on beside it until its rows are all in `sales`.
     process.stdout.write(
@@ -123,6 +154,10 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
     roots.backfill = command.child.pid as number;
     const ingestCpu = cpuMeter(roots);
     const pgCpu = pgBackendCpuMeter(stack.secrets.adminDatabaseUrl, roots.postgres as number);
+    const lagMeter = replicationLagMeter(
+      stack.secrets.adminDatabaseUrl,
+      process.env.CDC_SLOT_NAME ?? 'sales_pipeline_cdc',
+    );
     const duringFrom = feed.written;
     let rowsIn = false;
     const liveFeed = (async () => {
@@ -174,6 +209,7 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
     const ingestMs = Number(lastRow) - started;
     const ingestUse = ingestCpu.stop(rows);
     const pgUse = await pgCpu.stop(rows);
+    const lag = await lagMeter.stop();
     const catchUpCpu = cpuMeter(roots);
     const code = await whileAlive(live.workers, command.exited);
     if (code !== 0) throw new Error(`backfill exited with ${code}: ${command.output().slice(-3000)}`);
@@ -184,8 +220,6 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
         (await liveAggregated(duringTo)) ? true : undefined,
       ),
     );
-    const duringHops = await liveStamps(duringFrom, duringTo);
-    const during = duringHops.total;
     // The summary goes out once the backfill is closed (after a digest, the channel rests up to
     // NOTIFIER_DIGEST_INTERVAL_MS first).
     const summaries = () => slack.posted.slice(postsBefore).filter((p) => p.text.startsWith('📚'));
@@ -198,6 +232,24 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
       .catch((error: unknown) => process.stdout.write(`backfill: ${(error as Error).message}\n`));
     const posts = summaries();
     const peaks = await live.stopWorkers();
+    const hopsOf = await liveStamps();
+    const aloneHops = hopsOf(aloneFrom, aloneTo);
+    const duringHops = hopsOf(duringFrom, duringTo);
+    const alone = aloneHops.total;
+    const during = duringHops.total;
+    // The walsender behind the WAL while the rows went in, and at the live feed's latest reads.
+    const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
+    const behind = summarize(lag.map((l) => l.behindBytes));
+    const busy = summarize(lag.filter((l) => !Number.isNaN(l.walsenderBusy)).map((l) => l.walsenderBusy * 100));
+    const lagAt = (at: number) =>
+      lag.reduce<LagSample | undefined>(
+        (best, l) => (l.at >= at && (!best || l.at < best.at) ? l : best),
+        undefined,
+      );
+    const worstReads = duringHops.worstReads.map((w) => {
+      const l = lagAt(w.rowAt);
+      return `${w.lateMs} ms at ${((w.rowAt - started) / 1000).toFixed(1)} s (walsender ${l ? `${mb(l.behindBytes)} MB behind, ${(l.walsenderBusy * 100).toFixed(0)} % busy` : 'not read'})`;
+    });
 
     const rowsPerSecond = (rows * 1000) / ingestMs;
     const copyPerSecond = (rows * 1000) / copyMs;
@@ -217,15 +269,14 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
         rowsPerSecond,
         copyMs,
         copyRowsPerSecond: copyPerSecond,
+        copyDecodedMs,
         ratio,
         catchUpMs,
         doneMs,
         liveAlone: alone,
         liveDuring: during,
-        liveHops: {
-          alone: { toRow: aloneHops.toRow, rowToAggregates: aloneHops.rowToAggregates },
-          during: { toRow: duringHops.toRow, rowToAggregates: duringHops.rowToAggregates },
-        },
+        liveHops: { alone: aloneHops, during: duringHops },
+        walsender: { behindBytes: behind, busyPercent: busy, worstReads },
         ingestCpuMsPerSale: ingestUse.perSale,
         ingestCoresBusy: ingestUse.coresBusy,
         ingestPostgresUsPerSaleByBackend: pgUse,
@@ -243,12 +294,15 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
         '| figure | value | target |',
         '| --- | ---: | --- |',
         `| ${fmt(rows)} lines: \`backfill\` start → last row committed in \`sales\` | ${secs(ingestMs)} (${fmt(rowsPerSecond)} rows/s) | |`,
-        `| COPY of the same rows into a table shaped like \`sales\` | ${secs(copyMs)} (${fmt(copyPerSecond)} rows/s) | |`,
+        `| COPY of the same rows into a table shaped like \`sales\` | ${secs(copyMs)} (${fmt(copyPerSecond)} rows/s; Debezium's walsender then took ${secs(copyDecodedMs)} to decode its WAL, waited for before the backfill) | |`,
         `| ratio backfill / COPY | **${ratio.toFixed(3)}** | ≥ ${t.copyRatio}: ${verdict(ratio >= t.copyRatio)} |`,
         `| aggregates (and the notifier) caught up, after the last row | ${secs(catchUpMs)} (${(catchUpMs / ingestMs).toFixed(2)}× the ingest time) | ≤ ${t.catchUpRatio}×: ${verdict(catchUpMs <= t.catchUpRatio * ingestMs)} |`,
         `| live feed at ${liveRate}/s, line → aggregates, alone: p50 / p99 | ${alone.p50Ms} / ${alone.p99Ms} ms (${fmt(alone.samples)} lines) | |`,
         `| the same during the backfill: p50 / p99 | ${during.p50Ms} / ${during.p99Ms} ms (${fmt(during.samples)} lines) | p99 ≤ ${t.liveP99Ratio}× alone: ${verdict(during.p99Ms <= t.liveP99Ratio * alone.p99Ms)} |`,
         `| the live feed's hops, alone → during: p99 line → row in \`sales\`, row → aggregates | ${aloneHops.toRow.p99Ms} → ${duringHops.toRow.p99Ms} ms, ${aloneHops.rowToAggregates.p99Ms} → ${duringHops.rowToAggregates.p99Ms} ms | |`,
+        `| row → aggregates in three, alone → during: p99 row → read by Debezium (\`ts_ms\`), → change event in Kafka, → aggregates | ${aloneHops.rowToDebezium.p99Ms} → ${duringHops.rowToDebezium.p99Ms} ms, ${aloneHops.debeziumToKafka.p99Ms} → ${duringHops.debeziumToKafka.p99Ms} ms, ${aloneHops.kafkaToAggregates.p99Ms} → ${duringHops.kafkaToAggregates.p99Ms} ms | |`,
+        `| Debezium's walsender while the rows went in (every 0.5 s): behind the WAL p50 / p99 / max; its CPU p50 / p99 % of a core | ${mb(behind.p50Ms)} / ${mb(behind.p99Ms)} / ${mb(behind.maxMs)} MB; ${busy.p50Ms.toFixed(0)} / ${busy.p99Ms.toFixed(0)} % | |`,
+        `| the live feed's five latest reads by Debezium during the backfill (row committed → read; since the backfill's start) | ${worstReads.join('; ')} | |`,
         `| CPU while the rows went in: cores busy, per history line by process tree | ${ingestUse.coresBusy.toFixed(2)} of 2; ${perSale(ingestUse.perSale)} | |`,
         `| PostgreSQL's share by backend (application_name, else backend type), per history line | ${Object.entries(
           pgUse,

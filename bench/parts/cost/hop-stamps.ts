@@ -67,7 +67,7 @@ export async function readHopStamps(
     if (i >= 0) stamp.aggregated[i] = r.committed;
   }
   const withoutMarker = await readSalesRecordStamps(stack, stamp, slot);
-  await readChangeEventStamps(stack, stamp, slot);
+  await readChangeEventStamps(stack, stamp, (saleId) => slot(lineOfSaleId(saleId)));
   return { stamp, withoutMarker };
 }
 
@@ -124,17 +124,20 @@ async function readSalesRecordStamps(
   return withoutMarker;
 }
 
-/** `cdc.public.sales`: the first change event of each sale (its insert). */
-async function readChangeEventStamps(
+/**
+ * `cdc.public.sales`: the first change event of each sale (its insert), for the sales `slotOf` places
+ * (a slot < 0 leaves the sale out).
+ */
+export async function readChangeEventStamps(
   stack: RunningStack,
-  stamp: StampTable,
-  slot: (line: number) => number,
+  stamp: Pick<StampTable, 'debeziumRead' | 'changeInKafka'>,
+  slotOf: (saleId: string) => number,
 ): Promise<void> {
   await readTopic(stack, 'cdc.public.sales', 'cost cdc', async (batch) => {
     for (const m of batch.messages) {
       if (!m.key || !m.value) continue;
       const key = JSON.parse(m.key.toString()) as { sale_id?: string };
-      const i = slot(lineOfSaleId(key.sale_id ?? ''));
+      const i = slotOf(key.sale_id ?? '');
       if (i < 0 || !Number.isNaN(stamp.changeInKafka[i])) continue;
       const value = JSON.parse(m.value.toString()) as { ts_ms?: number };
       stamp.changeInKafka[i] = Number(m.timestamp);
