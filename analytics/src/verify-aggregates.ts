@@ -1,4 +1,4 @@
-import { toCents, type Pool, type PoolClient } from '@sales-pipeline/platform';
+import { toCents, withClient, type Pool, type PoolClient } from '@sales-pipeline/platform';
 import {
   AGGREGATE_TABLES,
   SUMS_SQL,
@@ -102,7 +102,12 @@ interface ChangedSales {
  * new drift one Slack message in the notifier's outbox.
  */
 export async function verifyOnce(pool: Pool, options: CheckOptions): Promise<Verification> {
-  const client = await pool.connect();
+  // withClient: a connection lost between two queries (PostgreSQL restarting) fails this check instead of
+  // crashing the worker with an unhandled 'error' event, and the broken client is not pooled again.
+  return withClient(pool, (client) => verifyWith(client, options));
+}
+
+async function verifyWith(client: PoolClient, options: CheckOptions): Promise<Verification> {
   let locked = false;
   try {
     // Before the snapshot: a repair in progress is waited for, and none starts until this check is written.
@@ -166,7 +171,6 @@ export async function verifyOnce(pool: Pool, options: CheckOptions): Promise<Ver
     throw error;
   } finally {
     if (locked) await client.query('SELECT pg_advisory_unlock($1)', [VERIFY_LOCK]).catch(() => undefined);
-    client.release();
   }
 }
 
