@@ -15,6 +15,14 @@ import { Verifier } from './verifier.ts';
 const MAX_CONNECTOR_BACKOFF_MS = 5 * 60_000;
 
 /**
+ * A backfill's chunks yield to live changes: a fetch's chunk events are applied in runs of at most
+ * CHUNK_RUN_SALES sales (a transaction each, one chunk at least), for at most CHUNK_SLICE_MS of runs
+ * (one run at least), so that a live change waits behind a slice of the history, not a whole fetch of it.
+ */
+const CHUNK_RUN_SALES = 2_000;
+const CHUNK_SLICE_MS = 100;
+
+/**
  * The analytics worker: applies Debezium's change events of the sales and stores tables to the
  * aggregate tables, incrementally and exactly once, until `stop` aborts.
  */
@@ -131,9 +139,14 @@ export async function analyze(
         handleBatch: async (batch, { heartbeat }) => {
           const kind =
             batch.topic === salesTopic ? 'sales' : batch.topic === chunksTopic ? 'chunks' : 'stores';
-          // A fetch of chunk events can name a million sales: read and applied a run at a time.
+          // A fetch of chunk events can name a million sales: read and applied a run at a time, for at
+          // most CHUNK_SLICE_MS; the rest is fetched again (from the last offset handled) with the live
+          // changes that came meanwhile, which go first instead of waiting behind the whole batch.
           let next: bigint | undefined;
-          for (const messages of kind === 'chunks' ? chunkRuns(batch.messages) : [batch.messages]) {
+          const sliceStarted = performance.now();
+          const runs = kind === 'chunks' ? chunkRuns(batch.messages, CHUNK_RUN_SALES) : [batch.messages];
+          for (const messages of runs) {
+            if (next !== undefined && performance.now() - sliceStarted >= CHUNK_SLICE_MS) break;
             const started = performance.now();
             const result = await applyChanges(pool, {
               group: config.ANALYTICS_GROUP,

@@ -225,6 +225,49 @@ describe('analytics: aggregates from the change stream', () => {
     ).toEqual({ n: 98 });
   });
 
+  it("lets a live change go between two slices of a backfill's chunks, not behind all of them", async () => {
+    const feed = unique('slices');
+    const before = await totalOf();
+    await stopWorker(worker);
+    // 40 chunks of 1,000 bulk sales, as the consumer stores them, waiting in the change stream: about two
+    // seconds of work for the worker, applied 2,000 sales a transaction.
+    const chunks = 40;
+    const base = Date.now();
+    await query(
+      `WITH s AS (
+         INSERT INTO sales (sale_id, sold_on, product_id, store_id, quantity, unit_price, amount, status, feed,
+                            line_number, kafka_topic, kafka_partition, kafka_offset, bulk)
+         SELECT $1 || '/0/' || i, DATE '2024-04-01' + (i % 7), 'REF001', '2', 1, 2.50, 2.50, 'complete', $1, i,
+                'test.slices', 0, $2::bigint + (i - 2) / 1000, true
+           FROM generate_series(2, $3::int + 1) i
+         RETURNING kafka_offset)
+       INSERT INTO sale_chunks (kafka_topic, kafka_partition, kafka_offset, feed, sales)
+       SELECT 'test.slices', 0, kafka_offset, $1, count(*) FROM s GROUP BY kafka_offset`,
+      [feed, base, chunks * 1000],
+    );
+    worker = startWorker(['analytics'], analyticsEnv());
+    const counted = () =>
+      query<{ n: number }>(`SELECT count(*)::int AS n FROM analytics.sale_facts WHERE sale_id LIKE $1 || '%'`, [
+        feed,
+      ]).then((r) => r[0]!.n);
+    // Once the worker is into the history, a live sale.
+    await eventually(counted, (n) => n > 0, 60_000);
+    await insertSales(`${feed}-live`, 1, '2', 'REF001');
+    await eventually(counted, (n) => n === chunks * 1000 + 1, 60_000);
+    // Which transaction counted what, in order: the live sale's is not the last.
+    const order = await query<{ live: boolean; xid: string }>(
+      `SELECT sale_id LIKE $1 || '-live/%' AS live, max(xmin::text::bigint)::text AS xid
+         FROM analytics.sale_facts WHERE sale_id LIKE $1 || '%' GROUP BY 1`,
+      [feed],
+    );
+    const xidOf = (live: boolean) => BigInt(order.find((o) => o.live === live)!.xid);
+    expect(xidOf(true)).toBeLessThan(xidOf(false));
+    expect(await caughtUp()).toEqual([]);
+    const after = await totalOf();
+    expect(after.sales - before.sales).toBe(chunks * 1000 + 1);
+    expect(cents(after.revenue) - cents(before.revenue)).toBe(chunks * 1000 * 250 + 3_003); // 3 × 10.01
+  });
+
   it('applies nothing twice after a kill -9 in the middle of the stream and a replay', async () => {
     const feed = unique('replay');
     // A sale of REF003 first, so that its by_product row exists: the test holds that row below.
