@@ -171,6 +171,24 @@ if (now.parts.ingest || now.parts.latency) {
   };
 }
 
+// latest.json is not committed, latest.md is: a part this machine has no figures of keeps its section of
+// latest.md as it is (a fresh clone running one part does not drop the others).
+const mdFile = path.join(resultsDir, 'latest.md');
+const earlierSections = new Map<string, string[]>();
+if (fs.existsSync(mdFile)) {
+  let section: string[] | undefined;
+  for (const line of fs.readFileSync(mdFile, 'utf8').split('\n')) {
+    const heading = /^## ([a-z]+)/.exec(line);
+    if (heading?.[1]) earlierSections.set(heading[1], (section = []));
+    else if (line.startsWith('# ')) section = undefined;
+    section?.push(line);
+  }
+  for (const lines of earlierSections.values()) {
+    while (lines.at(-1) === '') lines.pop();
+    lines.push('');
+  }
+}
+
 fs.mkdirSync(resultsDir, { recursive: true });
 fs.writeFileSync(jsonFile, `${JSON.stringify(now, null, 2)}\n`);
 const m = now.machine ?? {};
@@ -181,10 +199,10 @@ const md = [
   '',
   ...[...ORDER, 'memory'].flatMap((name) => {
     const part = now.parts[name];
-    if (!part?.markdown) return [];
+    if (!part?.markdown) return earlierSections.get(name) ?? [];
     return [...part.markdown, '', ...(part.measuredAt ? [`_measured ${String(part.measuredAt)}_`, ''] : [])];
   }),
 ];
-fs.writeFileSync(path.join(resultsDir, 'latest.md'), `${md.join('\n')}\n`);
+fs.writeFileSync(mdFile, `${md.join('\n')}\n`);
 process.stdout.write(`\n(written to ${path.relative(process.cwd(), jsonFile)} and latest.md)\n`);
 process.exit(failed ? 1 : 0);
