@@ -247,9 +247,10 @@ describe('analytics: aggregates from the change stream', () => {
     );
     worker = startWorker(['analytics'], analyticsEnv());
     const counted = () =>
-      query<{ n: number }>(`SELECT count(*)::int AS n FROM analytics.sale_facts WHERE sale_id LIKE $1 || '%'`, [
-        feed,
-      ]).then((r) => r[0]!.n);
+      query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM analytics.sale_facts WHERE sale_id LIKE $1 || '%'`,
+        [feed],
+      ).then((r) => r[0]!.n);
     // Once the worker is into the history, a live sale.
     await eventually(counted, (n) => n > 0, 60_000);
     await insertSales(`${feed}-live`, 1, '2', 'REF001');

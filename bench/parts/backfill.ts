@@ -4,10 +4,13 @@
  * `sales-pipeline backfill` of BENCH_BACKFILL_ROWS lines (BENCH_ROWS, 1,000,000):
  *   1. rows into `sales`: from the command's start to the last history row committed, against COPY of the
  *      same final rows into a table shaped like `sales` in the same database, same run (target ≥ 0.35×);
+ *      the backfill starts once Debezium's walsender has decoded that COPY's WAL (else live changes wait
+ *      behind it, not behind the backfill);
  *   2. the aggregates: how long after the last row the command returned (it returns once the aggregates
  *      count every history sale and the notifier is past their changes; target ≤ 2× the ingest time);
  *   3. the live feed: p50/p99 line → aggregates of its lines alone, then during the backfill (target: p99
- *      during ≤ 2× alone);
+ *      during ≤ 2× alone), and its hops (line → row → read by Debezium → change event in Kafka →
+ *      aggregates), with the walsender's lag behind the WAL and its CPU every 0.5 s;
  *   4. the CPU of each process in both windows, the peak memory of each worker and of the backfill, and
  *      the Slack posts the backfill made (one summary).
  */
@@ -240,7 +243,9 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
     // The walsender behind the WAL while the rows went in, and at the live feed's latest reads.
     const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
     const behind = summarize(lag.map((l) => l.behindBytes));
-    const busy = summarize(lag.filter((l) => !Number.isNaN(l.walsenderBusy)).map((l) => l.walsenderBusy * 100));
+    const busy = summarize(
+      lag.filter((l) => !Number.isNaN(l.walsenderBusy)).map((l) => l.walsenderBusy * 100),
+    );
     const lagAt = (at: number) =>
       lag.reduce<LagSample | undefined>(
         (best, l) => (l.at >= at && (!best || l.at < best.at) ? l : best),
