@@ -111,6 +111,31 @@ export async function withCdcPaused<T>(stack: RunningStack, body: (db: pg.Client
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * A meter's readings: connects `client`, then runs `read` every `intervalMs` until `stop`, which resolves
+ * once the reading in progress is done (the client stays open for a last reading).
+ */
+export function readEvery(
+  client: pg.Client,
+  intervalMs: number,
+  read: () => Promise<void>,
+): { stop: () => Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    await client.connect();
+    while (running) {
+      await read();
+      await sleep(intervalMs);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/**
  * Polls `read` every `intervalMs` until it returns a value (not undefined). `read` reports what it observed
  * through `saw` (e.g. "412 of 2,000 rows"): it is printed every `progressMs`, and a wait fails — with what it
  * was waiting for and what it saw last — after `timeoutMs` in all, or after `stallMs` without the

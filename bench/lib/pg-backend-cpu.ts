@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import pg from 'pg';
+import { readEvery } from '../bench-stack.ts';
 import { CLOCK_TICKS, readStat as ticks } from './proc-cpu.ts';
 
 interface Seen {
@@ -27,7 +28,6 @@ export function pgBackendCpuMeter(
   const startReaped = postmaster?.reaped ?? Number.NaN;
   const startOwn = postmaster?.own ?? Number.NaN;
   let first = true;
-  let running = true;
   const read = async () => {
     const { rows } = await client.query<{ pid: number; label: string }>(
       `SELECT pid, CASE WHEN application_name = 'bench-pg-meter' THEN 'bench (this meter)'
@@ -44,17 +44,10 @@ export function pgBackendCpuMeter(
     }
     first = false;
   };
-  const loop = (async () => {
-    await client.connect();
-    while (running) {
-      await read();
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    }
-  })();
+  const readings = readEvery(client, intervalMs, read);
   return {
     async stop(sales) {
-      running = false;
-      await loop;
+      await readings.stop();
       await read();
       await client.end();
       const end = ticks(postmasterPid);

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { until } from '../bench-stack.ts';
+import { readEvery, until } from '../bench-stack.ts';
 import { CLOCK_TICKS, readStat } from './proc-cpu.ts';
 
 /** One reading of Debezium's walsender: how far it is behind the WAL written, and its CPU since the last. */
@@ -25,7 +25,6 @@ export function replicationLagMeter(
   const client = new pg.Client({ connectionString, application_name: 'bench-lag-meter' });
   const samples: LagSample[] = [];
   let previous: { at: number; ticks: number; pid: number } | undefined;
-  let running = true;
   const read = async () => {
     const { rows } = await client.query<{ pid: number; behind: string | null }>(
       `SELECT r.pid, (pg_current_wal_lsn() - r.sent_lsn)::text AS behind
@@ -45,17 +44,10 @@ export function replicationLagMeter(
     previous = { at, ticks, pid: row.pid };
     samples.push({ at, behindBytes: Number(row.behind), walsenderBusy: busy });
   };
-  const loop = (async () => {
-    await client.connect();
-    while (running) {
-      await read();
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    }
-  })();
+  const readings = readEvery(client, intervalMs, read);
   return {
     async stop() {
-      running = false;
-      await loop;
+      await readings.stop();
       await client.end();
       return samples;
     },
