@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { RunningStack } from '@sales-pipeline/stack';
 import { tempDir, writeFeed, writeReferenceFiles } from './feed.ts';
 import { commitSpan, storedOffsetsReach, waitForRows } from './part.ts';
+import { cpuMeter } from './proc-cpu.ts';
 import { startWorker, waitForExit, whileAlive, workerEnv } from './workers.ts';
 
 /** A message of the `sales` topic, as our producer publishes it. */
@@ -43,14 +44,23 @@ export async function timeOurConsumer(
   stack: RunningStack,
   db: pg.Client,
   rows: number,
-): Promise<{ startedAt: number; span: { firstMs: number; lastMs: number }; ms: number }> {
+  /** Process trees whose CPU to meter over the run, the consumer's own added (as `consumer`). */
+  meterRoots: Record<string, number> = {},
+): Promise<{
+  startedAt: number;
+  span: { firstMs: number; lastMs: number };
+  ms: number;
+  cpu: { perSale: Record<string, number>; coresBusy: number };
+}> {
   const startedAt = Date.now();
   const consumer = startWorker('consumer', ['consume'], workerEnv(stack));
+  const meter = cpuMeter({ ...meterRoots, consumer: consumer.child.pid as number });
   await whileAlive(
     [consumer],
     waitForRows(db, 'sales', rows, storedOffsetsReach(db, 'sales-pipeline.consumer', 'sales', rows)),
   );
+  const cpu = meter.stop(rows);
   const span = await commitSpan(db, 'sales');
   await consumer.stop();
-  return { startedAt, span, ms: span.lastMs - startedAt };
+  return { startedAt, span, ms: span.lastMs - startedAt, cpu };
 }

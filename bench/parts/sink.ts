@@ -10,11 +10,14 @@
  * consumer reads `sales` into `sales`; the sink reads `sales.schemaful` into `sales_jdbc`
  * (`LIKE sales INCLUDING ALL`). Each is timed from its start to its last row committed.
  */
+import os from 'node:os';
 import type pg from 'pg';
 import type { RunningStack } from '@sales-pipeline/stack';
 import { compareRates, fmt, secs, sizeFromEnv, withCdcPaused } from '../bench-stack.ts';
 import { commitSpan, pathFigures, type PartResult } from '../lib/part.ts';
+import { cpuMeter } from '../lib/proc-cpu.ts';
 import { publishFeed, timeOurConsumer } from '../lib/sales-topic.ts';
+import { stackRoots } from './cost.ts';
 import {
   SINK_TASKS as tasks,
   deleteJdbcSink,
@@ -25,6 +28,13 @@ import {
 import { SCHEMAFUL_TOPIC, copyToSchemafulTopic } from './sink/schemaful-copy.ts';
 
 export const SINK_TARGET = 3;
+
+/** Cores busy, then µs a row of each process tree, highest first. */
+const cpuCell = (cpu: { perSale: Record<string, number>; coresBusy: number }) =>
+  `${cpu.coresBusy.toFixed(2)} of ${os.cpus().length}; ${Object.entries(cpu.perSale)
+    .filter(([, ms]) => ms * 1000 >= 0.5)
+    .map(([name, ms]) => `${name} ${(ms * 1000).toFixed(0)}`)
+    .join(', ')}`;
 
 /** Counts, distinct keys and sums of a table of the shape of `sales`. */
 async function totals(db: pg.Client, table: string) {
@@ -70,7 +80,7 @@ export async function sink(stack: RunningStack): Promise<PartResult> {
 
     // 1. Our consumer, sales → sales.
     process.stdout.write('sink: our consumer…\n');
-    const ours = await timeOurConsumer(stack, db, rows);
+    const ours = await timeOurConsumer(stack, db, rows, stackRoots('sink'));
 
     // 2. The Debezium JDBC sink, sales.schemaful → sales_jdbc (same shape as sales).
     process.stdout.write('sink: Debezium JDBC sink connector…\n');
@@ -78,24 +88,33 @@ export async function sink(stack: RunningStack): Promise<PartResult> {
     await db.query('GRANT SELECT, INSERT, UPDATE, DELETE ON sales_jdbc TO sales_app');
     await db.query('CHECKPOINT');
     const sinkStarted = Date.now();
+    const sinkMeter = cpuMeter(stackRoots('sink'));
     await registerJdbcSink(stack, config);
     await waitForJdbcSink(stack, db, rows);
+    const sinkCpu = sinkMeter.stop(rows);
     const sinkSpan = await commitSpan(db, 'sales_jdbc');
     await deleteJdbcSink(stack);
 
     const comparison = await compareTables(db, rows);
     await db.query('DROP TABLE sales_jdbc');
-    return { ours, sinkStarted, sinkSpan, sinkMs: sinkSpan.lastMs - sinkStarted, ...comparison };
+    return { ours, sinkStarted, sinkSpan, sinkMs: sinkSpan.lastMs - sinkStarted, sinkCpu, ...comparison };
   });
-  const { sinkStarted, sinkSpan, sinkMs, oursTotals, sinkTotals, identicalRows, resultsMatch } = measured;
+  const { sinkStarted, sinkSpan, sinkMs, sinkCpu, oursTotals, sinkTotals, identicalRows, resultsMatch } =
+    measured;
   const { startedAt: oursStarted, span: oursSpan, ms: oursMs } = measured.ours;
   const { ours, theirs, ratio } = compareRates(rows, oursMs, sinkMs);
   return {
     figures: {
       rows,
-      ours: pathFigures(rows, oursSpan, oursStarted),
+      ours: {
+        ...pathFigures(rows, oursSpan, oursStarted),
+        cpuMsPerRow: measured.ours.cpu.perSale,
+        coresBusy: measured.ours.cpu.coresBusy,
+      },
       jdbcSink: {
         ...pathFigures(rows, sinkSpan, sinkStarted),
+        cpuMsPerRow: sinkCpu.perSale,
+        coresBusy: sinkCpu.coresBusy,
         version: 'debezium-connector-jdbc 3.6.0.Final',
         tasks,
         config: { ...config, 'connection.password': '***' },
@@ -112,10 +131,10 @@ export async function sink(stack: RunningStack): Promise<PartResult> {
     markdown: [
       `## sink — our consumer vs the Debezium JDBC sink connector (${fmt(rows)} sales, tables of the same shape, same run)`,
       '',
-      '| path | time | rows/s |',
-      '| --- | ---: | ---: |',
-      `| our consumer (child process): topic \`sales\` → \`sales\`, start → last row committed | ${secs(oursMs)} | ${fmt(ours)} |`,
-      `| Debezium JDBC sink 3.6.0.Final (${tasks} tasks, upsert, key sale_id): \`${SCHEMAFUL_TOPIC}\` → \`sales_jdbc\`, registration → last row committed | ${secs(sinkMs)} | ${fmt(theirs)} |`,
+      '| path | time | rows/s | CPU: cores busy; µs a row by process tree |',
+      '| --- | ---: | ---: | --- |',
+      `| our consumer (child process): topic \`sales\` → \`sales\`, start → last row committed | ${secs(oursMs)} | ${fmt(ours)} | ${cpuCell(measured.ours.cpu)} |`,
+      `| Debezium JDBC sink 3.6.0.Final (${tasks} tasks, upsert, key sale_id): \`${SCHEMAFUL_TOPIC}\` → \`sales_jdbc\`, registration → last row committed | ${secs(sinkMs)} | ${fmt(theirs)} | ${cpuCell(sinkCpu)} |`,
       '',
       `ratio ours / JDBC sink: **${ratio.toFixed(2)}** (target ≥ ${SINK_TARGET}: ${ratio >= SINK_TARGET ? 'met' : 'missed'}); ${fmt(identicalRows)} of ${fmt(rows)} rows identical in both tables; counts, distinct sale ids and sums (quantity ${fmt(sinkTotals.quantity)}, amount ${sinkTotals.amount}) ${resultsMatch ? 'the same' : `DIFFER (ours ${JSON.stringify(oursTotals)}, sink ${JSON.stringify(sinkTotals)})`}.`,
       '',
