@@ -121,3 +121,10 @@ export function cpuMeter(roots: Record<string, number>): {
     },
   };
 }
+
+/** `name 26 µs, name 13 µs, …`: CPU a sale (or a row, a line) by process tree, as the parts print it. */
+export function cpuPerSaleText(perSale: Record<string, number>): string {
+  return Object.entries(perSale)
+    .map(([name, ms]) => `${name} ${(ms * 1000).toFixed(0)} µs`)
+    .join(', ');
+}

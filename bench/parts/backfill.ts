@@ -24,7 +24,7 @@ import { tempDir, writeFeed, writeSalesCopyFile } from '../lib/feed.ts';
 import { startLivePipeline } from '../lib/live-pipeline.ts';
 import type { PartResult } from '../lib/part.ts';
 import { pgBackendCpuMeter } from '../lib/pg-backend-cpu.ts';
-import { cpuMeter } from '../lib/proc-cpu.ts';
+import { cpuMeter, cpuPerSaleText } from '../lib/proc-cpu.ts';
 import { replicationLagMeter, walsenderThrough, type LagSample } from '../lib/replication-lag.ts';
 import { startWorker, whileAlive, workerEnv } from '../lib/workers.ts';
 import { stackRoots } from './cost.ts';
@@ -262,10 +262,6 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
     const catchUpMs = doneMs - ingestMs;
     const t = BACKFILL_TARGETS;
     const verdict = (ok: boolean) => (ok ? 'met' : 'missed');
-    const perSale = (use: Record<string, number>) =>
-      Object.entries(use)
-        .map(([name, ms]) => `${name} ${(ms * 1000).toFixed(0)} µs`)
-        .join(', ');
     return {
       figures: {
         rows,
@@ -308,13 +304,13 @@ export async function backfill(stack: RunningStack): Promise<PartResult> {
         `| row → aggregates in three, alone → during: p99 row → read by Debezium (\`ts_ms\`), → change event in Kafka, → aggregates | ${aloneHops.rowToDebezium.p99Ms} → ${duringHops.rowToDebezium.p99Ms} ms, ${aloneHops.debeziumToKafka.p99Ms} → ${duringHops.debeziumToKafka.p99Ms} ms, ${aloneHops.kafkaToAggregates.p99Ms} → ${duringHops.kafkaToAggregates.p99Ms} ms | |`,
         `| Debezium's walsender while the rows went in (every 0.5 s): behind the WAL p50 / p99 / max; its CPU p50 / p99 % of a core | ${mb(behind.p50Ms)} / ${mb(behind.p99Ms)} / ${mb(behind.maxMs)} MB; ${busy.p50Ms.toFixed(0)} / ${busy.p99Ms.toFixed(0)} % | |`,
         `| the live feed's five latest reads by Debezium during the backfill (row committed → read; since the backfill's start) | ${worstReads.join('; ')} | |`,
-        `| CPU while the rows went in: cores busy, per history line by process tree | ${ingestUse.coresBusy.toFixed(2)} of 2; ${perSale(ingestUse.perSale)} | |`,
+        `| CPU while the rows went in: cores busy, per history line by process tree | ${ingestUse.coresBusy.toFixed(2)} of 2; ${cpuPerSaleText(ingestUse.perSale)} | |`,
         `| PostgreSQL's share by backend (application_name, else backend type), per history line | ${Object.entries(
           pgUse,
         )
           .map(([name, us]) => `${name} ${us.toFixed(1)} µs`)
           .join(', ')} | |`,
-        `| CPU while the aggregates caught up | ${catchUpUse.coresBusy.toFixed(2)} of 2; ${perSale(catchUpUse.perSale)} | |`,
+        `| CPU while the aggregates caught up | ${catchUpUse.coresBusy.toFixed(2)} of 2; ${cpuPerSaleText(catchUpUse.perSale)} | |`,
         `| peak memory: backfill, producer, consumer, analytics, notifier | ${[command.peakMb(), peaks.producerPeakMb, peaks.consumerPeakMb, peaks.analyticsPeakMb, peaks.notifierPeakMb].map((m) => (m ?? Number.NaN).toFixed(0)).join(' / ')} MiB | ≤ 150 MiB each |`,
         `| Slack posts of the backfill | ${posts.length} (carrying ${Number(posts[0]?.metadata?.event_payload.milestone_count ?? (posts[0] ? 1 : 0))} milestones) | 1 summary |`,
         '',

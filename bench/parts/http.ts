@@ -16,7 +16,7 @@ import { startLivePipeline } from '../lib/live-pipeline.ts';
 import type { PartResult } from '../lib/part.ts';
 import { pacedLoad } from '../lib/paced-load.ts';
 import { downstreamNice, startWorker, whileAlive, workerEnv } from '../lib/workers.ts';
-import { cpuMeter } from '../lib/proc-cpu.ts';
+import { cpuMeter, cpuPerSaleText } from '../lib/proc-cpu.ts';
 import { stackRoots } from './cost.ts';
 
 const TOKEN = 'bench-ingest-token-0123456789';
@@ -174,10 +174,6 @@ async function measure(
       singleCoresBusy: steadyUse.coresBusy,
       ...peaks,
     };
-    const perSale = (use: Record<string, number>) =>
-      Object.entries(use)
-        .map(([name, ms]) => `${name} ${(ms * 1000).toFixed(0)} µs`)
-        .join(', ');
     return {
       figures,
       markdown: [
@@ -187,9 +183,9 @@ async function measure(
         `| --- | ---: | --- |`,
         `| sales/s answered 200, batches of 100, ${connections} connections, ${seconds} s | ${fmt(salesPerSecond)} (${fmt(ok)} requests, ${burst.non2xx} not 2xx, ${burst.errors} errors; p99 ${burst.latency.p99} ms) | ≥ 5,000 |`,
         `| aggregates caught up after the burst | ${catchUpSeconds.toFixed(1)} s | |`,
-        `| CPU during the burst: cores busy, and per sale by process tree | ${coresBusy.toFixed(2)} of 2; ${perSale(cpuPerSale)} | |`,
+        `| CPU during the burst: cores busy, and per sale by process tree | ${coresBusy.toFixed(2)} of 2; ${cpuPerSaleText(cpuPerSale)} | |`,
         `| ${rate} single-sale requests/s for ${latencySeconds} s, paced: p50 / p90 / p99 / max request → 200 | ${ms(steady.p50Ms)} / ${ms(steady.p90Ms)} / ${ms(steady.p99Ms)} / ${ms(steady.maxMs)} ms (${fmt(steady.ok)} of ${fmt(steady.sent)} answered 200; ${steady.late} sent over 5 ms late) | p99 ≤ 60 ms |`,
-        `| CPU during the single-sale requests: cores busy, and per sale by process tree | ${steadyUse.coresBusy.toFixed(2)} of 2; ${perSale(steadyUse.perSale)} | |`,
+        `| CPU during the single-sale requests: cores busy, and per sale by process tree | ${steadyUse.coresBusy.toFixed(2)} of 2; ${cpuPerSaleText(steadyUse.perSale)} | |`,
         `| ingest process peak memory (by the end of the burst) | ${ingest.peakMb().toFixed(0)} MiB (${burstPeakMb.toFixed(0)} MiB) | ≤ 150 MiB |`,
         '',
         `DOWNSTREAM_NICE=${downstreamNice()}${process.env.DOWNSTREAM_NICE === undefined ? ' (unset: what `up` gives the downstream while the ingest server runs)' : ''}: the consumer, analytics, the notifier, Connect and PostgreSQL ${downstreamNice() > 0 ? `at niceness ${downstreamNice()}` : 'at the same priority as the ingest server and the broker'}.`,

@@ -15,7 +15,7 @@ import type pg from 'pg';
 import type { RunningStack } from '@sales-pipeline/stack';
 import { compareRates, fmt, secs, sizeFromEnv, withCdcPaused } from '../bench-stack.ts';
 import { commitSpan, pathFigures, type PartResult } from '../lib/part.ts';
-import { cpuMeter } from '../lib/proc-cpu.ts';
+import { cpuMeter, cpuPerSaleText } from '../lib/proc-cpu.ts';
 import { publishFeed, timeOurConsumer } from '../lib/sales-topic.ts';
 import { stackRoots } from './cost.ts';
 import {
@@ -31,10 +31,7 @@ export const SINK_TARGET = 3;
 
 /** Cores busy, then µs a row of each process tree, highest first. */
 const cpuCell = (cpu: { perSale: Record<string, number>; coresBusy: number }) =>
-  `${cpu.coresBusy.toFixed(2)} of ${os.cpus().length}; ${Object.entries(cpu.perSale)
-    .filter(([, ms]) => ms * 1000 >= 0.5)
-    .map(([name, ms]) => `${name} ${(ms * 1000).toFixed(0)}`)
-    .join(', ')}`;
+  `${cpu.coresBusy.toFixed(2)} of ${os.cpus().length}; ${cpuPerSaleText(cpu.perSale)}`;
 
 /** Counts, distinct keys and sums of a table of the shape of `sales`. */
 async function totals(db: pg.Client, table: string) {
